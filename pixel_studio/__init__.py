@@ -1,0 +1,1 @@
+"""Pixel Studio: prompts in, image sets out, shared with people."""

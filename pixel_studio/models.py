@@ -1,0 +1,268 @@
+"""The data model: plain SQLModel tables. Alembic owns the schema (alembic/versions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from pixel_studio.db import utcnow
+
+# Naming convention so constraints and indexes get stable names on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class CreditKind(StrEnum):
+    purchase = "purchase"
+    spend = "spend"
+    refund = "refund"
+    admin = "admin"
+    bonus = "bonus"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("credits >= 0", name="credits_not_negative"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=20, unique=True)
+    email: str = Field(max_length=320, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    avatar_key: str | None = Field(default=None, max_length=255)
+    credits: int = Field(default=0)
+    is_admin: bool = Field(default=False)
+    default_private: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OAuthAccount(SQLModel, table=True):
+    __tablename__ = "oauth_account"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    provider: str = Field(max_length=32)
+    subject: str = Field(max_length=255)
+    email: str | None = Field(default=None, max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A sign-in. Only the token's hash is kept; `revoked_at` ends it server-side."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    # False while the session is only a one-time login ticket waiting to become a cookie.
+    activated: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class GenerationJob(SQLModel, table=True):
+    __tablename__ = "generation_job"
+    __table_args__ = (
+        Index("ix_generation_job_user_id_created_at", "user_id", "created_at"),
+        CheckConstraint("done >= 0 AND done <= total", name="progress_in_range"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")  # leads an index
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=JobStatus.queued, max_length=16, index=True)
+    done: int = Field(default=0)
+    total: int = Field(default=1)
+    error: str | None = Field(default=None, max_length=1000)
+    credits_charged: int = Field(default=0)
+    credits_refunded: int = Field(default=0)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class ImageSet(SQLModel, table=True):
+    __tablename__ = "image_set"
+    __table_args__ = (Index("ix_image_set_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")  # leads an index
+    job_id: str = Field(foreign_key="generation_job.id", unique=True, ondelete="CASCADE")
+    prompt: str = Field(max_length=3500)
+    model: str = Field(max_length=100)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Image(SQLModel, table=True):
+    __tablename__ = "image"
+    __table_args__ = (Index("ix_image_created_at_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    set_id: int = Field(foreign_key="image_set.id", index=True, ondelete="CASCADE")
+    prompt: str = Field(max_length=3500)
+    model: str = Field(max_length=100)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    width: int
+    height: int
+    seed: int | None = None
+    private: bool = Field(default=False)
+    original_key: str = Field(max_length=255)
+    thumbnail_key: str = Field(max_length=255)
+    parent_id: int | None = Field(
+        default=None, foreign_key="image.id", index=True, ondelete="SET NULL"
+    )
+    like_count: int = Field(default=0)
+    comment_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Like(SQLModel, table=True):
+    __tablename__ = "image_like"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    image_id: int = Field(foreign_key="image.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    __tablename__ = "comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    image_id: int = Field(foreign_key="image.id", index=True, ondelete="CASCADE")
+    parent_id: int | None = Field(
+        default=None, foreign_key="comment.id", index=True, ondelete="CASCADE"
+    )
+    body: str = Field(max_length=2000)
+    deleted: bool = Field(default=False)
+    like_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CommentLike(SQLModel, table=True):
+    __tablename__ = "comment_like"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    comment_id: int = Field(
+        foreign_key="comment.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Collection(SQLModel, table=True):
+    __tablename__ = "collection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=1000)
+    private: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CollectionImage(SQLModel, table=True):
+    __tablename__ = "collection_image"
+    __table_args__ = (UniqueConstraint("collection_id", "image_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    collection_id: int = Field(foreign_key="collection.id", index=True, ondelete="CASCADE")
+    image_id: int = Field(foreign_key="image.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Follow(SQLModel, table=True):
+    __tablename__ = "follow"
+    __table_args__ = (CheckConstraint("follower_id <> followee_id", name="not_self"),)
+
+    follower_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    followee_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CreditTransaction(SQLModel, table=True):
+    """The ledger: for every user, the amounts sum to the balance."""
+
+    __tablename__ = "credit_transaction"
+    __table_args__ = (
+        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+        Index("ix_credit_transaction_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")  # leads an index
+    amount: int
+    kind: str = Field(max_length=16)
+    job_id: str | None = Field(
+        default=None, foreign_key="generation_job.id", index=True, ondelete="SET NULL"
+    )
+    stripe_event_id: str | None = Field(default=None, max_length=255, unique=True)
+    balance_after: int
+    note: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StripeEvent(SQLModel, table=True):
+    """Replay guard: a Stripe event id is processed at most once."""
+
+    __tablename__ = "stripe_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=255, unique=True)
+    type: str = Field(max_length=100)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")  # leads an index
+    actor_id: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="CASCADE"
+    )
+    kind: str = Field(max_length=32)
+    image_id: int | None = Field(
+        default=None, foreign_key="image.id", index=True, ondelete="CASCADE"
+    )
+    comment_id: int | None = Field(
+        default=None, foreign_key="comment.id", index=True, ondelete="CASCADE"
+    )
+    read: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)

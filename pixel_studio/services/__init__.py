@@ -1,0 +1,1 @@
+"""Business logic as plain functions over a DB session. No Reflex, no HTTP."""

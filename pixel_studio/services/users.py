@@ -1,0 +1,178 @@
+"""Accounts: sign-up, profile settings, look-ups."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import AfterValidator, BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from pixel_studio.models import CreditKind, User
+from pixel_studio.services import credits
+from pixel_studio.services.errors import Conflict, InvalidInput, NotFound
+
+_hasher = PasswordHasher()
+M = TypeVar("M", bound=BaseModel)
+USERNAME_RE = re.compile(r"^[a-z0-9_]{3,20}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def _username(value: str) -> str:
+    value = value.strip().lower()
+    if not USERNAME_RE.match(value):
+        raise ValueError("Username must be 3–20 characters: letters, digits or _.")
+    return value
+
+
+def _email(value: str) -> str:
+    value = value.strip().lower()
+    if len(value) > 320 or not EMAIL_RE.match(value):
+        raise ValueError("Enter a valid email address.")
+    return value
+
+
+def _password(value: str) -> str:
+    if len(value) < MIN_PASSWORD:
+        raise ValueError(f"Password must be at least {MIN_PASSWORD} characters.")
+    if len(value) > 256:
+        raise ValueError("Password is too long (256 characters at most).")
+    return value
+
+
+Username = Annotated[str, AfterValidator(_username)]
+Email = Annotated[str, AfterValidator(_email)]
+Password = Annotated[str, AfterValidator(_password)]
+
+
+class SignUp(BaseModel):
+    username: Username
+    email: Email
+    password: Password
+
+
+def parse(model: type[M], data: dict[str, object]) -> M:
+    """Validate `data`; the first problem becomes an InvalidInput naming its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "This field is required."
+        raise InvalidInput(message, field=field) from None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_free(session: Session, username: str | None, email: str | None) -> None:
+    if username and session.exec(select(User.id).where(User.username == username)).first():
+        raise Conflict("That username is taken.", field="username")
+    if email and session.exec(select(User.id).where(User.email == email)).first():
+        raise Conflict("An account with that email already exists.", field="email")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    email: str,
+    password: str | None,
+    *,
+    bonus: int,
+    is_admin: bool = False,
+) -> User:
+    """Create an account with its sign-up bonus recorded in the ledger. Caller commits."""
+    if password is None:
+        data = SignUp.model_construct(username=_username(username), email=_email(email))
+    else:
+        data = parse(SignUp, {"username": username, "email": email, "password": password})
+    _check_free(session, data.username, data.email)
+    user = User(
+        username=data.username,
+        email=data.email,
+        password_hash=hash_password(password) if password is not None else None,
+        is_admin=is_admin,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent sign-up took the name between our check and the insert.
+        session.rollback()
+        raise Conflict("That username or email is taken.", field="username") from None
+    assert user.id is not None
+    if bonus:
+        credits.change_balance(session, user.id, bonus, CreditKind.bonus, note="Welcome bonus")
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That user does not exist.")
+    return user
+
+
+def find_by_login(session: Session, login: str) -> User | None:
+    """A user by username or email, case-insensitively."""
+    login = login.strip().lower()
+    column = User.email if "@" in login else User.username
+    return session.exec(select(User).where(func.lower(col(column)) == login)).first()
+
+
+def find_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+class UsernameChange(BaseModel):
+    username: Username
+
+
+def change_username(session: Session, user_id: int, new_username: str) -> User:
+    data = parse(UsernameChange, {"username": new_username})
+    user = get_user(session, user_id)
+    if data.username == user.username:
+        return user
+    _check_free(session, data.username, None)
+    user.username = data.username
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("That username is taken.", field="username") from None
+    return user
+
+
+def set_default_privacy(session: Session, user_id: int, private: bool) -> User:
+    user = get_user(session, user_id)
+    user.default_private = private
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_avatar_key(session: Session, user_id: int, key: str | None) -> tuple[User, str | None]:
+    """Point the user at a new avatar; returns the user and the old key (for deletion)."""
+    user = get_user(session, user_id)
+    old = user.avatar_key
+    user.avatar_key = key
+    session.add(user)
+    session.flush()
+    return user, old

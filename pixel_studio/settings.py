@@ -1,0 +1,86 @@
+"""One settings class: the embedded profile with nothing set, production parts by variable."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Where the embedded profile keeps its files (SQLite, media, the generated secret).
+    data_dir: Path = REPO_ROOT / "data"
+    site_url: str = "http://localhost:3000"
+    secret_key: str = ""
+
+    database_url: str = ""
+    redis_url: str = ""
+    celery_broker_url: str = ""
+
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    hf_token: str = ""
+    hf_base_url: str = "https://router.huggingface.co/hf-inference"
+    local_diffusers_model_dir: str = ""
+
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+
+    signup_bonus_credits: int = Field(default=5, ge=0)
+    session_days: int = Field(default=30, ge=1)
+    login_attempts_per_window: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pixel_studio.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.site_url.startswith("https://")
+
+    @property
+    def google_enabled(self) -> bool:
+        return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept under data/ (embedded profile)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / ".secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from pixel_studio.cache import MemoryCache
+from pixel_studio.settings import Settings
+from tests.db_fixtures import migrated_engine, wipe
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Every service test runs once on SQLite and once on PostgreSQL."""
+    yield from migrated_engine(request.param, tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Engine]:
+    """The engine, emptied after the test."""
+    yield engine
+    wipe(engine)
+
+
+@pytest.fixture
+def session(db: Engine) -> Iterator[Session]:
+    with Session(db, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path, secret_key="test-secret")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def cache() -> MemoryCache:
+    return MemoryCache()

@@ -1,0 +1,70 @@
+"""Fresh databases for tests: a SQLite file and a PostgreSQL database, both at Alembic head.
+
+The PostgreSQL database is created per test run and dropped at the end. It is never skipped:
+if the server is down the tests fail, as they should in CI (.ci/run starts it).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, text
+
+from pixel_studio.db import make_engine
+from pixel_studio.migrations import upgrade
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def create_pg_database() -> str:
+    name = f"ps_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrated_engine(kind: str, tmp_dir: Path) -> Iterator[Engine]:
+    """Yield an engine on an empty database of `kind` upgraded to head; clean up after."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_dir / 'test.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+        return
+    name = create_pg_database()
+    try:
+        url = pg_url(name)
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+    finally:
+        drop_pg_database(name)
+
+
+def wipe(engine: Engine) -> None:
+    """Empty every table between tests (much faster than a new database each time)."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
