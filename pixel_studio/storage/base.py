@@ -61,7 +61,7 @@ def validate_key(key: str) -> str:
 
 
 def cache_control_for(key: str) -> str:
-    """The Cache-Control value for the object under `key` (S3 stores it; the media route sends it)."""
+    """Cache-Control for the object under `key`: S3 stores it, the media route sends it."""
     if key.startswith(IMMUTABLE_PREFIXES):
         return CACHE_IMMUTABLE
     return CACHE_REVALIDATE

@@ -1,0 +1,144 @@
+"""Sign-in over HTTP: the ticket exchange the UI uses, and a JSON API for other clients."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from pixel_studio.api.cookies import clear_session_cookie, safe_next, set_session_cookie
+from pixel_studio.api.deps import (
+    SESSION_COOKIE,
+    CacheDep,
+    CsrfUser,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+)
+from pixel_studio.models import User
+from pixel_studio.services import auth, users
+from pixel_studio.services.errors import Conflict, RateLimited, ServiceError
+
+router = APIRouter()
+
+
+class LoginBody(BaseModel):
+    login: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class SignUpBody(BaseModel):
+    username: str = Field(max_length=64)
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    credits: int
+    is_admin: bool
+    csrf_token: str
+
+
+def _me(user: User, token: str, settings: SettingsDep) -> Me:
+    return Me(
+        id=user.id or 0,
+        username=user.username,
+        credits=user.credits,
+        is_admin=user.is_admin,
+        csrf_token=auth.csrf_token(token, settings),
+    )
+
+
+def _error(exc: ServiceError, status: int) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(
+        {"detail": exc.message, "field": exc.field}, status_code=status, headers=headers
+    )
+
+
+@router.get("/auth/session", include_in_schema=False)
+def activate(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ticket: str = "",
+    next: str = "/home",
+) -> RedirectResponse:
+    token = auth.activate_ticket(
+        session, ticket[:128], settings, request.headers.get("user-agent", "")
+    )
+    if token is None:
+        return RedirectResponse("/login?expired=1", status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, token, settings)
+    return response
+
+
+@router.get("/auth/signed-out", include_in_schema=False)
+def signed_out(request: Request, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
+    """Drops the cookie once its session is revoked (the UI revokes it over the socket first).
+
+    A live session is left alone, so a link to this page cannot sign anyone out."""
+    response = RedirectResponse("/", status_code=303)
+    if auth.user_for_token(session, request.cookies.get(SESSION_COOKIE)) is None:
+        clear_session_cookie(response, settings)
+    return response
+
+
+@router.post("/api/auth/signup", response_model=Me, status_code=201)
+def api_signup(
+    body: SignUpBody, request: Request, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    try:
+        user = users.create_user(
+            session, body.username, body.email, body.password, bonus=settings.signup_bonus_credits
+        )
+    except ServiceError as exc:
+        return _error(exc, 409 if isinstance(exc, Conflict) else 400)
+    token = auth.create_session(
+        session, user.id or 0, settings, request.headers.get("user-agent", "")
+    )
+    response = JSONResponse(_me(user, token, settings).model_dump(), status_code=201)
+    set_session_cookie(response, token, settings)
+    return response
+
+
+@router.post("/api/auth/login", response_model=Me)
+def api_login(
+    body: LoginBody, request: Request, session: SessionDep, settings: SettingsDep, cache: CacheDep
+) -> JSONResponse:
+    try:
+        user = auth.authenticate(
+            session, cache, settings, body.login, body.password, client_ip(request)
+        )
+    except RateLimited as exc:
+        return _error(exc, 429)
+    except ServiceError as exc:
+        return _error(exc, 401)
+    token = auth.create_session(
+        session, user.id or 0, settings, request.headers.get("user-agent", "")
+    )
+    response = JSONResponse(_me(user, token, settings).model_dump())
+    set_session_cookie(response, token, settings)
+    return response
+
+
+@router.post("/api/auth/logout", status_code=204)
+def api_logout(
+    request: Request, user: CsrfUser, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    auth.revoke(session, request.cookies.get(SESSION_COOKIE))
+    response = JSONResponse(None, status_code=204)
+    clear_session_cookie(response, settings)
+    return response
+
+
+@router.get("/api/auth/me", response_model=Me)
+def api_me(request: Request, user: CurrentUser, settings: SettingsDep) -> Me:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise HTTPException(status_code=401, detail="Sign in first.")
+    return _me(user, token, settings)

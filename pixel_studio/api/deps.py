@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the DB session, settings, cache and the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session
+
+from pixel_studio.cache import Cache, get_cache
+from pixel_studio.db import session_scope
+from pixel_studio.models import User
+from pixel_studio.services import auth
+from pixel_studio.settings import Settings, get_settings
+
+SESSION_COOKIE = "ps_session"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def db_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    return auth.user_for_token(session, request.cookies.get(SESSION_COOKIE))
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise HTTPException(status_code=401, detail="Sign in first.")
+    return user
+
+
+def csrf_checked_user(
+    request: Request, settings: SettingsDep, user: Annotated[User, Depends(current_user)]
+) -> User:
+    """For cookie-authenticated POSTs outside Reflex's socket: the CSRF header must match."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not auth.check_csrf(token, request.headers.get(CSRF_HEADER), settings):
+        raise HTTPException(status_code=403, detail="Missing or wrong CSRF token.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+CsrfUser = Annotated[User, Depends(csrf_checked_user)]

@@ -1,0 +1,18 @@
+"""Reflex configuration. Everything product-specific lives in pixel_studio.settings."""
+
+import reflex as rx
+
+from pixel_studio.settings import get_settings
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="pixel_studio",
+    # The socket accepts only our own site (Reflex allows any origin by default).
+    cors_allowed_origins=[settings.site_url.rstrip("/")],
+    deploy_url=settings.site_url.rstrip("/"),
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)
