@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
-from pixel_studio.api import auth_routes, health
+from pixel_studio.api import auth_routes, google, health
+from pixel_studio.settings import get_settings
 
 
 def create_api() -> FastAPI:
     api = FastAPI(title="Pixel Studio API", docs_url="/api/docs", openapi_url="/api/openapi.json")
     api.include_router(health.router)
     api.include_router(auth_routes.router)
+    api.include_router(google.router)
+    settings = get_settings()
+    # Holds only OAuth state + nonce between the redirect and the callback.
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="ps_oauth",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
     return api

@@ -1,0 +1,132 @@
+"""Google sign-in end to end: authlib against a real OpenID provider on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from oidc_provider_mock import run_server_in_thread
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from pixel_studio.api import create_api
+from pixel_studio.api.deps import SESSION_COOKIE, db_session
+from pixel_studio.models import OAuthAccount, User
+from pixel_studio.services import auth, users
+from pixel_studio.settings import Settings, get_settings
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    with run_server_in_thread(port=0, require_nonce=True) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def client(db: Engine, settings: Settings, provider: str) -> Iterator[TestClient]:
+    google_settings = settings.model_copy(
+        update={
+            "google_client_id": "pixel-studio",
+            "google_client_secret": "s3cret",
+            "google_discovery_url": f"{provider}/.well-known/openid-configuration",
+            "site_url": "http://testserver",
+        }
+    )
+
+    def session_override() -> Iterator[Session]:
+        with Session(db, expire_on_commit=False) as s:
+            yield s
+            s.commit()
+
+    api = create_api()
+    api.dependency_overrides[get_settings] = lambda: google_settings
+    api.dependency_overrides[db_session] = session_override
+    with TestClient(api, follow_redirects=False) as c:
+        yield c
+
+
+def register(provider: str, sub: str, **claims: object) -> None:
+    httpx.put(f"{provider}/users/{sub}", json=claims).raise_for_status()
+
+
+def authorize(client: TestClient, sub: str, action: str | None = None) -> str:
+    """Start sign-in, let the provider approve `sub`; returns our callback path with query."""
+    start = client.get("/auth/google/login")
+    assert start.status_code in (302, 303), start.text
+    location = start.headers["location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["state"] and query["nonce"], "authlib must send state and nonce"
+    form = {"action": action} if action else {"sub": sub}
+    approved = httpx.post(location, data=form)
+    assert approved.status_code == 302
+    callback = urlsplit(approved.headers["location"])
+    assert callback.path == "/auth/google/callback"
+    return f"{callback.path}?{callback.query}"
+
+
+def test_new_user_then_linked_sign_in(client: TestClient, provider: str, db: Engine) -> None:
+    register(provider, "g-100", email="Grace@Example.com", email_verified=True, name="Grace H")
+    done = client.get(authorize(client, "g-100"))
+    assert done.status_code == 303 and done.headers["location"] == "/home"
+    token = done.cookies.get(SESSION_COOKIE)
+    assert token
+    set_cookie = done.headers["set-cookie"].lower()
+    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    with Session(db) as s:
+        user = auth.user_for_token(s, token)
+        assert user is not None and user.username == "graceh" and user.credits == 5
+
+    client.cookies.clear()
+    again = client.get(authorize(client, "g-100"))
+    assert again.status_code == 303
+    with Session(db) as s:
+        assert len(s.exec(select(User)).all()) == 1
+        assert len(s.exec(select(OAuthAccount)).all()) == 1
+
+
+def test_existing_account_is_linked_by_verified_email(
+    client: TestClient, provider: str, db: Engine
+) -> None:
+    with Session(db) as s:
+        users.create_user(s, "henry", "henry@example.com", "longenough", bonus=5)
+        s.commit()
+    register(provider, "g-200", email="henry@example.com", email_verified=True, name="H")
+    assert client.get(authorize(client, "g-200")).status_code == 303
+    with Session(db) as s:
+        link = s.exec(select(OAuthAccount)).one()
+        henry = s.exec(select(User).where(User.username == "henry")).one()
+        assert link.user_id == henry.id
+
+
+def test_bad_or_replayed_state_is_rejected(client: TestClient, provider: str, db: Engine) -> None:
+    register(provider, "g-300", email="ivy@example.com", email_verified=True, name="Ivy")
+    callback = authorize(client, "g-300")
+    forged = callback.replace("state=", "state=x")
+    refused = client.get(forged)
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login?error=")
+    assert SESSION_COOKIE not in refused.cookies
+    # The genuine callback still works once, then its state is spent.
+    assert client.get(callback).headers["location"] == "/home"
+    replay = client.get(callback)
+    assert replay.headers["location"].startswith("/login?error=")
+
+
+def test_denied_consent_and_unverified_email(client: TestClient, provider: str, db: Engine) -> None:
+    denied = client.get(authorize(client, "g-400", action="deny"))
+    assert "cancelled" in denied.headers["location"]
+    register(provider, "g-500", email="joe@example.com", email_verified=False, name="Joe")
+    unverified = client.get(authorize(client, "g-500"))
+    assert unverified.headers["location"].startswith("/login?error=")
+    with Session(db) as s:
+        assert s.exec(select(User)).all() == []
+
+
+def test_button_route_refuses_when_not_configured(db: Engine, settings: Settings) -> None:
+    api = create_api()
+    api.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(api, follow_redirects=False) as c:
+        r = c.get("/auth/google/login")
+    assert r.status_code == 303 and "not%20configured" in r.headers["location"]
