@@ -1,0 +1,268 @@
+"""Every image model the studio offers, in one place.
+
+This module is the single source of truth for a model's price, sizes and parameters: the create
+form, request validation, the worker and the pricing code all read it, so a rule such as "DALL·E 3
+only makes 1024x1792 portraits" is written once. It imports nothing from Reflex or the database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+ProviderKind = Literal["openai", "huggingface", "local-sketch", "local-diffusers"]
+Size = tuple[int, int]
+
+# Ranges shared by every model that takes the parameter; the form and validation read these.
+GUIDANCE_RANGE: tuple[float, float] = (1.0, 35.0)
+STEPS_RANGE: tuple[int, int] = (10, 50)
+STYLES: tuple[str, ...] = ("vivid", "natural")
+STYLE_PRESETS: tuple[str, ...] = (
+    "none",
+    "3d-model",
+    "anime",
+    "cinematic",
+    "comic-book",
+    "digital-art",
+    "fantasy-art",
+    "neon-punk",
+    "origami",
+    "photographic",
+)
+MAX_IMAGES_PER_REQUEST = 10
+
+
+class UnknownModelError(LookupError):
+    """Raised for a model id the catalog does not hold (a stale form, a typo in the API)."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(f"Unknown model {model_id!r}.")
+        self.model_id = model_id
+
+
+class ModelSpec(BaseModel):
+    """What one model is, costs and accepts. Frozen: specs are shared module-level constants."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    provider: ProviderKind
+    display_name: str
+    description: str
+    price: int  # credits per image
+    sizes: tuple[Size, ...]
+    default_size: Size
+    negative_prompt: bool = False
+    seed: bool = False
+    guidance: bool = False
+    steps: bool = False
+    quality: bool = False
+    style: bool = False  # OpenAI's vivid / natural
+    style_preset: bool = False  # one of STYLE_PRESETS
+    quality_options: tuple[str, ...] = ()
+    default_quality: str | None = None
+    default_guidance: float | None = None
+    default_steps: int | None = None
+    max_images: int = MAX_IMAGES_PER_REQUEST
+    # How many images one API call may return. DALL·E 3 only accepts n=1, and every provider is
+    # called once per image anyway so progress can be reported image by image.
+    images_per_call: int = 1
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        # Catch catalog typos at import time rather than as a 400 from a provider.
+        if self.price < 1:
+            raise ValueError(f"{self.id}: price must be at least 1 credit")
+        if not self.sizes or self.default_size not in self.sizes:
+            raise ValueError(f"{self.id}: default size must be one of its sizes")
+        if any(w <= 0 or h <= 0 for w, h in self.sizes):
+            raise ValueError(f"{self.id}: sizes must be positive")
+        if self.quality != bool(self.quality_options):
+            raise ValueError(f"{self.id}: quality flag and quality options disagree")
+        if self.quality and self.default_quality not in self.quality_options:
+            raise ValueError(f"{self.id}: default quality must be one of its options")
+        if self.guidance and self.default_guidance is None:
+            raise ValueError(f"{self.id}: a guidance model needs a default guidance")
+        if self.steps and self.default_steps is None:
+            raise ValueError(f"{self.id}: a steps model needs a default step count")
+        if not 1 <= self.max_images <= MAX_IMAGES_PER_REQUEST:
+            raise ValueError(f"{self.id}: max_images out of range")
+        return self
+
+    def allows_size(self, width: int, height: int) -> bool:
+        return (width, height) in self.sizes
+
+    @property
+    def size_labels(self) -> list[str]:
+        """Sizes as the 'WxH' strings the form shows and the OpenAI API takes."""
+        return [f"{w}x{h}" for w, h in self.sizes]
+
+
+class _Settings(Protocol):
+    """The settings fields availability() reads (pixel_studio.settings.Settings has them)."""
+
+    openai_api_key: str
+    hf_token: str
+    local_diffusers_model_dir: str
+
+
+_SQUARE_HF: tuple[Size, ...] = ((512, 512), (768, 768), (1024, 1024), (768, 512), (512, 768))
+
+_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        id="local-sketch",
+        provider="local-sketch",
+        display_name="Local sketch — offline, procedural",
+        description="An instant procedural picture drawn on this server from the prompt's colour "
+        "and scene words. No AI model, no key, no network.",
+        price=1,
+        sizes=((256, 256), (512, 512), (768, 512), (512, 768), (1024, 1024)),
+        default_size=(512, 512),
+        seed=True,
+        style_preset=True,
+    ),
+    ModelSpec(
+        id="dall-e-2",
+        provider="openai",
+        display_name="DALL·E 2",
+        description="OpenAI's older model: fast and cheap, square images only.",
+        price=2,
+        sizes=((256, 256), (512, 512), (1024, 1024)),
+        default_size=(1024, 1024),
+    ),
+    ModelSpec(
+        id="dall-e-3",
+        provider="openai",
+        display_name="DALL·E 3",
+        description="OpenAI's detailed model, good at following long prompts. "
+        "Standard or HD quality, vivid or natural style.",
+        price=4,
+        sizes=((1024, 1024), (1792, 1024), (1024, 1792)),
+        default_size=(1024, 1024),
+        quality=True,
+        quality_options=("standard", "hd"),
+        default_quality="standard",
+        style=True,
+    ),
+    ModelSpec(
+        id="gpt-image-1",
+        provider="openai",
+        display_name="GPT Image 1",
+        description="OpenAI's newest image model, strong on text in images and fine detail.",
+        price=5,
+        sizes=((1024, 1024), (1536, 1024), (1024, 1536)),
+        default_size=(1024, 1024),
+        quality=True,
+        quality_options=("auto", "low", "medium", "high"),
+        default_quality="auto",
+    ),
+    ModelSpec(
+        id="stabilityai/stable-diffusion-xl-base-1.0",
+        provider="huggingface",
+        display_name="Stable Diffusion XL",
+        description="Stability AI's open SDXL base model via Hugging Face inference.",
+        price=2,
+        sizes=_SQUARE_HF,
+        default_size=(1024, 1024),
+        negative_prompt=True,
+        seed=True,
+        guidance=True,
+        default_guidance=7.5,
+        steps=True,
+        default_steps=30,
+    ),
+    ModelSpec(
+        id="black-forest-labs/FLUX.1-schnell",
+        provider="huggingface",
+        display_name="FLUX.1 [schnell]",
+        description="Black Forest Labs' fast distilled FLUX model: few fixed steps, no guidance.",
+        price=2,
+        sizes=_SQUARE_HF,
+        default_size=(1024, 1024),
+        # schnell is distilled to ~4 steps with guidance off, and FLUX ignores negative prompts,
+        # so the only knob that changes its output is the seed.
+        seed=True,
+    ),
+    ModelSpec(
+        id="black-forest-labs/FLUX.1-dev",
+        provider="huggingface",
+        display_name="FLUX.1 [dev]",
+        description="Black Forest Labs' high-quality FLUX model (guidance-distilled).",
+        price=3,
+        sizes=_SQUARE_HF,
+        default_size=(1024, 1024),
+        seed=True,
+        guidance=True,
+        default_guidance=3.5,
+        steps=True,
+        default_steps=28,
+    ),
+    ModelSpec(
+        id="local-diffusers",
+        provider="local-diffusers",
+        display_name="Local diffusion model",
+        description="A diffusion model loaded from a folder on this server "
+        "(LOCAL_DIFFUSERS_MODEL_DIR).",
+        price=1,
+        sizes=((256, 256), (512, 512)),
+        default_size=(512, 512),
+        negative_prompt=True,
+        seed=True,
+        guidance=True,
+        default_guidance=7.5,
+        steps=True,
+        default_steps=20,
+    ),
+)
+
+_BY_ID: dict[str, ModelSpec] = {m.id: m for m in _MODELS}
+if len(_BY_ID) != len(_MODELS):  # pragma: no cover - a catalog edit gone wrong
+    raise RuntimeError("duplicate model id in the catalog")
+
+DEFAULT_MODEL_ID = "local-sketch"
+
+
+def all_models() -> list[ModelSpec]:
+    """Every model in display order (available or not: the form greys out the others)."""
+    return list(_MODELS)
+
+
+def get_model(model_id: str) -> ModelSpec:
+    try:
+        return _BY_ID[model_id]
+    except KeyError:
+        raise UnknownModelError(model_id) from None
+
+
+def _importable(*modules: str) -> bool:
+    # find_spec does not import torch (seconds of start-up) just to answer "is it installed".
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+def availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
+    """Whether the model can run with these settings, and if not, a reason a person can act on."""
+    if spec.provider == "local-sketch":
+        return True, ""
+    if spec.provider == "openai":
+        if not settings.openai_api_key:
+            return False, "Needs an OpenAI API key (set OPENAI_API_KEY)."
+        return True, ""
+    if spec.provider == "huggingface":
+        if not settings.hf_token:
+            return False, "Needs a Hugging Face token (set HF_TOKEN)."
+        return True, ""
+    # local-diffusers
+    if not settings.local_diffusers_model_dir:
+        return False, "Needs a model folder on the server (set LOCAL_DIFFUSERS_MODEL_DIR)."
+    if not Path(settings.local_diffusers_model_dir).is_dir():
+        return False, f"Model folder {settings.local_diffusers_model_dir} does not exist."
+    if not _importable("torch", "diffusers", "transformers"):
+        return False, "Needs the optional torch, diffusers and transformers packages."
+    return True, ""
+
+
+def available_models(settings: _Settings) -> list[ModelSpec]:
+    return [m for m in _MODELS if availability(m, settings)[0]]

@@ -1,0 +1,89 @@
+"""Image providers behind one interface; `get_provider` picks the one a model needs.
+
+Heavy clients are imported inside `get_provider`, so importing this package (the worker, the
+API) does not pull in openai, huggingface_hub or torch until a job needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pixel_studio.catalog import availability, get_model
+from pixel_studio.providers.base import (
+    GeneratedImage,
+    ImageRequest,
+    Provider,
+    StepCallback,
+)
+from pixel_studio.providers.errors import (
+    AuthRefused,
+    InvalidRequest,
+    ModerationRefused,
+    NotConfigured,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    QuotaExceeded,
+    RateLimited,
+)
+
+__all__ = [
+    "AuthRefused",
+    "GeneratedImage",
+    "ImageRequest",
+    "InvalidRequest",
+    "ModerationRefused",
+    "NotConfigured",
+    "Provider",
+    "ProviderError",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "QuotaExceeded",
+    "RateLimited",
+    "StepCallback",
+    "get_provider",
+]
+
+
+class _ProviderSettings(Protocol):
+    openai_api_key: str
+    openai_base_url: str
+    hf_token: str
+    hf_base_url: str
+    local_diffusers_model_dir: str
+
+
+def get_provider(
+    model_id: str, settings: _ProviderSettings, timeout: float | None = None
+) -> Provider:
+    """The provider for `model_id`, configured from settings.
+
+    Raises UnknownModelError (catalog) for an unknown id and NotConfigured when the model lacks
+    its key, token or folder here. `timeout` overrides the network providers' default.
+    """
+    spec = get_model(model_id)
+    ok, reason = availability(spec, settings)
+    if not ok:
+        raise NotConfigured(f"{spec.display_name} is not available: {reason}")
+    if spec.provider == "local-sketch":
+        from pixel_studio.providers.local_sketch import LocalSketchProvider
+
+        return LocalSketchProvider()
+    if spec.provider == "openai":
+        from pixel_studio.providers.openai_provider import DEFAULT_TIMEOUT, OpenAIProvider
+
+        return OpenAIProvider(
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url or None,
+            timeout=timeout or DEFAULT_TIMEOUT,
+        )
+    if spec.provider == "huggingface":
+        from pixel_studio.providers.huggingface import DEFAULT_TIMEOUT as HF_TIMEOUT
+        from pixel_studio.providers.huggingface import HuggingFaceProvider
+
+        return HuggingFaceProvider(
+            token=settings.hf_token, base_url=settings.hf_base_url, timeout=timeout or HF_TIMEOUT
+        )
+    from pixel_studio.providers.local_diffusers import LocalDiffusersProvider
+
+    return LocalDiffusersProvider(settings.local_diffusers_model_dir)
