@@ -1,13 +1,71 @@
-"""The Reflex app: pages are registered here; the backend's own routes come from api/."""
+"""The Reflex app: pages are registered here; the backend's own routes come from api/.
+
+Every page loads the signed-in user first (the nav shows it); pages for visitors send
+signed-in people home, pages that need an account send visitors to log in.
+"""
 
 import reflex as rx
 
 from pixel_studio.api import create_api
+from pixel_studio.components.theme import app_theme, head_components
+from pixel_studio.pages.auth_pages import login_page, signup_page
+from pixel_studio.pages.home import home_page
+from pixel_studio.pages.landing import landing
+from pixel_studio.pages.not_found import not_found_page
+from pixel_studio.pages.settings import settings_page
+from pixel_studio.state.account import LogInState, SignUpState
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.settings_page import SettingsState
 
+TITLE = "Pixel Studio"
+DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
 
-def index() -> rx.Component:
-    return rx.heading("Pixel Studio")
+app = rx.App(
+    api_transformer=create_api(),
+    theme=app_theme(),
+    head_components=head_components(),
+    html_lang="en",
+)
 
-
-app = rx.App(api_transformer=create_api())
-app.add_page(index, route="/")
+app.add_page(
+    landing,
+    route="/",
+    title=f"{TITLE} · AI image studio",
+    description=DESCRIPTION,
+    on_load=AuthState.redirect_signed_in,
+)
+app.add_page(
+    signup_page,
+    route="/signup",
+    title=f"Sign up · {TITLE}",
+    description=DESCRIPTION,
+    on_load=[AuthState.redirect_signed_in, SignUpState.prepare],
+)
+app.add_page(
+    login_page,
+    route="/login",
+    title=f"Log in · {TITLE}",
+    description=DESCRIPTION,
+    on_load=[AuthState.redirect_signed_in, LogInState.prepare],
+)
+app.add_page(
+    home_page,
+    route="/home",
+    title=f"Home · {TITLE}",
+    description=DESCRIPTION,
+    on_load=AuthState.require_user,
+)
+app.add_page(
+    settings_page,
+    route="/settings",
+    title=f"Settings · {TITLE}",
+    description=DESCRIPTION,
+    on_load=[AuthState.require_user, SettingsState.load],
+)
+app.add_page(
+    not_found_page,
+    route="404",
+    title=f"Page not found · {TITLE}",
+    description=DESCRIPTION,
+    on_load=AuthState.load_user,
+)

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the app shell, form helpers and the theme. UI only: no DB, no services."""

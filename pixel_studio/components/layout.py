@@ -1,0 +1,359 @@
+"""The app shell: top navigation, footer, and the page frame every page is rendered in.
+
+At 768 px and wider the nav shows its links and the user menu; below that they move into a
+drawer behind a menu button, and the credits badge stays in the bar. Nothing in the bar has a
+fixed width, so a 375 px phone never scrolls sideways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pixel_studio.state.auth import AuthState
+
+NAV_HEIGHT = "64px"
+MAX_WIDTH = "1120px"
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(
+                rx.icon("sparkles", size=18, color="white"),
+                class_name="ps-logo",
+                width="32px",
+                height="32px",
+                border_radius="10px",
+            ),
+            rx.text("Pixel Studio", size="4", weight="bold", high_contrast=True),
+            align="center",
+            spacing="2",
+        ),
+        href=rx.cond(AuthState.signed_in, "/home", "/"),
+        underline="none",
+        aria_label="Pixel Studio home",
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    # Reflex keeps the choice in localStorage ("theme"), so it survives reloads.
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        color_scheme="gray",
+        size="2",
+        aria_label="Toggle dark mode",
+        title="Toggle dark mode",
+    )
+
+
+def credits_badge() -> rx.Component:
+    return rx.badge(
+        rx.icon("coins", size=14),
+        rx.text(AuthState.credits, " credits", as_="span"),
+        size="2",
+        variant="soft",
+        radius="full",
+        title="Your credit balance",
+        class_name="ps-credits",
+    )
+
+
+def user_avatar(size: str = "2") -> rx.Component:
+    return rx.avatar(
+        src=AuthState.avatar_url,
+        fallback=AuthState.initials,
+        size=size,  # type: ignore[arg-type]
+        radius="full",
+        # Not a declared prop, so pass it as an attribute: Radix hands it to the <img>.
+        custom_attrs={"alt": AuthState.username},
+    )
+
+
+def nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(
+        label,
+        href=href,
+        size="2",
+        weight="medium",
+        color_scheme="gray",
+        high_contrast=True,
+        underline="hover",
+    )
+
+
+def link_button(label: str, href: str, size: str = "2", **props: Any) -> rx.Component:
+    """A link that looks like a button: it navigates, so it is a link for assistive tech."""
+    return rx.button(
+        rx.link(label, href=href, underline="none"),
+        as_child=True,
+        size=size,  # type: ignore[arg-type]
+        **props,
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                user_avatar("1"),
+                rx.text(AuthState.username, as_="span", class_name="ps-username"),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+            ),
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("home", size=14), "Home", on_click=rx.redirect("/home")),
+            rx.menu.item(
+                rx.icon("settings", size=14), "Settings", on_click=rx.redirect("/settings")
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("log-out", size=14), "Log out", color="red", on_click=AuthState.log_out
+            ),
+            align="end",
+        ),
+    )
+
+
+def desktop_actions() -> rx.Component:
+    return rx.desktop_only(
+        rx.hstack(
+            rx.cond(
+                AuthState.signed_in,
+                rx.hstack(
+                    nav_link("Home", "/home"),
+                    nav_link("Settings", "/settings"),
+                    credits_badge(),
+                    user_menu(),
+                    spacing="5",
+                    align="center",
+                ),
+                rx.hstack(
+                    link_button("Log in", "/login", variant="ghost"),
+                    link_button("Sign up", "/signup"),
+                    spacing="3",
+                    align="center",
+                ),
+            ),
+            color_mode_toggle(),
+            spacing="4",
+            align="center",
+        ),
+    )
+
+
+def drawer_link(label: str, href: str, icon: str) -> rx.Component:
+    return rx.drawer.close(
+        rx.link(
+            rx.hstack(
+                rx.icon(icon, size=18), rx.text(label, size="3"), spacing="3", align="center"
+            ),
+            href=href,
+            color_scheme="gray",
+            high_contrast=True,
+            underline="none",
+            padding_y="10px",
+        ),
+    )
+
+
+def mobile_drawer() -> rx.Component:
+    signed_in_items = rx.vstack(
+        rx.hstack(
+            user_avatar("3"),
+            rx.vstack(
+                rx.text(AuthState.username, weight="bold"),
+                credits_badge(),
+                spacing="1",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        rx.separator(),
+        drawer_link("Home", "/home", "home"),
+        drawer_link("Settings", "/settings", "settings"),
+        rx.separator(),
+        rx.button(
+            rx.icon("log-out", size=16),
+            "Log out",
+            variant="soft",
+            color_scheme="red",
+            width="100%",
+            on_click=AuthState.log_out,
+        ),
+        spacing="2",
+        width="100%",
+    )
+    visitor_items = rx.vstack(
+        drawer_link("Log in", "/login", "log-in"),
+        drawer_link("Sign up", "/signup", "user-plus"),
+        spacing="2",
+        width="100%",
+    )
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=22),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label="Open menu",
+            ),
+        ),
+        rx.drawer.overlay(class_name="ps-overlay"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.drawer.title("Menu", size="4"),
+                        rx.drawer.close(
+                            rx.icon_button(
+                                rx.icon("x", size=18),
+                                variant="ghost",
+                                color_scheme="gray",
+                                aria_label="Close menu",
+                            ),
+                        ),
+                        justify="between",
+                        align="center",
+                        width="100%",
+                    ),
+                    rx.cond(AuthState.signed_in, signed_in_items, visitor_items),
+                    rx.spacer(),
+                    rx.hstack(
+                        rx.text("Appearance", size="2", color_scheme="gray"),
+                        color_mode_toggle(),
+                        justify="between",
+                        align="center",
+                        width="100%",
+                    ),
+                    height="100%",
+                    width="100%",
+                    spacing="4",
+                ),
+                class_name="ps-drawer",
+                top="0",
+                right="0",
+                left="auto",
+                height="100%",
+                width="min(320px, 85vw)",
+                padding="20px",
+                z_index="50",
+            ),
+        ),
+        direction="right",
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            brand(),
+            rx.spacer(),
+            desktop_actions(),
+            rx.mobile_and_tablet(
+                rx.hstack(
+                    rx.cond(AuthState.signed_in, credits_badge()),
+                    mobile_drawer(),
+                    spacing="3",
+                    align="center",
+                ),
+            ),
+            align="center",
+            height=NAV_HEIGHT,
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x="20px",
+            width="100%",
+        ),
+        class_name="ps-nav",
+        role="banner",
+        aria_label="Main navigation",
+    )
+
+
+def footer_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="2", color_scheme="gray", underline="hover")
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.flex(
+            rx.hstack(
+                rx.icon("sparkles", size=14),
+                rx.text("Pixel Studio", size="2", weight="medium"),
+                rx.text("· prompts in, image sets out", size="2", color_scheme="gray"),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                rx.cond(
+                    AuthState.signed_in,
+                    rx.hstack(
+                        footer_link("Home", "/home"),
+                        footer_link("Settings", "/settings"),
+                        spacing="4",
+                    ),
+                    rx.hstack(
+                        footer_link("Log in", "/login"),
+                        footer_link("Sign up", "/signup"),
+                        spacing="4",
+                    ),
+                ),
+                rx.link("API", href="/api/docs", size="2", color_scheme="gray", is_external=True),
+                spacing="4",
+            ),
+            justify="between",
+            align="center",
+            direction={"initial": "column", "sm": "row"},
+            spacing="3",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding="24px 20px",
+            width="100%",
+        ),
+        class_name="ps-footer",
+    )
+
+
+def skip_link() -> rx.Component:
+    return rx.el.a("Skip to content", href="#main", class_name="ps-skip")
+
+
+def page_frame(*children: rx.Component, wide: bool = False) -> rx.Component:
+    """Nav, the page's content in a centred column, footer."""
+    return rx.box(
+        skip_link(),
+        navbar(),
+        rx.el.main(
+            *children,
+            id="main",
+            tab_index=-1,
+            class_name="ps-main",
+            max_width="100%" if wide else MAX_WIDTH,
+            margin_x="auto",
+            padding_x="0" if wide else "20px",
+            width="100%",
+            flex="1",
+        ),
+        footer(),
+        display="flex",
+        flex_direction="column",
+        min_height="100vh",
+    )
+
+
+def signed_in_only(*children: rx.Component) -> rx.Component:
+    """Content that must not flash for a visitor while `require_user` redirects them."""
+    return rx.cond(
+        AuthState.signed_in,
+        rx.fragment(*children),
+        rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading"),
+    )

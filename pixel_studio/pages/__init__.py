@@ -1,0 +1,1 @@
+"""Pages: compose components and bind them to state. No DB, no services."""

@@ -1,0 +1,170 @@
+"""`/settings`: username, avatar and the default privacy of new images."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pixel_studio.components.forms import field
+from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.settings_page import AVATAR_MAX_BYTES, AVATAR_TYPES, SettingsState
+
+AVATAR_UPLOAD_ID = "avatar"
+
+
+def section(title: str, description: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.heading(title, as_="h2", size="4"),
+                rx.text(description, size="2", color_scheme="gray"),
+                spacing="1",
+                width=rx.breakpoints(initial="100%", sm="260px"),
+                flex_shrink="0",
+            ),
+            rx.box(*children, flex="1", min_width="0", width="100%"),
+            direction={"initial": "column", "sm": "row"},
+            spacing="5",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def avatar_section() -> rx.Component:
+    s = SettingsState
+    return section(
+        "Avatar",
+        "PNG, JPEG or WebP, at most 2 MB. We store a re-encoded copy.",
+        rx.hstack(
+            user_avatar("6"),
+            rx.upload.root(
+                rx.vstack(
+                    rx.cond(
+                        s.uploading,
+                        rx.hstack(rx.spinner(), rx.text("Uploading…", size="2")),
+                        rx.hstack(
+                            rx.icon("upload", size=16),
+                            rx.text("Upload a new avatar", size="2", weight="medium"),
+                            align="center",
+                        ),
+                    ),
+                    rx.text("Click or drop an image here", size="1", color_scheme="gray"),
+                    spacing="1",
+                ),
+                id=AVATAR_UPLOAD_ID,
+                accept=AVATAR_TYPES,
+                max_files=1,
+                multiple=False,
+                max_size=AVATAR_MAX_BYTES,
+                disabled=s.uploading,
+                # Streamed to a background event; mypy cannot see that the handler is callable.
+                on_drop=s.upload_avatar(  # type: ignore[misc]
+                    rx.upload_files_chunk(upload_id=AVATAR_UPLOAD_ID)
+                ),
+                on_drop_rejected=s.avatar_rejected,
+                class_name="ps-dropzone",
+                aria_label="Upload a new avatar",
+                flex="1",
+            ),
+            spacing="5",
+            align="center",
+            width="100%",
+        ),
+        rx.cond(
+            s.avatar_error != "",
+            rx.text(s.avatar_error, role="alert", size="2", color_scheme="red", margin_top="8px"),
+        ),
+    )
+
+
+def username_section() -> rx.Component:
+    s = SettingsState
+    return section(
+        "Username",
+        "How people find you. 3–20 characters: letters, digits or _.",
+        rx.form(
+            rx.flex(
+                rx.box(
+                    field(
+                        "Username",
+                        "username",
+                        s.username_error,
+                        autocomplete="username",
+                        form_id="settings",
+                        default_value=AuthState.username,
+                        # Remount when the saved name changes, so the input shows it.
+                        key=AuthState.username,
+                    ),
+                    flex="1",
+                    min_width="0",
+                ),
+                rx.button(
+                    rx.cond(s.saving_username, rx.spinner(size="2"), rx.fragment()),
+                    "Save",
+                    type="submit",
+                    size="3",
+                    disabled=s.saving_username,
+                ),
+                spacing="3",
+                align={"initial": "stretch", "xs": "end"},
+                direction={"initial": "column", "xs": "row"},
+            ),
+            on_submit=s.save_username,
+            no_validate=True,
+        ),
+    )
+
+
+def privacy_section() -> rx.Component:
+    s = SettingsState
+    return section(
+        "Privacy",
+        "The starting point for each new image; you can still change any image later.",
+        rx.el.label(
+            rx.hstack(
+                rx.switch(
+                    checked=s.default_private,
+                    on_change=s.toggle_privacy,
+                    id="settings-private",
+                    size="2",
+                ),
+                rx.vstack(
+                    rx.text("Make new images private", weight="medium", size="2"),
+                    rx.text(
+                        rx.cond(
+                            s.default_private,
+                            "Only you will see new images until you publish them.",
+                            "New images appear in the public explore feed.",
+                        ),
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    spacing="0",
+                ),
+                spacing="3",
+                align="start",
+            ),
+            html_for="settings-private",
+        ),
+    )
+
+
+def settings_page() -> rx.Component:
+    return page_frame(
+        signed_in_only(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading("Settings", as_="h1", size="7"),
+                    rx.text("Your profile and defaults.", color_scheme="gray"),
+                    spacing="1",
+                    padding_top="40px",
+                ),
+                avatar_section(),
+                username_section(),
+                privacy_section(),
+                spacing="5",
+                width="100%",
+            ),
+        ),
+    )
