@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from pixel_studio.components.theme import app_theme
 from pixel_studio.settings import get_settings
 
 settings = get_settings()
@@ -13,6 +14,6 @@ config = rx.Config(
     deploy_url=settings.site_url.rstrip("/"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme())],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -7,7 +7,7 @@ signed-in people home, pages that need an account send visitors to log in.
 import reflex as rx
 
 from pixel_studio.api import create_api
-from pixel_studio.components.theme import app_theme, head_components
+from pixel_studio.components.theme import head_components
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.home import home_page
 from pixel_studio.pages.landing import landing
@@ -22,7 +22,6 @@ DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
 
 app = rx.App(
     api_transformer=create_api(),
-    theme=app_theme(),
     head_components=head_components(),
     html_lang="en",
 )
