@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from pixel_studio.api.cookies import clear_session_cookie, safe_next, set_session_cookie
@@ -129,9 +129,11 @@ def api_login(
 @router.post("/api/auth/logout", status_code=204)
 def api_logout(
     request: Request, user: CsrfUser, session: SessionDep, settings: SettingsDep
-) -> JSONResponse:
+) -> Response:
     auth.revoke(session, request.cookies.get(SESSION_COOKIE))
-    response = JSONResponse(None, status_code=204)
+    # A bare Response: JSONResponse(None) would send "null" as the body of a 204, which
+    # HTTP/1.1 forbids (uvicorn's h11 aborts the connection with LocalProtocolError).
+    response = Response(status_code=204)
     clear_session_cookie(response, settings)
     return response
 

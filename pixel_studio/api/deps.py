@@ -23,7 +23,10 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": commit before the response is sent. FastAPI's default ("request") runs the
+# code after `yield` once the response has left, so a browser following a fresh session cookie
+# could arrive before its session row is committed, and a failed commit would go unreported.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 

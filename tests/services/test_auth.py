@@ -102,12 +102,18 @@ def test_csrf_token_is_bound_to_the_session(settings: Settings) -> None:
 def test_oauth_creates_then_links_then_matches_email(
     session: Session, settings: Settings, alice: User
 ) -> None:
-    new = auth.sign_in_with_oauth(session, settings, "google", "sub-1", "dan@example.com", True, "Dan Smith")
+    new = auth.sign_in_with_oauth(
+        session, settings, "google", "sub-1", "dan@example.com", True, "Dan Smith"
+    )
     session.commit()
     assert new.username == "dansmith" and new.credits == settings.signup_bonus_credits
-    again = auth.sign_in_with_oauth(session, settings, "google", "sub-1", "dan@example.com", True, "x")
+    again = auth.sign_in_with_oauth(
+        session, settings, "google", "sub-1", "dan@example.com", True, "x"
+    )
     assert again.id == new.id
-    linked = auth.sign_in_with_oauth(session, settings, "google", "sub-2", "ALICE@example.com", True, "a")
+    linked = auth.sign_in_with_oauth(
+        session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
+    )
     session.commit()
     assert linked.id == alice.id
     assert len(session.exec(select(OAuthAccount)).all()) == 2

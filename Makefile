@@ -1,0 +1,121 @@
+# Pixel Studio. Two commands matter:
+#   make run    set up what is missing, migrate, serve the app on http://localhost:$(PORT)
+#   make test   set up what is missing, start PostgreSQL + Redis, run the whole test suite
+# Every step is skipped when already done, so both are fast the second time.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+PORT ?= 3000
+# Loopback by default: a laptop's `make run` should not be reachable from the network.
+# Behind a proxy or in a container: make run HOST=0.0.0.0
+HOST ?= 127.0.0.1
+BACKEND_PORT ?= 8000
+TEST_TIMEOUT ?= 2400
+PYTEST_ARGS ?=
+
+VENV := $(CURDIR)/.venv
+VENV_PY := $(VENV)/bin/python
+# pip runs again only when pyproject.toml is newer than this stamp.
+DEPS_STAMP := $(VENV)/.deps-installed
+# The test suite also needs the optional `diffusers` extra (torch CPU), so its tests run
+# instead of skipping; `make run` does not pay for it.
+TEST_DEPS_STAMP := $(VENV)/.test-deps-installed
+BUN_STAMP := tools/node_modules/.installed
+
+# Reflex, offline-friendly (see REFLEX_NOTES.md): its files stay in the repo, bun comes from
+# tools/node_modules (npm registry) instead of a download from bun.sh, no telemetry, no
+# version probe.
+export REFLEX_DIR := $(CURDIR)/.reflex
+export BUN_INSTALL_CACHE_DIR := $(CURDIR)/.reflex/bun-cache
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(VENV)/bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Reflex installs the frontend packages with bun: give it the registry npm is configured with
+# on this machine, so it does not probe a mirror of its own. Never an address written here.
+ifndef NPM_CONFIG_REGISTRY
+NPM_CONFIG_REGISTRY := $(shell npm config get registry 2>/dev/null)
+endif
+ifneq ($(strip $(NPM_CONFIG_REGISTRY)),)
+export NPM_CONFIG_REGISTRY
+endif
+
+# rxconfig takes the socket's allowed origin and deploy URL from SITE_URL: follow PORT unless
+# SITE_URL is set in the environment or in .env (pydantic-settings reads .env itself).
+ifndef SITE_URL
+ifeq ($(shell grep -sE '^[[:space:]]*SITE_URL[[:space:]]*=' .env),)
+run dev: export SITE_URL := http://localhost:$(PORT)
+endif
+endif
+
+.PHONY: help setup run dev test services chromium lint bench
+
+help:
+	@echo "make run     set up, migrate and serve the app on http://localhost:$(PORT) (PORT=...)"
+	@echo "make test    set up, start PostgreSQL + Redis, run the whole test suite"
+	@echo "make dev     hot-reloading dev server (frontend :$(PORT), backend :$(BACKEND_PORT))"
+	@echo "make setup   only the set-up: .venv, Python packages, bun"
+	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md)"
+
+setup: $(DEPS_STAMP) $(BUN_STAMP)
+
+$(VENV_PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || scripts/apt_install.sh python3.11 python3.11-venv
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS_STAMP): pyproject.toml | $(VENV_PY)
+	@echo "Installing Python packages into .venv (pyproject.toml changed or first run)..."
+	$(VENV_PY) -m pip install --quiet --progress-bar off -e ".[dev]"
+	@touch $@
+
+$(TEST_DEPS_STAMP): pyproject.toml $(DEPS_STAMP)
+	@echo "Installing the test-only extras (diffusers, torch CPU)..."
+	$(VENV_PY) -m pip install --quiet --progress-bar off -e ".[dev,diffusers]"
+	@touch $@
+
+$(BUN_STAMP): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null 2>&1 || scripts/apt_install.sh nodejs npm
+	@echo "Installing bun from the npm registry into tools/node_modules..."
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	@test -x tools/node_modules/.bin/bun || { echo "bun missing after npm ci" >&2; exit 1; }
+	@touch $@
+
+# The embedded profile with nothing set; the same command runs the production profile when
+# DATABASE_URL, REDIS_URL, ... are set (README: "Switching to production").
+run: setup
+	pixel-studio db upgrade
+	exec reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT) \
+		--backend-host $(HOST)
+
+dev: setup
+	pixel-studio db upgrade
+	exec reflex run --env dev --frontend-port $(PORT) --backend-port $(BACKEND_PORT)
+
+services:
+	scripts/ensure_services.sh
+
+# Playwright drives Debian's Chromium (never `playwright install`, which downloads a browser).
+chromium:
+	@test -x /usr/bin/chromium || scripts/apt_install.sh chromium
+
+# `timeout` because a browser or server thread that hangs must fail CI, not stall it. pytest's
+# exit code is passed through unchanged (5, "no tests collected", is a failure too).
+test: setup $(TEST_DEPS_STAMP) services chromium
+	timeout --kill-after=30 $(TEST_TIMEOUT) pytest $(PYTEST_ARGS)
+
+lint: setup
+	ruff check .
+	ruff format --check .
+	mypy pixel_studio $(if $(wildcard workers/*.py),workers)
+
+# Each bench/*.py is a standalone script printing its numbers beside their floor.
+bench: setup services
+	@shopt -s nullglob; found=0; \
+	for script in bench/[!_]*.py; do \
+		found=1; echo "== $$script"; python "$$script"; \
+	done; \
+	[ "$$found" = 1 ] || echo "No benchmarks in bench/ yet."

@@ -1,0 +1,316 @@
+"""HTTP sign-in routes: cookies, CSRF, rate limits, ticket exchange; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.types import Message, Receive, Scope, Send
+
+from pixel_studio.api import create_api
+from pixel_studio.api.deps import CSRF_HEADER, SESSION_COOKIE, db_session
+from pixel_studio.cache import MemoryCache, get_cache
+from pixel_studio.db import utcnow
+from pixel_studio.models import CreditKind, CreditTransaction, User, UserSession
+from pixel_studio.services import auth, users
+from pixel_studio.settings import Settings, get_settings
+
+PASSWORD = "correct horse"
+
+
+class Recorder:
+    """Wraps the ASGI app to note when the response starts, next to the session's commit."""
+
+    def __init__(self, app: Any, events: list[str]) -> None:
+        self.app = app
+        self.events = events
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.events.append("response")
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+
+@pytest.fixture
+def events() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def client(db: Engine, settings: Settings, events: list[str]) -> Iterator[TestClient]:
+    """The API on the test database, with its own settings and a fresh in-memory cache."""
+
+    def session_override() -> Iterator[Session]:
+        # The same contract as db.session_scope: commit on success, roll back on error.
+        with Session(db, expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+                events.append("commit")
+            except BaseException:
+                s.rollback()
+                raise
+
+    api = create_api()
+    cache = MemoryCache()
+    api.dependency_overrides[db_session] = session_override
+    api.dependency_overrides[get_settings] = lambda: settings
+    api.dependency_overrides[get_cache] = lambda: cache
+    with TestClient(Recorder(api, events), follow_redirects=False) as c:
+        yield c
+
+
+def signup(
+    client: TestClient, username: str = "alice", email: str = "alice@example.com"
+) -> dict[str, Any]:
+    resp = client.post(
+        "/api/auth/signup", json={"username": username, "email": email, "password": PASSWORD}
+    )
+    assert resp.status_code == 201, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def login(client: TestClient, login: str, password: str = PASSWORD) -> Any:
+    return client.post("/api/auth/login", json={"login": login, "password": password})
+
+
+def use_cookie(client: TestClient, token: str) -> None:
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, token)
+
+
+def test_signup_sets_a_safe_cookie_and_gives_five_credits(client: TestClient, db: Engine) -> None:
+    resp = client.post(
+        "/api/auth/signup",
+        json={"username": "Alice", "email": "Alice@Example.com", "password": PASSWORD},
+    )
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["username"] == "alice" and body["credits"] == 5 and not body["is_admin"]
+    assert body["csrf_token"]
+    cookie = resp.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    lowered = cookie.lower()
+    assert "httponly" in lowered
+    assert "samesite=lax" in lowered
+    assert "path=/" in lowered
+    assert "secure" not in lowered  # the test site is http; Secure comes with https
+    token = resp.cookies[SESSION_COOKIE]
+    with Session(db) as s:
+        # Only the hash is stored, never the token itself.
+        row = s.exec(select(UserSession)).one()
+        assert row.token_hash == auth.hash_token(token) and token not in row.token_hash
+        ledger = s.exec(select(CreditTransaction)).all()
+        assert [(t.kind, t.amount) for t in ledger] == [(CreditKind.bonus, 5)]
+    assert client.get("/api/auth/me").json()["username"] == "alice"
+
+
+def test_session_is_committed_before_the_response_leaves(
+    client: TestClient, events: list[str]
+) -> None:
+    """The browser follows the cookie at once: its session must already be in the database."""
+    signup(client)
+    assert events == ["commit", "response"]
+
+
+def test_signup_refuses_taken_names_and_weak_passwords(client: TestClient, db: Engine) -> None:
+    signup(client)
+    client.cookies.clear()
+    taken = client.post(
+        "/api/auth/signup",
+        json={"username": "ALICE", "email": "other@example.com", "password": PASSWORD},
+    )
+    assert taken.status_code == 409
+    assert taken.json() == {"detail": "That username is taken.", "field": "username"}
+    assert "set-cookie" not in taken.headers
+    email_taken = client.post(
+        "/api/auth/signup",
+        json={"username": "other", "email": "alice@example.com", "password": PASSWORD},
+    )
+    assert email_taken.status_code == 409 and email_taken.json()["field"] == "email"
+    weak = client.post(
+        "/api/auth/signup",
+        json={"username": "bob", "email": "bob@example.com", "password": "short"},
+    )
+    assert weak.status_code == 400
+    assert weak.json()["field"] == "password"
+    assert "at least 8" in weak.json()["detail"]
+    with Session(db) as s:
+        assert [u.username for u in s.exec(select(User)).all()] == ["alice"]
+
+
+def test_login_by_username_and_by_email(client: TestClient) -> None:
+    signup(client)
+    client.cookies.clear()
+    by_name = login(client, "Alice")
+    assert by_name.status_code == 200 and by_name.json()["username"] == "alice"
+    assert by_name.cookies.get(SESSION_COOKIE)
+    client.cookies.clear()
+    by_email = login(client, "ALICE@example.com")
+    assert by_email.status_code == 200
+    # A fresh token at every login, never a reused one.
+    assert by_email.cookies[SESSION_COOKIE] != by_name.cookies[SESSION_COOKIE]
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client: TestClient) -> None:
+    signup(client)
+    client.cookies.clear()
+    wrong = login(client, "alice", "not my password")
+    unknown = login(client, "nobody", PASSWORD)
+    for resp in (wrong, unknown):
+        assert resp.status_code == 401
+        assert resp.json() == {"detail": auth.WRONG_CREDENTIALS, "field": "password"}
+        assert "set-cookie" not in resp.headers
+
+
+def test_login_rate_limit_answers_429_with_retry_after(client: TestClient) -> None:
+    signup(client)
+    client.cookies.clear()
+    for _ in range(10):
+        assert login(client, "alice", "not my password").status_code == 401
+    limited = login(client, "alice", PASSWORD)  # even the right password waits
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["retry-after"]) <= 15 * 60
+    assert "Too many sign-in attempts" in limited.json()["detail"]
+    assert "set-cookie" not in limited.headers
+
+
+def test_me_accepts_only_a_live_session(client: TestClient, db: Engine) -> None:
+    signup(client)
+    token = client.cookies[SESSION_COOKIE]
+    assert client.get("/api/auth/me").status_code == 200
+
+    client.cookies.clear()
+    assert client.get("/api/auth/me").status_code == 401  # no cookie
+
+    use_cookie(client, "forged-" + token[7:])
+    assert client.get("/api/auth/me").status_code == 401  # forged
+
+    with db.begin() as conn:
+        conn.execute(
+            update(UserSession)
+            .where(col(UserSession.token_hash) == auth.hash_token(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    use_cookie(client, token)
+    assert client.get("/api/auth/me").status_code == 401  # expired
+
+
+def test_me_refuses_a_revoked_session(client: TestClient, db: Engine) -> None:
+    signup(client)
+    token = client.cookies[SESSION_COOKIE]
+    with Session(db) as s:
+        assert auth.revoke(s, token)
+        s.commit()
+    use_cookie(client, token)
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_logout_needs_the_csrf_header_then_revokes(client: TestClient) -> None:
+    body = signup(client)
+    token = client.cookies[SESSION_COOKIE]
+
+    assert client.post("/api/auth/logout").status_code == 403
+    assert client.post("/api/auth/logout", headers={CSRF_HEADER: "wrong"}).status_code == 403
+    assert client.get("/api/auth/me").status_code == 200  # still signed in
+
+    out = client.post("/api/auth/logout", headers={CSRF_HEADER: body["csrf_token"]})
+    assert out.status_code == 204
+    assert out.content == b""  # a 204 carries no body, or HTTP servers reject the response
+    assert f'{SESSION_COOKIE}=""' in out.headers["set-cookie"] or "max-age=0" in (
+        out.headers["set-cookie"].lower()
+    )
+    assert client.get("/api/auth/me").status_code == 401
+    # Replaying the old cookie does not help: the session is revoked on the server.
+    use_cookie(client, token)
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_logout_without_a_session_is_401(client: TestClient) -> None:
+    assert client.post("/api/auth/logout", headers={CSRF_HEADER: "x"}).status_code == 401
+
+
+def make_ticket(db: Engine, username: str = "tess") -> str:
+    with Session(db, expire_on_commit=False) as s:
+        user = users.create_user(s, username, f"{username}@example.com", PASSWORD, bonus=5)
+        ticket = auth.create_ticket(s, user.id or 0)
+        s.commit()
+    return ticket
+
+
+def test_ticket_exchange_sets_cookie_and_redirects_once(client: TestClient, db: Engine) -> None:
+    ticket = make_ticket(db)
+    resp = client.get("/auth/session", params={"ticket": ticket, "next": "/settings?tab=1"})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/settings?tab=1"
+    token = resp.cookies[SESSION_COOKIE]
+    assert token != ticket  # the ticket is rotated into a new token, not reused
+    assert "httponly" in resp.headers["set-cookie"].lower()
+    assert client.get("/api/auth/me").json()["username"] == "tess"
+
+    client.cookies.clear()
+    again = client.get("/auth/session", params={"ticket": ticket, "next": "/settings"})
+    assert again.status_code == 303
+    assert again.headers["location"] == "/login?expired=1"
+    assert "set-cookie" not in again.headers
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.com", "https://evil.com/x", "/\\evil.com", "evil.com", ""]
+)
+def test_ticket_exchange_refuses_open_redirects(
+    client: TestClient, db: Engine, target: str
+) -> None:
+    resp = client.get("/auth/session", params={"ticket": make_ticket(db), "next": target})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/home"
+
+
+def test_expired_or_unknown_ticket_is_refused(client: TestClient, db: Engine) -> None:
+    ticket = make_ticket(db)
+    with db.begin() as conn:
+        conn.execute(
+            update(UserSession)
+            .where(col(UserSession.token_hash) == auth.hash_token(ticket))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    for value in (ticket, "made-up", ""):
+        resp = client.get("/auth/session", params={"ticket": value})
+        assert resp.headers["location"] == "/login?expired=1"
+        assert "set-cookie" not in resp.headers
+
+
+def test_a_ticket_is_not_a_session_cookie(client: TestClient, db: Engine) -> None:
+    use_cookie(client, make_ticket(db))
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_signed_out_keeps_a_live_cookie_and_clears_a_revoked_one(
+    client: TestClient, db: Engine
+) -> None:
+    signup(client)
+    token = client.cookies[SESSION_COOKIE]
+
+    live = client.get("/auth/signed-out")
+    assert live.status_code == 303 and live.headers["location"] == "/"
+    assert "set-cookie" not in live.headers  # a link cannot sign anyone out
+    assert client.get("/api/auth/me").status_code == 200
+
+    with Session(db) as s:
+        auth.revoke(s, token)
+        s.commit()
+    revoked = client.get("/auth/signed-out")
+    assert revoked.status_code == 303
+    cleared = revoked.headers["set-cookie"].lower()
+    assert cleared.startswith(f"{SESSION_COOKIE}=") and "max-age=0" in cleared
+    assert SESSION_COOKIE not in client.cookies
