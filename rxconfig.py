@@ -12,6 +12,8 @@ config = rx.Config(
     # The socket accepts only our own site (Reflex allows any origin by default).
     cors_allowed_origins=[settings.site_url.rstrip("/")],
     deploy_url=settings.site_url.rstrip("/"),
+    # Production profile: state in Redis, so several backend processes can serve the socket.
+    redis_url=settings.redis_url or None,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme())],
