@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pixel_studio.db import utcnow
@@ -111,6 +111,9 @@ class GenerationJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # While running: the worker holding the job renews this after each image; once it has
+    # passed, another delivery may take the job over (services/jobs.py).
+    lease_until: datetime | None = None
 
 
 class ImageSet(SQLModel, table=True):
@@ -138,7 +141,9 @@ class Image(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     width: int
     height: int
-    seed: int | None = None
+    # Seeds go up to 2**32 - 1 (providers.base.MAX_SEED): past a 4-byte signed INTEGER on
+    # PostgreSQL. SQLite's INTEGER already holds 64 bits, so it keeps its type there.
+    seed: int | None = Field(default=None, sa_type=BigInteger().with_variant(Integer, "sqlite"))
     private: bool = Field(default=False)
     original_key: str = Field(max_length=255)
     thumbnail_key: str = Field(max_length=255)

@@ -42,6 +42,28 @@ class Settings(BaseSettings):
     google_client_secret: str = ""
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
 
+    # Generation jobs (services/jobs.py). A claimed job holds a lease renewed after each image;
+    # another delivery may take the job over only once the lease has expired.
+    job_lease_seconds: int = Field(default=120, ge=1)
+    generation_max_retries: int = Field(default=3, ge=0)
+    generation_retry_base_delay: float = Field(default=0.5, ge=0)
+    generation_retry_max_delay: float = Field(default=30.0, ge=0)
+
+    # Job events to pages (events.py): a Redis list the backend's listener pops.
+    events_key: str = "pixel_studio:events"
+    # Oldest events are trimmed past this length, so a backend that is down cannot make the
+    # list grow without bound; the database stays the truth for anything trimmed.
+    events_max_backlog: int = Field(default=10_000, ge=100)
+
+    # Celery (workers/celery_app.py). The visibility timeout must exceed the longest task plus
+    # its retry delays, or a running task is delivered again (the claim keeps that harmless).
+    celery_queue: str = "pixel_studio"
+    celery_visibility_timeout: int = Field(default=3600, ge=1)
+    celery_soft_time_limit: int = Field(default=1500, ge=1)
+    celery_time_limit: int = Field(default=1800, ge=1)
+    # Seconds between sweeps that put a dead worker's unacknowledged tasks back on the queue.
+    celery_unacked_restore_interval: int = Field(default=10, ge=1)
+
     signup_bonus_credits: int = Field(default=5, ge=0)
     session_days: int = Field(default=30, ge=1)
     login_attempts_per_window: int = Field(default=10, ge=1)

@@ -1,0 +1,130 @@
+"""Job events: small messages from whoever runs a job to the pages that show it.
+
+Two transports, one interface, chosen by settings like every other part:
+- no REDIS_URL (embedded profile): an in-process queue; the worker threads and the backend's
+  listener live in the same process;
+- REDIS_URL: a Redis list. Workers RPUSH JSON; each backend process's listener BLPOPs, so every
+  event is handed to exactly one backend, which applies it through the shared Reflex state
+  manager (REFLEX_NOTES.md, "Pushing state from outside an event").
+
+Events are best effort by design: the database is the truth, a page that reloads reads the job
+from it. So `publish` never raises into the job that calls it, and an overlong backlog (no
+listener running) is trimmed from the oldest end.
+
+No Reflex import here: workers use this module too. The backend's listener calls the blocking
+`EventSource.next` from a thread (e.g. `await asyncio.to_thread(source.next, 5.0)`).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from functools import lru_cache
+from typing import cast
+
+import redis
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pixel_studio.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class JobEvent(BaseModel):
+    """One change of one job, as the page needs it to update without a query."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    user_id: int
+    status: str  # a JobStatus value
+    done: int
+    total: int
+    image_ids: list[int] = Field(default_factory=list)  # images finished by this step
+    message: str = ""  # the failure or refund message a person reads
+    balance: int | None = None  # the user's credits, when this step changed them
+
+
+# The embedded transport. Unbounded put never blocks a worker thread; nothing else reads it.
+_local: queue.Queue[JobEvent] = queue.Queue()
+
+
+@lru_cache(maxsize=8)
+def _redis_client(url: str) -> redis.Redis:
+    # Short timeouts: a Redis hiccup must not stall a worker between two images.
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def publish(event: JobEvent, settings: Settings | None = None) -> None:
+    """Hand `event` to the listeners. Never raises: a lost event costs a refresh, not a job."""
+    settings = settings or get_settings()
+    if not settings.redis_url:
+        _local.put(event)
+        return
+    try:
+        pipe = _redis_client(settings.redis_url).pipeline(transaction=False)
+        pipe.rpush(settings.events_key, event.model_dump_json())
+        pipe.ltrim(settings.events_key, -settings.events_max_backlog, -1)
+        pipe.execute()
+    except redis.RedisError:
+        log.warning("could not publish event for job %s", event.job_id, exc_info=True)
+
+
+class EventSource:
+    """The consuming end: `next(timeout)` blocks until an event arrives or `timeout` passes."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings or get_settings()
+        self._client: redis.Redis | None = None
+        self._lock = threading.Lock()
+        if self._settings.redis_url:
+            # No socket timeout: BLPOP's own timeout bounds each wait on the server side, and a
+            # socket timeout shorter than it would cut a healthy wait short.
+            self._client = redis.Redis.from_url(
+                self._settings.redis_url,
+                socket_connect_timeout=5,
+                socket_keepalive=True,
+                health_check_interval=30,
+            )
+
+    def next(self, timeout: float) -> JobEvent | None:
+        """The oldest pending event, or None after `timeout` seconds (or a Redis outage)."""
+        if self._client is None:
+            try:
+                return _local.get(timeout=timeout)
+            except queue.Empty:
+                return None
+        try:
+            with self._lock:
+                # BLPOP takes fractional seconds (Redis >= 6); 0 would mean "forever".
+                item = cast(
+                    "list[bytes] | None",
+                    self._client.blpop([self._settings.events_key], max(timeout, 0.01)),
+                )
+        except redis.RedisError:
+            log.warning("event source: Redis unavailable, retrying", exc_info=True)
+            time.sleep(min(timeout, 1.0))  # keep a listener loop from spinning on an outage
+            return None
+        if item is None:
+            return None
+        try:
+            return JobEvent.model_validate_json(item[1])
+        except ValidationError:
+            log.warning("event source: dropped a malformed event: %r", item[1][:200])
+            return None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def drain_local() -> list[JobEvent]:
+    """Everything waiting in the in-process queue (tests, and a listener shutting down)."""
+    out: list[JobEvent] = []
+    while True:
+        try:
+            out.append(_local.get_nowait())
+        except queue.Empty:
+            return out

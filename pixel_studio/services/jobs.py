@@ -1,0 +1,338 @@
+"""Running a generation job: the one function the Celery task and the in-process worker call.
+
+Safe to run any number of times for the same job, concurrently or after a crash:
+- the claim is a conditional UPDATE (queued → running, or take-over of a running job whose
+  lease has expired), and it bumps `attempts`, which then fences every later write: a worker
+  whose job was cancelled or taken over matches no row at its next write and stops;
+- each image is committed with `done = done + 1` in the same transaction as its Image row, so
+  a take-over resumes at `done` and an image is never counted twice;
+- every handled error ends the job (failed + refund of the images not made); only a crash
+  leaves it running, and then its lease expires and the next delivery resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from pixel_studio import events
+from pixel_studio.catalog import UnknownModelError
+from pixel_studio.db import get_engine, session_scope, utcnow
+from pixel_studio.events import JobEvent
+from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
+from pixel_studio.providers import ImageRequest, Provider, ProviderError, get_provider
+from pixel_studio.providers.base import MAX_SEED, GeneratedImage, resolve_seed
+from pixel_studio.services.job_state import Publish, close_job
+from pixel_studio.settings import Settings, get_settings
+from pixel_studio.storage import Storage, get_storage
+from pixel_studio.storage.images import encode_original, image_keys, make_thumbnail
+
+log = logging.getLogger(__name__)
+
+GENERIC_FAILURE = "Something went wrong while making your images."
+ProviderFor = Callable[[str], Provider]
+Sleep = Callable[[float], None]
+
+
+class _Stopped(Exception):
+    """The job was cancelled or taken over by another worker: stop quietly."""
+
+
+@dataclass(frozen=True)
+class _Claim:
+    job_id: str
+    user_id: int
+    token: int  # `attempts` after our claim: fences all our later writes
+    done: int
+    total: int
+    params: dict[str, Any]
+    set_id: int
+
+
+def run_job(
+    job_id: str,
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    storage: Storage | None = None,
+    publish: Publish | None = None,
+    provider_for: ProviderFor | None = None,
+    sleep: Sleep = time.sleep,
+) -> None:
+    """Claim the job and make its remaining images. Never raises for a job-level problem."""
+    engine = engine or get_engine()
+    settings = settings or get_settings()
+    store = get_storage(settings) if storage is None else storage
+    emit: Publish = partial(events.publish, settings=settings) if publish is None else publish
+    claim = _claim(engine, job_id, settings)
+    if claim is None:
+        log.info("job %s: not claimable (already taken, finished or unknown)", job_id)
+        return
+    emit(
+        JobEvent(
+            job_id=job_id,
+            user_id=claim.user_id,
+            status=JobStatus.running,
+            done=claim.done,
+            total=claim.total,
+        )
+    )
+    try:
+        model = str(claim.params["model"])
+        provider = get_provider(model, settings) if provider_for is None else provider_for(model)
+        for index in range(claim.done, claim.total):
+            image = _generate_with_retries(provider, claim, index, engine, settings, sleep)
+            emit(_store_image(claim, index, image, engine, settings, store))
+    except _Stopped:
+        log.info("job %s: cancelled or taken over; stopped", job_id)
+    except ProviderError as exc:
+        log.warning("job %s failed: %r (%s)", job_id, exc, exc.detail)
+        _fail(engine, claim, exc.message, emit)
+    except UnknownModelError:
+        _fail(engine, claim, "This model is no longer offered.", emit)
+    except Exception:
+        log.exception("job %s: unexpected error", job_id)
+        _fail(engine, claim, GENERIC_FAILURE, emit)
+
+
+def _lease(settings: Settings) -> datetime:
+    return utcnow() + timedelta(seconds=settings.job_lease_seconds)
+
+
+def _claim(engine: Engine, job_id: str, settings: Settings) -> _Claim | None:
+    now = utcnow()
+    job = GenerationJob
+    with session_scope(engine) as session:
+        row = session.execute(
+            update(job)
+            .where(
+                col(job.id) == job_id,
+                or_(
+                    col(job.status) == JobStatus.queued,
+                    (col(job.status) == JobStatus.running)
+                    & or_(col(job.lease_until).is_(None), col(job.lease_until) < now),
+                ),
+            )
+            .values(
+                status=JobStatus.running,
+                attempts=col(job.attempts) + 1,
+                lease_until=_lease(settings),
+                started_at=func.coalesce(col(job.started_at), now),  # a take-over keeps it
+            )
+            .returning(
+                col(job.user_id), col(job.attempts), col(job.done), col(job.total), col(job.params)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        set_id = session.exec(select(ImageSet.id).where(ImageSet.job_id == job_id)).one()
+    user_id, token, done, total, params = row
+    if token > 1:
+        log.warning("job %s: taking over after an expired lease at %d/%d", job_id, done, total)
+    assert set_id is not None
+    return _Claim(job_id, user_id, token, done, total, dict(params), set_id)
+
+
+def _guard(claim: _Claim) -> Any:
+    """WHERE clause for every write a claim holder makes: still running and still ours."""
+    return (
+        (col(GenerationJob.id) == claim.job_id)
+        & (col(GenerationJob.status) == JobStatus.running)
+        & (col(GenerationJob.attempts) == claim.token)
+    )
+
+
+def _renew(engine: Engine, claim: _Claim, settings: Settings) -> None:
+    with session_scope(engine) as session:
+        row = session.execute(
+            update(GenerationJob)
+            .where(_guard(claim))
+            .values(lease_until=_lease(settings))
+            .returning(col(GenerationJob.id))
+        ).one_or_none()
+    if row is None:
+        raise _Stopped
+
+
+def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter for retry number `attempt` (0-based).
+
+    Jitter spreads retries of many jobs hit by the same outage; a Retry-After from the
+    service is honoured as a floor, but never beyond the configured maximum.
+    """
+    base = settings.generation_retry_base_delay
+    ceiling = min(settings.generation_retry_max_delay, base * 2**attempt)
+    delay = random.uniform(ceiling / 2, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.generation_retry_max_delay))
+    return delay
+
+
+def _image_request(claim: _Claim, index: int) -> ImageRequest:
+    p = claim.params
+    seed = p.get("seed")
+    return ImageRequest(
+        model_id=str(p["model"]),
+        prompt=str(p["prompt"]),
+        negative_prompt=p.get("negative_prompt"),
+        width=int(p["width"]),
+        height=int(p["height"]),
+        # A fixed seed makes a set reproducible image by image; none means a random one each.
+        seed=(int(seed) + index) % (MAX_SEED + 1) if seed is not None else None,
+        guidance=p.get("guidance"),
+        steps=p.get("steps"),
+        quality=p.get("quality"),
+        style=p.get("style"),
+        style_preset=p.get("style_preset"),
+        index=index,
+    )
+
+
+def _generate_with_retries(
+    provider: Provider,
+    claim: _Claim,
+    index: int,
+    engine: Engine,
+    settings: Settings,
+    sleep: Sleep,
+) -> GeneratedImage:
+    request = _image_request(claim, index)
+    if request.seed is None:
+        # Fix the seed before the first attempt, so a retry makes the same picture and the
+        # stored seed is the one that made it.
+        request = request.model_copy(update={"seed": resolve_seed(request)})
+    attempt = 0
+    while True:
+        try:
+            return provider.generate(request)
+        except ProviderError as exc:
+            if not exc.transient or attempt >= settings.generation_max_retries:
+                raise
+            delay = backoff_delay(attempt, settings, exc.retry_after)
+            attempt += 1
+            log.info(
+                "job %s image %d: %r, retry %d in %.2fs", claim.job_id, index, exc, attempt, delay
+            )
+            _renew(engine, claim, settings)  # also notices a cancel during the outage
+            sleep(delay)
+
+
+def _png_params(claim: _Claim, index: int, image: GeneratedImage) -> dict[str, Any]:
+    p = claim.params
+    keep = ("prompt", "negative_prompt", "model", "style_preset", "steps", "guidance")
+    out: dict[str, Any] = {k: p.get(k) for k in (*keep, "quality", "style")}
+    out.update(seed=image.seed, width=image.width, height=image.height, index=index)
+    out.update(job_id=claim.job_id, software="Pixel Studio")
+    return out
+
+
+def _store_image(
+    claim: _Claim,
+    index: int,
+    image: GeneratedImage,
+    engine: Engine,
+    settings: Settings,
+    storage: Storage,
+) -> JobEvent:
+    """Store both files, then record the image and the progress in one transaction."""
+    png_params = _png_params(claim, index, image)
+    original = encode_original(image.png, png_params)
+    thumbnail = make_thumbnail(original)
+    original_key, thumbnail_key = image_keys(claim.user_id, claim.set_id, uuid4().hex)
+    storage.put(original_key, original, "image/png")
+    storage.put(thumbnail_key, thumbnail, "image/webp")
+    last = index + 1 >= claim.total
+    values: dict[str, Any] = {"done": col(GenerationJob.done) + 1}
+    if last:
+        # The last image and the job's success are one commit: there is no moment where
+        # done == total but the job still reads "running".
+        values.update(status=JobStatus.succeeded, finished_at=utcnow(), lease_until=None)
+    else:
+        values.update(lease_until=_lease(settings))
+    try:
+        with session_scope(engine) as session:
+            # The job row first: it is the lock cancel and delete_set also take first.
+            row = session.execute(
+                update(GenerationJob)
+                .where(_guard(claim))
+                .values(**values)
+                .returning(col(GenerationJob.done))
+            ).one_or_none()
+            if row is None:
+                raise _Stopped
+            params = {k: v for k, v in png_params.items() if k not in ("software",)}
+            params.update(count=claim.params.get("count"), metadata=image.metadata)
+            record = Image(
+                user_id=claim.user_id,
+                set_id=claim.set_id,
+                prompt=str(claim.params["prompt"]),
+                model=str(claim.params["model"]),
+                params=params,
+                width=image.width,
+                height=image.height,
+                seed=image.seed,
+                private=bool(claim.params.get("private")),
+                original_key=original_key,
+                thumbnail_key=thumbnail_key,
+                parent_id=claim.params.get("parent_image_id"),
+            )
+            session.add(record)
+            session.flush()
+            image_id = record.id
+    except BaseException:
+        # Not recorded (cancelled, taken over, or the commit failed): these files are orphans.
+        storage.delete_many([original_key, thumbnail_key])
+        raise
+    assert image_id is not None
+    return JobEvent(
+        job_id=claim.job_id,
+        user_id=claim.user_id,
+        status=JobStatus.succeeded if last else JobStatus.running,
+        done=int(row[0]),
+        total=claim.total,
+        image_ids=[image_id],
+    )
+
+
+def _fail(engine: Engine, claim: _Claim, message: str, emit: Publish) -> None:
+    try:
+        with session_scope(engine) as session:
+            event = close_job(
+                session, claim.job_id, JobStatus.failed, error=message[:1000], token=claim.token
+            )
+    except Exception:
+        # The database itself is failing: the job stays running until its lease expires and
+        # the next delivery (or requeue_stale) picks it up again.
+        log.exception("job %s: could not record the failure", claim.job_id)
+        return
+    if event is not None:
+        emit(event)
+
+
+def stale_job_ids(session: Session, *, queued_for: float = 600.0) -> list[str]:
+    """Jobs that need a new delivery: running with an expired lease (their worker died), or
+    queued for longer than `queued_for` seconds (their enqueue was lost). Re-enqueuing them is
+    always safe: the claim makes a second delivery a no-op."""
+    now = utcnow()
+    job = GenerationJob
+    rows = session.exec(
+        select(job.id).where(
+            or_(
+                (col(job.status) == JobStatus.running) & (col(job.lease_until) < now),
+                (col(job.status) == JobStatus.queued)
+                & (col(job.created_at) < now - timedelta(seconds=queued_for)),
+            )
+        )
+    ).all()
+    return list(rows)

@@ -1,0 +1,1 @@
+"""Celery workers: the app and thin tasks that call services."""
