@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import pixel_studio.models  # noqa: F401  (registers every table on the metadata)
+from alembic import context
 from pixel_studio.db import make_engine
 from pixel_studio.settings import get_settings
 

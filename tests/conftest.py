@@ -13,7 +13,9 @@ from tests.db_fixtures import migrated_engine, wipe
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """Every service test runs once on SQLite and once on PostgreSQL."""
     yield from migrated_engine(request.param, tmp_path_factory.mktemp(request.param))
 
