@@ -259,7 +259,9 @@ def make_thumbnail(image_bytes: bytes, max_side: int = 512, quality: int = 80) -
     except Exception as exc:
         raise InvalidImage("The image file is damaged or incomplete.") from exc
     out = io.BytesIO()
-    img.save(out, format="WEBP", quality=quality, method=4)
+    # method 2: measured ~2x faster than the default 4 at 512² for ~5% larger files; the
+    # thumbnail is made on the worker's hot path once per image.
+    img.save(out, format="WEBP", quality=quality, method=2)
     return out.getvalue()
 
 
