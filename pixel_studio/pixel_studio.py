@@ -9,12 +9,20 @@ import reflex as rx
 from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components
 from pixel_studio.pages.auth_pages import login_page, signup_page
+from pixel_studio.pages.create import create_page
 from pixel_studio.pages.home import home_page
 from pixel_studio.pages.landing import landing
 from pixel_studio.pages.not_found import not_found_page
+from pixel_studio.pages.set_detail import set_detail_page
+from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.create import CreateState
+from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.live import job_event_listener
+from pixel_studio.state.set_detail import SetDetailState
+from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
 
 TITLE = "Pixel Studio"
@@ -61,6 +69,29 @@ app.add_page(
     description=DESCRIPTION,
     on_load=[AuthState.require_user, SettingsState.load],
 )
+# Pages that show jobs load them (and register the tab for live events) after the user.
+app.add_page(
+    create_page,
+    route="/create",
+    title=f"Create · {TITLE}",
+    description=DESCRIPTION,
+    on_load=[AuthState.require_user, JobsState.load, CreateState.load],
+)
+app.add_page(
+    sets_page,
+    route="/sets",
+    title=f"Your sets · {TITLE}",
+    description=DESCRIPTION,
+    on_load=[AuthState.require_user, JobsState.load, SetsState.load],
+)
+app.add_page(
+    set_detail_page,
+    route="/sets/[set_id]",
+    title=f"Set · {TITLE}",
+    description=DESCRIPTION,
+    # Public sets can be seen signed out: load the user, do not require one.
+    on_load=[AuthState.load_user, JobsState.load, SetDetailState.load],
+)
 app.add_page(
     not_found_page,
     route="404",
@@ -68,3 +99,6 @@ app.add_page(
     description=DESCRIPTION,
     on_load=AuthState.load_user,
 )
+
+# Workers' job events reach open pages through this backend task (state/live.py).
+app.register_lifespan_task(job_event_listener)

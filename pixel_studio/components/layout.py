@@ -128,6 +128,8 @@ def desktop_actions() -> rx.Component:
                 AuthState.signed_in,
                 rx.hstack(
                     nav_link("Home", "/home"),
+                    nav_link("Create", "/create"),
+                    nav_link("Sets", "/sets"),
                     nav_link("Settings", "/settings"),
                     credits_badge(),
                     user_menu(),
@@ -177,6 +179,8 @@ def mobile_drawer() -> rx.Component:
         ),
         rx.separator(),
         drawer_link("Home", "/home", "home"),
+        drawer_link("Create", "/create", "sparkles"),
+        drawer_link("Sets", "/sets", "images"),
         drawer_link("Settings", "/settings", "settings"),
         rx.separator(),
         rx.button(

@@ -1,8 +1,10 @@
 """The real app for browser tests: `reflex run --env prod --single-port` on a free port.
 
-One server per test session, on a throwaway data directory (SQLite, media), migrated first
-because the app does not migrate itself. Chromium is Debian's (`/usr/bin/chromium`): never
-`playwright install`, which downloads a browser.
+One server at a time per test session, on a throwaway data directory, migrated first because
+the app does not migrate itself. Tests run against the embedded profile (SQLite, local media,
+in-process jobs) unless they parametrize `app_profile` with "production" (PostgreSQL, Redis,
+S3 on loopback, a Celery worker: tests/e2e/production.py). Chromium is Debian's
+(`/usr/bin/chromium`): never `playwright install`, which downloads a browser.
 """
 
 from __future__ import annotations
@@ -88,48 +90,122 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = int(os.environ.get("E2E_PORT") or _free_port())
-    env = _app_env(data_dir, port)
-    subprocess.run(
-        [sys.executable, "-c", "from pixel_studio.migrations import upgrade; upgrade()"],
-        cwd=REPO,
-        env=env,
-        check=True,
-    )
-    log_path = data_dir / "reflex.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
+class AppServer:
+    """The app on one fixed port, one profile at a time.
+
+    A test asks for a profile (`app_profile`); the server restarts only when it changes. The
+    port never changes: the frontend build bakes the socket address in (`.web/env.json`), so
+    two servers built from one checkout at once would point each other's pages at the wrong
+    backend — and pytest-playwright's `base_url` is fixed for the session.
+    """
+
+    def __init__(self, port: int, root: Path) -> None:
+        self.port = port
+        self.root = root
+        self.base = f"http://localhost:{port}"
+        self.profile: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def use(self, profile: str, extra_env: dict[str, str] | None = None) -> str:
+        if profile != self.profile:
+            self.stop()
+            self._start(profile, extra_env or {})
+        return self.base
+
+    def _start(self, profile: str, extra_env: dict[str, str]) -> None:
+        data_dir = self.root / profile
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**_app_env(data_dir, self.port), **extra_env}
+        subprocess.run(
+            [sys.executable, "-c", "from pixel_studio.migrations import upgrade; upgrade()"],
             cwd=REPO,
             env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown reaches every child
+            check=True,
         )
-    base = f"http://localhost:{port}"
-    try:
+        log_path = data_dir / "reflex.log"
+        with log_path.open("ab") as log:
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "reflex"),
+                    "run",
+                    "--env",
+                    "prod",
+                    "--single-port",
+                    "--frontend-port",
+                    str(self.port),
+                    "--backend-port",
+                    str(self.port),
+                    "--backend-host",
+                    "127.0.0.1",  # loopback only: a test server is nobody else's business
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: teardown reaches every child
+            )
+        self._proc, self.profile = proc, profile
         deadline = time.monotonic() + START_TIMEOUT
-        while _get(f"{base}/healthz") != 200 or _get(f"{base}/") != 200:
+        while _get(f"{self.base}/healthz") != 200 or _get(f"{self.base}/") != 200:
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = log_path.read_text(errors="replace")[-4000:]
-                pytest.fail(f"the app did not start on {base}:\n{tail}")
+                self.stop()
+                pytest.fail(f"the app ({profile}) did not start on {self.base}:\n{tail}")
             time.sleep(0.5)
-        yield base
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc)
+        self._proc, self.profile = None, None
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    server = AppServer(
+        int(os.environ.get("E2E_PORT") or _free_port()), tmp_path_factory.mktemp("e2e")
+    )
+    try:
+        yield server
     finally:
-        _stop(proc)
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: AppServer) -> str:
+    """The app's address; the embedded profile unless a test asks for another."""
+    return app_server.use("embedded")
+
+
+@pytest.fixture(scope="session")
+def production_env(
+    app_server: AppServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """PostgreSQL, Redis, S3 (moto) and a Celery worker, started on first use (tests/e2e/
+    production.py). The app is stopped before they go: it must not outlive its database."""
+    from tests.e2e.production import production_services
+
+    with production_services(tmp_path_factory.mktemp("e2e-production")) as env:
+        try:
+            yield env
+        finally:
+            if app_server.profile == "production":
+                app_server.stop()
+
+
+@pytest.fixture
+def app_profile(request: pytest.FixtureRequest) -> str:
+    """Which profile a test runs against: parametrize it with `indirect=True`."""
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture(autouse=True)
+def _serve_app_profile(
+    request: pytest.FixtureRequest, app_server: AppServer, app_url: str, app_profile: str
+) -> None:
+    if app_profile == "production":
+        app_server.use("production", request.getfixturevalue("production_env"))
+    else:
+        app_server.use(app_profile)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,215 @@
+"""`/sets`: the user's sets newest first, as picture cards, with search, a model filter and
+"Load more"."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.studio import status_badge, studio_styles
+from pixel_studio.state.job_views import Thumb
+from pixel_studio.state.sets import SetCard, SetsState
+
+S = SetsState
+
+
+def _cover_image(thumb: ObjectVar[Thumb]) -> rx.Component:
+    return rx.el.img(src=thumb.url, alt=thumb.alt, loading="lazy", decoding="async")
+
+
+def cover(card: ObjectVar[SetCard]) -> rx.Component:
+    count = card.thumbnails.length()
+    return rx.cond(
+        count > 0,
+        rx.box(
+            rx.foreach(card.thumbnails, _cover_image),
+            class_name="ps-set-cover n" + count.to_string(),
+        ),
+        rx.center(
+            rx.cond(
+                card.status == "queued",
+                rx.icon("hourglass", size=28, color="var(--gray-a8)"),
+                rx.cond(
+                    card.status == "running",
+                    rx.spinner(size="3"),
+                    rx.icon("image-off", size=28, color="var(--gray-a8)"),
+                ),
+            ),
+            class_name="ps-set-cover n1",
+        ),
+    )
+
+
+def set_card(card: ObjectVar[SetCard]) -> rx.Component:
+    active = (card.status == "queued") | (card.status == "running")
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                cover(card),
+                rx.text(
+                    card.prompt,
+                    size="2",
+                    weight="medium",
+                    class_name="ps-clamp-2",
+                    high_contrast=True,
+                ),
+                rx.hstack(
+                    status_badge(card.label, card.color, active),
+                    rx.text(card.image_count, "/", card.total, size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.text(card.when, size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.text(
+                    card.model_name, size="1", color_scheme="gray", truncate=True, width="100%"
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            size="2",
+            class_name="ps-set-card",
+            height="100%",
+        ),
+        href=f"/sets/{card.set_id}",
+        underline="none",
+        color_scheme="gray",
+        aria_label=f"Open set: {card.prompt}",
+    )
+
+
+def filters() -> rx.Component:
+    return rx.flex(
+        rx.box(
+            rx.el.label("Search prompts", html_for="sets-query", class_name="ps-sr-only"),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                id="sets-query",
+                value=S.query,
+                on_change=S.set_query,  # a controlled input: Reflex debounces it
+                placeholder="Search your prompts",
+                type="search",
+                size="3",
+                width="100%",
+            ),
+            flex="1",
+            min_width="0",
+        ),
+        rx.box(
+            rx.el.label("Model", html_for="sets-model", class_name="ps-sr-only"),
+            rx.select.root(
+                rx.select.trigger(id="sets-model", width="100%"),
+                rx.select.content(
+                    rx.foreach(
+                        S.model_options,
+                        lambda o: rx.select.item(o.label, value=o.value),
+                    ),
+                    position="popper",
+                ),
+                value=S.model,
+                on_change=S.set_model,
+                size="3",
+            ),
+            width=rx.breakpoints(initial="100%", sm="240px"),
+        ),
+        direction={"initial": "column", "sm": "row"},
+        spacing="3",
+        width="100%",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.center(
+                rx.icon("images", size=28), class_name="ps-step", width="56px", height="56px"
+            ),
+            rx.cond(
+                S.filtered,
+                rx.fragment(
+                    rx.heading("No sets match", as_="h2", size="5"),
+                    rx.text("Try other words or another model.", color_scheme="gray", size="2"),
+                    rx.button("Clear filters", variant="soft", on_click=S.clear_filters),
+                ),
+                rx.fragment(
+                    rx.heading("No sets yet", as_="h2", size="5"),
+                    rx.text(
+                        "Each prompt you generate becomes a set of images, kept here.",
+                        color_scheme="gray",
+                        size="2",
+                        align="center",
+                    ),
+                    link_button("Create your first set", "/create"),
+                ),
+            ),
+            align="center",
+            spacing="3",
+            padding_y="48px",
+        ),
+        size="4",
+        variant="surface",
+        width="100%",
+    )
+
+
+def sets_grid() -> rx.Component:
+    return rx.vstack(
+        rx.grid(
+            rx.foreach(S.cards, set_card),
+            columns=rx.breakpoints(initial="1", xs="2", md="3", lg="4"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.cond(
+            S.has_more,
+            rx.center(
+                rx.button(
+                    rx.cond(S.loading, rx.spinner(size="2"), rx.fragment()),
+                    "Load more",
+                    on_click=S.load_more,
+                    disabled=S.loading,
+                    variant="soft",
+                    size="3",
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="5",
+        width="100%",
+    )
+
+
+def sets_page() -> rx.Component:
+    return page_frame(
+        studio_styles(),
+        signed_in_only(
+            rx.vstack(
+                rx.flex(
+                    rx.vstack(
+                        rx.heading("Your sets", as_="h1", size="8"),
+                        rx.text(
+                            "Everything you have generated, newest first.", color_scheme="gray"
+                        ),
+                        spacing="1",
+                    ),
+                    link_button("New set", "/create", size="3"),
+                    justify="between",
+                    align={"initial": "start", "sm": "end"},
+                    direction={"initial": "column", "sm": "row"},
+                    spacing="4",
+                    padding_top="40px",
+                    width="100%",
+                ),
+                filters(),
+                rx.cond(
+                    ~S.loaded,
+                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    rx.cond(S.cards.length() > 0, sets_grid(), empty_state()),
+                ),
+                spacing="5",
+                width="100%",
+            ),
+        ),
+    )

@@ -1,0 +1,324 @@
+"""`/create`: the generation form. Submitting pays for a job and queues it
+(`generation.create_job`) in a background event; the job then shows in the jobs panel at once
+and fills in live (state/jobs.py, state/live.py).
+
+Prefill: `?from=<image id>` remixes an image (`sets.remix_defaults`, which records the parent),
+`?set=<set id>` runs a set again with its parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+from typing import Any
+
+import reflex as rx
+
+from pixel_studio.db import session_scope
+from pixel_studio.models import User
+from pixel_studio.providers.base import MAX_SEED
+from pixel_studio.services import auth as auth_service
+from pixel_studio.services import generation
+from pixel_studio.services import sets as sets_service
+from pixel_studio.services.errors import AuthFailed, NotFound, ServiceError
+from pixel_studio.services.generation import MAX_PROMPT, RequestErrors
+from pixel_studio.services.images import get_visible_image, image_url
+from pixel_studio.settings import get_settings
+from pixel_studio.state.auth import AuthState, session_token
+from pixel_studio.state.create_form import (
+    NO_ERRORS,
+    FormValues,
+    ModelOption,
+    field_errors,
+    find_model,
+    fit_to_model,
+    model_options,
+    request_data,
+    values_from_params,
+)
+from pixel_studio.state.job_views import JobView, balance_of, job_view
+from pixel_studio.state.jobs import JobsState
+from pixel_studio.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+SIGNED_OUT = "Your session has ended. Log in again."
+
+
+@dataclasses.dataclass(frozen=True)
+class Prefill:
+    values: FormValues
+    note: str  # what the form was filled from, said above it
+    parent_thumb: str = ""
+
+
+def user_default_private(user_id: int) -> bool:
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        return bool(user and user.default_private)
+
+
+def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Prefill:
+    """Form values from an image (remix) or a set (run again). Raises NotFound."""
+    with session_scope() as session:
+        if image_id is not None:
+            params = sets_service.remix_defaults(session, user_id, image_id)
+            image = get_visible_image(session, user_id, image_id)
+            thumb = image_url(get_storage(), image, user_id, thumbnail=True)
+            values = values_from_params(params, bool(params.get("private")))
+            return Prefill(values, "Remixing an image: change anything, then generate.", thumb)
+        assert set_id is not None
+        detail = sets_service.get_set(session, user_id, set_id)
+        user = session.get(User, user_id)
+        private = (
+            bool(detail.params.get("private"))
+            if detail.is_owner
+            else bool(user and user.default_private)
+        )
+        values = values_from_params({**detail.params, "parent_image_id": None}, private)
+        return Prefill(values, "Prefilled from one of your sets: run it again or adjust it.")
+
+
+def start_job(token: str | None, data: dict[str, Any]) -> tuple[JobView | None, int | None]:
+    """Resolve the session, pay for and queue the job. Returns the job as the panel shows it
+    and the new balance. Raises ServiceError (RequestErrors: every field problem at once)."""
+    with session_scope() as session:
+        user = auth_service.user_for_token(session, token)
+        if user is None or user.id is None:
+            raise AuthFailed(SIGNED_OUT)
+        job = generation.create_job(session, user.id, data, get_settings())
+        return job_view(session, get_storage(), user.id, job.id), balance_of(session, user.id)
+
+
+def _query_int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+class CreateState(rx.State):
+    models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
+    prompt: rx.Field[str] = rx.field("")
+    negative_prompt: rx.Field[str] = rx.field("")
+    model_id: rx.Field[str] = rx.field("")
+    style_preset: rx.Field[str] = rx.field("none")
+    size: rx.Field[str] = rx.field("")
+    count: rx.Field[str] = rx.field("1")
+    seed: rx.Field[str] = rx.field("")
+    guidance: rx.Field[str] = rx.field("")
+    steps: rx.Field[str] = rx.field("")
+    quality: rx.Field[str] = rx.field("")
+    style: rx.Field[str] = rx.field("vivid")
+    private: rx.Field[bool] = rx.field(False)
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=lambda: dict(NO_ERRORS))
+    form_error: rx.Field[str] = rx.field("")
+    submitting: rx.Field[bool] = rx.field(False)
+    prefill_note: rx.Field[str] = rx.field("")
+    parent_thumb: rx.Field[str] = rx.field("")
+    remixing: rx.Field[bool] = rx.field(False)
+    _parent_image_id: int | None = None
+    _initialized: bool = False
+
+    # ------------------------------------------------------------ derived
+
+    @rx.var
+    def selected(self) -> ModelOption:
+        # Before `load` the list is empty; the catalog then answers (cheap, no I/O).
+        return find_model(self.models or model_options(get_settings()), self.model_id)
+
+    @rx.var
+    def count_choices(self) -> list[str]:
+        return [str(n) for n in range(1, self.selected.max_images + 1)]
+
+    @rx.var
+    def cost(self) -> int:
+        count = int(self.count) if self.count.isdigit() else 1
+        return self.selected.price * count
+
+    @rx.var
+    def prompt_length(self) -> int:
+        return len(self.prompt)
+
+    @rx.var
+    def prompt_too_long(self) -> bool:
+        return len(self.prompt) > MAX_PROMPT
+
+    # ------------------------------------------------------------ form values
+
+    def _values(self) -> FormValues:
+        return FormValues(
+            prompt=self.prompt,
+            negative_prompt=self.negative_prompt,
+            model=self.model_id,
+            style_preset=self.style_preset,
+            size=self.size,
+            count=self.count,
+            seed=self.seed,
+            guidance=self.guidance,
+            steps=self.steps,
+            quality=self.quality,
+            style=self.style,
+            private=self.private,
+            parent_image_id=self._parent_image_id,
+        )
+
+    def _fill(self, values: FormValues) -> None:
+        values = fit_to_model(values, find_model(self.models, values.model))
+        self.prompt, self.negative_prompt = values.prompt, values.negative_prompt
+        self.model_id, self.style_preset = values.model, values.style_preset
+        self.size, self.count, self.seed = values.size, values.count, values.seed
+        self.guidance, self.steps = values.guidance, values.steps
+        self.quality, self.style, self.private = values.quality, values.style, values.private
+        self._parent_image_id = values.parent_image_id
+        self.remixing = values.parent_image_id is not None
+
+    def _clear_error(self, name: str) -> None:
+        if self.errors.get(name):
+            self.errors = {**self.errors, name: ""}
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load (after `AuthState.require_user`): models, then a prefill or a fresh form.
+
+        A draft survives leaving the page and coming back; a `?from=` or `?set=` link
+        replaces it."""
+        auth = await self.get_state(AuthState)
+        user_id = auth._user_id
+        self.models = model_options(get_settings())
+        self.errors, self.form_error, self.submitting = dict(NO_ERRORS), "", False
+        if user_id is None:
+            return
+        params = self.router.url.query_parameters
+        image_id, set_id = _query_int(params.get("from")), _query_int(params.get("set"))
+        if image_id is not None or set_id is not None:
+            try:
+                prefill = await asyncio.to_thread(read_prefill, user_id, image_id, set_id)
+            except NotFound as exc:
+                self.form_error = f"{exc.message} The form starts empty instead."
+            else:
+                self._fill(prefill.values)
+                self.prefill_note, self.parent_thumb = prefill.note, prefill.parent_thumb
+                self._initialized = True
+                return
+        if not self._initialized or not self.model_id:
+            private = await asyncio.to_thread(user_default_private, user_id)
+            self._fill(FormValues(model=find_model(self.models, "").id, private=private))
+            self.prefill_note, self.parent_thumb = "", ""
+            self._initialized = True
+        else:
+            self._fill(self._values())  # availability may have changed since
+
+    # ------------------------------------------------------------ inputs
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value
+        self._clear_error("prompt")
+
+    @rx.event
+    def set_negative_prompt(self, value: str) -> None:
+        self.negative_prompt = value
+        self._clear_error("negative_prompt")
+
+    @rx.event
+    def set_model(self, value: str) -> None:
+        option = find_model(self.models, value)
+        self._fill(dataclasses.replace(self._values(), model=option.id))
+        # Errors of fields the new model hides would be stuck on screen: start clean.
+        self.errors = dict(NO_ERRORS, prompt=self.errors.get("prompt", ""))
+
+    @rx.event
+    def set_style_preset(self, value: str) -> None:
+        self.style_preset = value
+        self._clear_error("style_preset")
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+        self._clear_error("size")
+
+    @rx.event
+    def set_count(self, value: str) -> None:
+        self.count = value
+        self._clear_error("count")
+
+    @rx.event
+    def set_seed(self, value: str) -> None:
+        self.seed = value.strip()
+        self._clear_error("seed")
+
+    @rx.event
+    def random_seed(self) -> None:
+        self.seed = str(random.randint(0, MAX_SEED))
+        self._clear_error("seed")
+
+    @rx.event
+    def set_guidance(self, value: str) -> None:
+        self.guidance = value.strip()
+        self._clear_error("guidance")
+
+    @rx.event
+    def set_steps(self, value: str) -> None:
+        self.steps = value.strip()
+        self._clear_error("steps")
+
+    @rx.event
+    def set_quality(self, value: str) -> None:
+        self.quality = value
+
+    @rx.event
+    def set_style(self, value: str) -> None:
+        self.style = value
+
+    @rx.event
+    def set_private(self, value: bool) -> None:
+        self.private = bool(value)
+
+    @rx.event
+    def stop_remix(self) -> None:
+        """Keep the values but make a fresh job instead of a remix."""
+        self._parent_image_id = None
+        self.remixing = False
+        self.prefill_note, self.parent_thumb = "", ""
+
+    # ------------------------------------------------------------ submit
+
+    @rx.event(background=True)
+    async def generate(self, _form: dict[str, Any] | None = None) -> Any:
+        async with self:
+            if self.submitting:
+                return None
+            self.submitting = True
+            self.errors, self.form_error = dict(NO_ERRORS), ""
+            data = request_data(self._values(), find_model(self.models, self.model_id))
+            token = session_token(self.router.headers.cookie)
+        try:
+            view, balance = await asyncio.to_thread(start_job, token, data)
+        except RequestErrors as exc:
+            return await self._refused(exc.errors)
+        except ServiceError as exc:
+            return await self._refused({exc.field or "form": exc.message})
+        except Exception:
+            log.exception("could not start a job")
+            return await self._refused({"form": "The job could not be started. Please try again."})
+        async with self:
+            self.submitting = False
+            if view is not None:
+                jobs = await self.get_state(JobsState)
+                jobs.show(view)
+            if balance is not None:
+                auth = await self.get_state(AuthState)
+                auth.credits = balance
+        count = int(data["count"]) if str(data["count"]).isdigit() else 1
+        noun = "image" if count == 1 else "images"
+        return rx.toast.success(f"Started: {count} {noun}. Each shows in Your jobs as it finishes.")
+
+    async def _refused(self, errors: dict[str, str]) -> Any:
+        """Show each problem at its field; nothing was charged (the service wrote nothing)."""
+        shown, other = field_errors(errors)
+        async with self:
+            self.submitting = False
+            self.errors, self.form_error = shown, other
+        first = next((m for m in shown.values() if m), other)
+        return rx.toast.error(first or "Please check the form.")

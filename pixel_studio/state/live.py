@@ -1,0 +1,139 @@
+"""The backend's job-event listener: workers' progress reaches every open tab of the user.
+
+A lifespan task (registered in pixel_studio.py) pops events from `events.EventSource` (the
+in-process queue, or the Redis list shared by every backend process) and applies each to the
+Reflex state of every tab the user has registered, with `app.modify_state` (REFLEX_NOTES.md,
+"Pushing state from outside an event"). The delta goes to the tab when the block exits; with
+Redis state, Reflex forwards it to whichever backend process holds the tab's socket.
+
+For each event the job is read once from the database (in a thread): the page gets the
+thumbnail URLs of new images, and a late or missed event is corrected by what the database
+says now. A bad event or tab is logged and skipped: nothing here may stop the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+from reflex.event import Event
+from reflex.state import StateUpdate
+
+from pixel_studio.db import session_scope
+from pixel_studio.events import EventSource, JobEvent
+from pixel_studio.models import JobStatus
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.job_views import JobView, balance_of, job_view
+from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.set_detail import SetDetailState
+from pixel_studio.state.sets import SetsState
+from pixel_studio.storage import get_storage
+from pixel_studio.tabs import get_tabs
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0  # how long one wait for an event blocks its thread (and delays shutdown)
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one event means for the pages, read from the database once for every tab."""
+
+    event: JobEvent
+    view: JobView | None
+    balance: int | None
+
+
+def read_update(event: JobEvent) -> Update:
+    """Blocking: call in a thread. A failed read still delivers the event's own numbers."""
+    try:
+        with session_scope() as session:
+            view = job_view(session, get_storage(), event.user_id, event.job_id)
+            # The balance as it is now, not as the event saw it: with several backend
+            # processes two events of one user can be applied in either order.
+            balance = balance_of(session, event.user_id) if event.balance is not None else None
+        return Update(event, view, balance)
+    except Exception:
+        log.exception("live: could not read job %s", event.job_id)
+        return Update(event, None, event.balance)
+
+
+async def apply_to_tab(app: rx.App, token: str, update: Update) -> bool:
+    """Apply the update to one tab; False if the tab no longer belongs to the event's user."""
+    event = update.event
+    follow_up: list[Any] = []  # event specs and handlers, sent after the delta
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=JobsState)) as root:
+        jobs = await root.get_state(JobsState)
+        if not jobs.belongs_to(event.user_id):
+            return False
+        toast = jobs.apply_event(event, update.view)
+        if update.balance is not None:
+            auth = await root.get_state(AuthState)
+            if auth._user_id == event.user_id:
+                auth.credits = update.balance
+        # The history pages show job status too; only load their state on those pages.
+        path = str(root.router.url.path or "")
+        if update.view is not None and path.startswith("/sets"):
+            if path.rstrip("/") == "/sets":
+                sets = await root.get_state(SetsState)
+                sets.apply_job_view(update.view)
+            else:
+                detail = await root.get_state(SetDetailState)
+                if detail.apply_job_view(update.view):
+                    follow_up.append(SetDetailState.refresh)
+        if toast is not None:
+            notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
+            follow_up.append(notify(toast))
+    if follow_up:
+        # Frontend events (a toast, a refresh) go to the tab after the state delta above.
+        await send_events(app, token, follow_up)
+    return True
+
+
+async def send_events(app: rx.App, token: str, specs: list[Any]) -> None:
+    namespace = app.event_namespace
+    if namespace is None:
+        return
+    await namespace.emit_update(StateUpdate(events=Event.from_event_type(specs)), token)
+
+
+async def deliver(app: rx.App, event: JobEvent) -> None:
+    update = await asyncio.to_thread(read_update, event)
+    tabs = get_tabs()
+    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
+    for token in tokens:
+        try:
+            if not await apply_to_tab(app, token, update):
+                # Logged out or someone else now: stop sending this user's events there.
+                await asyncio.to_thread(tabs.forget, event.user_id, token)
+        except Exception:
+            log.exception("live: could not update tab %s for job %s", token, event.job_id)
+
+
+async def job_event_listener(app: rx.App) -> None:
+    """Lifespan task: forever pop an event and deliver it; stops cleanly when cancelled."""
+    source = EventSource()
+    waiting: asyncio.Task[JobEvent | None] | None = None
+    try:
+        while True:
+            waiting = asyncio.create_task(asyncio.to_thread(source.next, POLL_SECONDS))
+            # Shielded: a cancel must not abandon the thread mid-wait (see `finally`).
+            event = await asyncio.shield(waiting)
+            waiting = None
+            if event is None:
+                continue
+            try:
+                await deliver(app, event)
+            except Exception:
+                log.exception("live: could not deliver an event for job %s", event.job_id)
+    finally:
+        if waiting is not None:
+            # Let the thread's wait end (at most POLL_SECONDS) before closing its connection,
+            # so shutting down does not log a Redis error from a half-closed socket.
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(waiting, POLL_SECONDS + 1)
+        source.close()
