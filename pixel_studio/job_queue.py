@@ -7,6 +7,7 @@ the job has committed (DESIGN.md pitfalls): a worker must never look for a missi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from pixel_studio.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 TASK_NAME = "pixel_studio.generate"
+RECOVERY_INTERVAL_SECONDS = 300
 EMBEDDED_WORKERS = 2
 
 _executor: ThreadPoolExecutor | None = None
@@ -59,21 +61,45 @@ def _run_embedded(job_id: str) -> None:
         log.exception("embedded worker: job %s crashed", job_id)
 
 
-def requeue_stale(settings: Settings | None = None, engine: Engine | None = None) -> list[str]:
+def requeue_stale(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    queued_for: float = 600.0,
+) -> list[str]:
     """Enqueue jobs that lost their delivery: running with an expired lease, or queued for
-    long. Call it at start-up in the embedded profile (jobs of a stopped process resume) and
-    from time to time in production (e.g. cron); duplicates are harmless (the claim)."""
+    longer than `queued_for` seconds. Duplicates are harmless (the claim)."""
     from pixel_studio.db import session_scope
     from pixel_studio.services.jobs import stale_job_ids
 
     settings = settings or get_settings()
     with session_scope(engine) as session:
-        job_ids = stale_job_ids(session)
+        job_ids = stale_job_ids(session, queued_for=queued_for)
     for job_id in job_ids:
         enqueue(job_id, settings)
     if job_ids:
         log.info("requeued %d stale job(s)", len(job_ids))
     return job_ids
+
+
+async def recover_stale_jobs() -> None:
+    """Backend lifespan task: re-deliver jobs whose delivery was lost, at start and then
+    every few minutes.
+
+    Embedded profile: the in-process workers died with the last process, so at start every
+    queued job is stale. Production: a broker message can be lost (enqueue after commit
+    failed, a redelivery dropped while the lease was live); every backend may run this, the
+    claim keeps a job from running twice.
+    """
+    settings = get_settings()
+    queued_for = 600.0 if uses_celery(settings) else 0.0
+    while True:
+        try:
+            await asyncio.to_thread(requeue_stale, settings, queued_for=queued_for)
+        except Exception:  # a DB or broker outage must not end the loop: try again later
+            log.exception("could not requeue stale jobs")
+        queued_for = 600.0
+        await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
 
 
 def shutdown(wait: bool = True) -> None:

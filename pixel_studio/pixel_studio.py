@@ -8,6 +8,7 @@ import reflex as rx
 
 from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components
+from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.create import create_page
 from pixel_studio.pages.home import home_page
@@ -102,3 +103,4 @@ app.add_page(
 
 # Workers' job events reach open pages through this backend task (state/live.py).
 app.register_lifespan_task(job_event_listener)
+app.register_lifespan_task(recover_stale_jobs)

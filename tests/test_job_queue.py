@@ -71,3 +71,8 @@ def test_requeue_stale_finds_lost_jobs(
     found = job_queue.requeue_stale(settings, engine=db)
     assert sorted(found) == sorted(sent) == sorted([lost_running.id, lost_queued.id])
     assert fresh.id not in found
+    # At start-up of the embedded profile every queued job is stale: its worker thread died
+    # with the previous process.
+    sent.clear()
+    at_start = job_queue.requeue_stale(settings, engine=db, queued_for=0)
+    assert fresh.id in at_start and sorted(at_start) == sorted(sent)

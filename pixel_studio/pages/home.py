@@ -1,4 +1,4 @@
-"""`/home`: the signed-in user's start page. Generation is not built yet, and it says so."""
+"""`/home`: the signed-in user's start page: balance, and the way to create and to past sets."""
 
 from __future__ import annotations
 
@@ -55,17 +55,22 @@ def empty_state() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.center(rx.icon("image", size=28), class_name="ps-step", width="56px", height="56px"),
-            rx.heading("No images yet", as_="h2", size="5"),
+            rx.heading("Make your next image set", as_="h2", size="5"),
             rx.text(
-                "Your image sets will appear here. Creating them arrives with the generation "
-                "pipeline: you will write a prompt, pick a model, and watch the set fill in live. "
-                "It is not available yet.",
+                "Write a prompt, pick a model, and watch the set fill in live. The local sketch "
+                "model works offline and costs 1 credit an image.",
                 color_scheme="gray",
                 size="2",
                 align="center",
                 max_width="32em",
             ),
-            rx.badge(rx.icon("clock", size=12), "Create: coming soon", variant="soft", size="2"),
+            rx.hstack(
+                rx.link(rx.button(rx.icon("sparkles", size=16), "Create images"), href="/create"),
+                rx.link(rx.button("Your sets", variant="soft"), href="/sets"),
+                spacing="3",
+                wrap="wrap",
+                justify="center",
+            ),
             align="center",
             spacing="3",
             padding_y="40px",
@@ -106,7 +111,7 @@ def next_steps() -> rx.Component:
                     rx.text(
                         "You have ",
                         AuthState.credits,
-                        " credits. Images cost credits once creating is available.",
+                        " credits. Each image costs its model's price, shown before you generate.",
                         size="2",
                         color_scheme="gray",
                     ),
