@@ -4,6 +4,9 @@ Every page loads the signed-in user first (the nav shows it); pages for visitors
 signed-in people home, pages that need an account send visitors to log in.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from pixel_studio.api import create_api
@@ -35,71 +38,30 @@ app = rx.App(
     html_lang="en",
 )
 
-app.add_page(
-    landing,
-    route="/",
-    title=f"{TITLE} · AI image studio",
-    description=DESCRIPTION,
-    on_load=AuthState.redirect_signed_in,
-)
-app.add_page(
-    signup_page,
-    route="/signup",
-    title=f"Sign up · {TITLE}",
-    description=DESCRIPTION,
-    on_load=[AuthState.redirect_signed_in, SignUpState.prepare],
-)
-app.add_page(
-    login_page,
-    route="/login",
-    title=f"Log in · {TITLE}",
-    description=DESCRIPTION,
-    on_load=[AuthState.redirect_signed_in, LogInState.prepare],
-)
-app.add_page(
-    home_page,
-    route="/home",
-    title=f"Home · {TITLE}",
-    description=DESCRIPTION,
-    on_load=AuthState.require_user,
-)
-app.add_page(
-    settings_page,
-    route="/settings",
-    title=f"Settings · {TITLE}",
-    description=DESCRIPTION,
-    on_load=[AuthState.require_user, SettingsState.load],
-)
+
+def page(component: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:
+    app.add_page(
+        component, route=route, title=f"{title} · {TITLE}", description=DESCRIPTION, on_load=on_load
+    )
+
+
+# Visitors' pages send signed-in people home; account pages send visitors to log in.
+page(landing, "/", "AI image studio", AuthState.redirect_signed_in)
+page(signup_page, "/signup", "Sign up", [AuthState.redirect_signed_in, SignUpState.prepare])
+page(login_page, "/login", "Log in", [AuthState.redirect_signed_in, LogInState.prepare])
+page(home_page, "/home", "Home", AuthState.require_user)
+page(settings_page, "/settings", "Settings", [AuthState.require_user, SettingsState.load])
 # Pages that show jobs load them (and register the tab for live events) after the user.
-app.add_page(
-    create_page,
-    route="/create",
-    title=f"Create · {TITLE}",
-    description=DESCRIPTION,
-    on_load=[AuthState.require_user, JobsState.load, CreateState.load],
-)
-app.add_page(
-    sets_page,
-    route="/sets",
-    title=f"Your sets · {TITLE}",
-    description=DESCRIPTION,
-    on_load=[AuthState.require_user, JobsState.load, SetsState.load],
-)
-app.add_page(
+page(create_page, "/create", "Create", [AuthState.require_user, JobsState.load, CreateState.load])
+page(sets_page, "/sets", "Your sets", [AuthState.require_user, JobsState.load, SetsState.load])
+# Public sets can be seen signed out: load the user, do not require one.
+page(
     set_detail_page,
-    route="/sets/[set_id]",
-    title=f"Set · {TITLE}",
-    description=DESCRIPTION,
-    # Public sets can be seen signed out: load the user, do not require one.
-    on_load=[AuthState.load_user, JobsState.load, SetDetailState.load],
+    "/sets/[set_id]",
+    "Set",
+    [AuthState.load_user, JobsState.load, SetDetailState.load],
 )
-app.add_page(
-    not_found_page,
-    route="404",
-    title=f"Page not found · {TITLE}",
-    description=DESCRIPTION,
-    on_load=AuthState.load_user,
-)
+page(not_found_page, "404", "Page not found", AuthState.load_user)
 
 # Workers' job events reach open pages through this backend task (state/live.py).
 app.register_lifespan_task(job_event_listener)
