@@ -14,6 +14,7 @@ config = rx.Config(
     deploy_url=settings.site_url.rstrip("/"),
     # Production profile: state in Redis, so several backend processes can serve the socket.
     redis_url=settings.redis_url or None,
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme())],

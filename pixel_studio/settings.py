@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     session_days: int = Field(default=30, ge=1)
     login_attempts_per_window: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    # Reverse proxies in front of the backends that append to X-Forwarded-For. 0 ignores the
+    # header (it is client-controlled); behind one proxy set 1, or every user shares its IP
+    # and the per-IP login limit locks everyone out together.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
 
     @property
     def resolved_database_url(self) -> str:

@@ -112,7 +112,7 @@ def api_login(
 ) -> JSONResponse:
     try:
         user = auth.authenticate(
-            session, cache, settings, body.login, body.password, client_ip(request)
+            session, cache, settings, body.login, body.password, client_ip(request, settings)
         )
     except RateLimited as exc:
         return _error(exc, 429)

@@ -31,7 +31,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: Request, settings: Settings) -> str:
+    """The caller's address, read the way Reflex reads it for the socket (same setting)."""
+    hops = settings.trusted_proxy_hops
+    if hops:
+        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",")]
+        forwarded = [ip for ip in forwarded if ip]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.client.host if request.client else "unknown"
 
 
