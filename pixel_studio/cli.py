@@ -12,15 +12,18 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from pixel_studio import migrations
 from pixel_studio.db import session_scope
+from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditKind
-from pixel_studio.services import credits, users
+from pixel_studio.services import credits, generation, users
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound, ServiceError
+from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import get_settings
 
 # Exit codes: 2 for a refusal a person can fix (bad input, unknown user), 1 for the
@@ -35,14 +38,30 @@ class DemoUser:
     username: str
     email: str
     password: str
+    prompts: tuple[str, ...] = ()
 
 
 # Fixed, published passwords: these accounts exist so a new install has something to look
-# at, never on a public site. Later issues extend seed-demo with images for them.
+# at, never on a public site.
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("ada", "ada@demo.pixel-studio.test", "ada-demo-2026"),
-    DemoUser("grace", "grace@demo.pixel-studio.test", "grace-demo-2026"),
-    DemoUser("linus", "linus@demo.pixel-studio.test", "linus-demo-2026"),
+    DemoUser(
+        "ada",
+        "ada@demo.pixel-studio.test",
+        "ada-demo-2026",
+        ("golden sun over a calm sea", "crimson mountains at night under the moon"),
+    ),
+    DemoUser(
+        "grace",
+        "grace@demo.pixel-studio.test",
+        "grace-demo-2026",
+        ("a teal forest in the morning mist",),
+    ),
+    DemoUser(
+        "linus",
+        "linus@demo.pixel-studio.test",
+        "linus-demo-2026",
+        ("neon city skyline at night", "abstract purple and orange shapes"),
+    ),
 )
 
 
@@ -111,26 +130,51 @@ def cmd_grant_credits(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_IMAGES_PER_SET = 2
+
+
 def seed_demo() -> list[DemoUser]:
-    """Create the demo accounts that do not exist yet; returns the ones created."""
+    """Create the demo accounts that do not exist yet, each with a few public image sets made
+    by the local generator through the real pipeline; returns the accounts created."""
     settings = get_settings()
     created: list[DemoUser] = []
-    with session_scope() as session:
-        for demo in DEMO_USERS:
+    for demo in DEMO_USERS:
+        with session_scope() as session:
             taken = users.find_by_login(session, demo.username) or users.find_by_login(
                 session, demo.email
             )
             if taken is not None:
                 continue
-            users.create_user(
+            user = users.create_user(
                 session,
                 demo.username,
                 demo.email,
                 demo.password,
                 bonus=settings.signup_bonus_credits,
             )
-            created.append(demo)
+            user_id = user.id or 0
+        for prompt in demo.prompts:
+            with session_scope() as session:
+                # Paid for by an admin grant, so the account keeps its welcome credits.
+                credits.change_balance(
+                    session, user_id, DEMO_IMAGES_PER_SET, CreditKind.admin, note="Demo images"
+                )
+            with session_scope() as session:
+                generation.create_job(
+                    session,
+                    user_id,
+                    {"model": "local-sketch", "prompt": prompt, "count": DEMO_IMAGES_PER_SET},
+                    settings,
+                    # Inline, not queued: the command ends when the images exist.
+                    enqueue=partial(run_job, settings=settings, publish=_quiet),
+                    publish=_quiet,
+                )
+        created.append(demo)
     return created
+
+
+def _quiet(_event: JobEvent) -> None:
+    """No page is open to a command-line job: its events go nowhere."""
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from pixel_studio import cli
 from pixel_studio.db import get_engine
-from pixel_studio.models import CreditKind, CreditTransaction, User
+from pixel_studio.models import CreditKind, CreditTransaction, Image, User
 from pixel_studio.services import credits, users
 from pixel_studio.settings import get_settings
 
@@ -140,7 +140,10 @@ def test_grant_credits_writes_an_admin_ledger_row(
         assert carol.credits == 0 == credits.ledger_sum(s, carol.id)
 
 
-def test_seed_demo_is_idempotent(on_db: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_demo_is_idempotent(
+    on_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_db_media = tmp_path / "media"
     code, out, _ = run(capsys, "seed-demo")
     assert code == 0
     for demo in cli.DEMO_USERS:
@@ -149,7 +152,12 @@ def test_seed_demo_is_idempotent(on_db: Engine, capsys: pytest.CaptureFixture[st
         for demo in cli.DEMO_USERS:
             user = users.find_by_username(s, demo.username)
             assert user is not None and users.verify_password(user, demo.password)
-            assert credits.ledger_sum(s, user.id or 0) == user.credits
+            assert credits.ledger_sum(s, user.id or 0) == user.credits == 5
+            images = s.exec(select(Image).where(Image.user_id == user.id)).all()
+            assert len(images) == len(demo.prompts) * cli.DEMO_IMAGES_PER_SET
+            assert {i.prompt for i in images} == set(demo.prompts)
+            assert all(not i.private for i in images)
+            assert all((on_db_media / i.thumbnail_key).is_file() for i in images)
         count = len(s.exec(select(User)).all())
 
     code, out, _ = run(capsys, "seed-demo")
