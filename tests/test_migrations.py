@@ -19,9 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import pixel_studio.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from pixel_studio.db import make_engine
 from pixel_studio.migrations import alembic_config, upgrade
-from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
+from tests.db_fixtures import migrated_engine
 
 EXPECTED_TABLES = {
     "user_account",
@@ -48,21 +47,7 @@ def migrated(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """An empty database of each kind, upgraded to head by the real migration history."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'empty.db'}"
-        upgrade(url)
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-        return
-    name = create_pg_database()
-    try:
-        upgrade(pg_url(name))
-        engine = make_engine(pg_url(name))
-        yield engine
-        engine.dispose()
-    finally:
-        drop_pg_database(name)
+    yield from migrated_engine(request.param, tmp_path_factory.mktemp("migrations"))
 
 
 def _unique_sets(engine: Engine, table: str) -> set[tuple[str, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from pixel_studio.api.cookies import clear_session_cookie, safe_next, set_session_cookie
 from pixel_studio.api.deps import (
@@ -19,6 +20,7 @@ from pixel_studio.api.deps import (
 from pixel_studio.models import User
 from pixel_studio.services import auth, users
 from pixel_studio.services.errors import Conflict, RateLimited, ServiceError
+from pixel_studio.settings import Settings
 
 router = APIRouter()
 
@@ -57,6 +59,18 @@ def _error(exc: ServiceError, status: int) -> JSONResponse:
     return JSONResponse(
         {"detail": exc.message, "field": exc.field}, status_code=status, headers=headers
     )
+
+
+def _signed_in(
+    user: User, request: Request, session: Session, settings: Settings, status_code: int = 200
+) -> JSONResponse:
+    """A fresh session for `user`: its cookie, and the user as JSON."""
+    token = auth.create_session(
+        session, user.id or 0, settings, request.headers.get("user-agent", "")
+    )
+    response = JSONResponse(_me(user, token, settings).model_dump(), status_code=status_code)
+    set_session_cookie(response, token, settings)
+    return response
 
 
 @router.get("/auth/session", include_in_schema=False)
@@ -98,12 +112,7 @@ def api_signup(
         )
     except ServiceError as exc:
         return _error(exc, 409 if isinstance(exc, Conflict) else 400)
-    token = auth.create_session(
-        session, user.id or 0, settings, request.headers.get("user-agent", "")
-    )
-    response = JSONResponse(_me(user, token, settings).model_dump(), status_code=201)
-    set_session_cookie(response, token, settings)
-    return response
+    return _signed_in(user, request, session, settings, status_code=201)
 
 
 @router.post("/api/auth/login", response_model=Me)
@@ -118,12 +127,7 @@ def api_login(
         return _error(exc, 429)
     except ServiceError as exc:
         return _error(exc, 401)
-    token = auth.create_session(
-        session, user.id or 0, settings, request.headers.get("user-agent", "")
-    )
-    response = JSONResponse(_me(user, token, settings).model_dump())
-    set_session_cookie(response, token, settings)
-    return response
+    return _signed_in(user, request, session, settings)
 
 
 @router.post("/api/auth/logout", status_code=204)

@@ -12,6 +12,44 @@ import reflex as rx
 from reflex.vars import Var
 
 
+def invalid_props(input_id: str, error: Var[str] | str) -> dict[str, Any]:
+    """A control's error styling and its tie to the error text `labelled` shows below it."""
+    has_error = Var.create(error) != ""
+    return {
+        "color_scheme": rx.cond(has_error, "red", "gray"),
+        "aria_invalid": rx.cond(has_error, "true", "false"),
+        "aria_describedby": f"{input_id}-error",
+    }
+
+
+def labelled(
+    label: str,
+    input_id: str,
+    control: rx.Component,
+    *,
+    error: Var[str] | str = "",
+    hint: Var[str] | str = "",
+) -> rx.Component:
+    """A label above any control, with its error (announced) or a hint below."""
+    has_error = Var.create(error) != ""
+    return rx.flex(
+        rx.el.label(label, html_for=input_id, class_name="ps-label"),
+        control,
+        rx.cond(
+            has_error,
+            rx.text(error, id=f"{input_id}-error", role="alert", size="2", color_scheme="red"),
+            rx.cond(
+                Var.create(hint) != "",
+                rx.text(hint, id=f"{input_id}-error", size="1", color_scheme="gray"),
+            ),
+        ),
+        direction="column",
+        spacing="1",
+        width="100%",
+        min_width="0",
+    )
+
+
 def field(
     label: str,
     name: str,
@@ -26,10 +64,9 @@ def field(
 ) -> rx.Component:
     """A labelled input. `form_id` keeps ids unique when two forms use the same field name."""
     input_id = f"{form_id or 'f'}-{name}"
-    error_id = f"{input_id}-error"
-    has_error = Var.create(error) != ""
-    return rx.flex(
-        rx.el.label(label, html_for=input_id, class_name="ps-label"),
+    return labelled(
+        label,
+        input_id,
         rx.input(
             id=input_id,
             name=name,
@@ -37,21 +74,13 @@ def field(
             auto_complete=autocomplete,
             placeholder=placeholder,
             size="3",
-            aria_invalid=rx.cond(has_error, "true", "false"),
-            aria_describedby=error_id,
-            color_scheme=rx.cond(has_error, "red", "gray"),
             variant="surface",
             width="100%",
+            **invalid_props(input_id, error),
             **input_props,
         ),
-        rx.cond(
-            has_error,
-            rx.text(error, id=error_id, role="alert", size="2", color_scheme="red"),
-            rx.cond(hint != "", rx.text(hint, id=error_id, size="1", color_scheme="gray")),
-        ),
-        direction="column",
-        spacing="1",
-        width="100%",
+        error=error,
+        hint=hint,
     )
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import reflex as rx
 from reflex.vars import Var
 
+from pixel_studio.components.forms import invalid_props, labelled
+
 STUDIO_CSS = """
 .ps-thumb { display: block; position: relative; aspect-ratio: 1 / 1; overflow: hidden;
   border-radius: var(--radius-3); background: var(--gray-a3);
@@ -84,34 +86,6 @@ def thumb_link(url: Var[str], alt: Var[str], href: Var[str] | str) -> rx.Compone
     )
 
 
-def labelled(
-    label: str,
-    input_id: str,
-    control: rx.Component,
-    *,
-    error: Var[str] | str = "",
-    hint: Var[str] | str = "",
-) -> rx.Component:
-    """A label above any control, with its error (announced) or a hint below."""
-    has_error = Var.create(error) != ""
-    return rx.flex(
-        rx.el.label(label, html_for=input_id, class_name="ps-label"),
-        control,
-        rx.cond(
-            has_error,
-            rx.text(error, id=f"{input_id}-error", role="alert", size="2", color_scheme="red"),
-            rx.cond(
-                Var.create(hint) != "",
-                rx.text(hint, id=f"{input_id}-error", size="1", color_scheme="gray"),
-            ),
-        ),
-        direction="column",
-        spacing="1",
-        width="100%",
-        min_width="0",
-    )
-
-
 def select_field(
     label: str,
     input_id: str,
@@ -124,7 +98,6 @@ def select_field(
     disabled: Var[bool] | bool = False,
 ) -> rx.Component:
     """A Radix select with a real `<label for>` (the trigger is a button, which is labelable)."""
-    has_error = Var.create(error) != ""
     children = items if isinstance(items, list) else [items]
     return labelled(
         label,
@@ -134,9 +107,7 @@ def select_field(
                 id=input_id,
                 width="100%",
                 variant="surface",
-                color_scheme=rx.cond(has_error, "red", "gray"),  # type: ignore[arg-type]
-                aria_describedby=f"{input_id}-error",
-                aria_invalid=rx.cond(has_error, "true", "false"),
+                **invalid_props(input_id, error),
             ),
             rx.select.content(*children, position="popper"),
             value=value,

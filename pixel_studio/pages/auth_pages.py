@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from pixel_studio.components.forms import field, form_message, submit_button
@@ -61,6 +63,16 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
     )
 
 
+def auth_form(*children: rx.Component, on_submit: Any) -> rx.Component:
+    """The fields and the submit button, stacked; Enter submits, errors come from the server."""
+    return rx.form(
+        rx.vstack(*children, spacing="4", width="100%"),
+        on_submit=on_submit,
+        no_validate=True,
+        width="100%",
+    )
+
+
 def switch_link(text: str, label: str, href: str) -> rx.Component:
     return rx.text(text, " ", rx.link(label, href=href, weight="medium"), size="2", align="center")
 
@@ -72,41 +84,35 @@ def signup_page() -> rx.Component:
             "Create your account",
             "Start with 5 free credits. No card needed.",
             form_message(s.form_error),
-            rx.form(
-                rx.vstack(
-                    field(
-                        "Username",
-                        "username",
-                        s.username_error,
-                        autocomplete="username",
-                        hint="3–20 characters: letters, digits or _.",
-                        form_id="signup",
-                        auto_focus=True,
-                    ),
-                    field(
-                        "Email",
-                        "email",
-                        s.email_error,
-                        type_="email",
-                        autocomplete="email",
-                        form_id="signup",
-                    ),
-                    field(
-                        "Password",
-                        "password",
-                        s.password_error,
-                        type_="password",
-                        autocomplete="new-password",
-                        hint="At least 8 characters.",
-                        form_id="signup",
-                    ),
-                    submit_button("Sign up", s.submitting),
-                    spacing="4",
-                    width="100%",
+            auth_form(
+                field(
+                    "Username",
+                    "username",
+                    s.username_error,
+                    autocomplete="username",
+                    hint="3–20 characters: letters, digits or _.",
+                    form_id="signup",
+                    auto_focus=True,
                 ),
+                field(
+                    "Email",
+                    "email",
+                    s.email_error,
+                    type_="email",
+                    autocomplete="email",
+                    form_id="signup",
+                ),
+                field(
+                    "Password",
+                    "password",
+                    s.password_error,
+                    type_="password",
+                    autocomplete="new-password",
+                    hint="At least 8 characters.",
+                    form_id="signup",
+                ),
+                submit_button("Sign up", s.submitting),
                 on_submit=s.submit,
-                no_validate=True,
-                width="100%",
             ),
             google_button(),
             switch_link("Already have an account?", "Log in", "/login"),
@@ -129,31 +135,25 @@ def login_page() -> rx.Component:
                 ),
             ),
             form_message(s.form_error),
-            rx.form(
-                rx.vstack(
-                    field(
-                        "Username or email",
-                        "login",
-                        s.login_error,
-                        autocomplete="username",
-                        form_id="login",
-                        auto_focus=True,
-                    ),
-                    field(
-                        "Password",
-                        "password",
-                        s.password_error,
-                        type_="password",
-                        autocomplete="current-password",
-                        form_id="login",
-                    ),
-                    submit_button("Log in", s.submitting),
-                    spacing="4",
-                    width="100%",
+            auth_form(
+                field(
+                    "Username or email",
+                    "login",
+                    s.login_error,
+                    autocomplete="username",
+                    form_id="login",
+                    auto_focus=True,
                 ),
+                field(
+                    "Password",
+                    "password",
+                    s.password_error,
+                    type_="password",
+                    autocomplete="current-password",
+                    form_id="login",
+                ),
+                submit_button("Log in", s.submitting),
                 on_submit=s.submit,
-                no_validate=True,
-                width="100%",
             ),
             google_button(),
             switch_link("New to Pixel Studio?", "Create an account", "/signup"),

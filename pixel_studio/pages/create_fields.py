@@ -8,7 +8,8 @@ from typing import Any, cast
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
-from pixel_studio.components.studio import labelled, select_field
+from pixel_studio.components.forms import invalid_props, labelled
+from pixel_studio.components.studio import select_field
 from pixel_studio.services.generation import MAX_PROMPT
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.create_form import Choice, ModelOption, preset_choices
@@ -56,10 +57,8 @@ def prompt_field() -> rx.Component:
             size="3",
             resize="vertical",
             variant="surface",
-            color_scheme=rx.cond(error != "", "red", "gray"),  # type: ignore[arg-type]
-            aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{FORM}-prompt-error",
             width="100%",
+            **invalid_props(f"{FORM}-prompt", error),
         ),
         rx.cond(
             error != "",
@@ -131,10 +130,8 @@ def number_field(
             input_mode="decimal",
             size="3",
             variant="surface",
-            color_scheme=rx.cond(error != "", "red", "gray"),  # type: ignore[arg-type]
-            aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{input_id}-error",
             width="100%",
+            **invalid_props(input_id, error),
         ),
         error=error,
         hint=hint,
@@ -157,9 +154,8 @@ def seed_field() -> rx.Component:
                 input_mode="numeric",
                 size="3",
                 variant="surface",
-                color_scheme=rx.cond(error != "", "red", "gray"),  # type: ignore[arg-type]
-                aria_describedby=f"{input_id}-error",
                 flex="1",
+                **invalid_props(input_id, error),
             ),
             rx.icon_button(
                 rx.icon("dices", size=18),

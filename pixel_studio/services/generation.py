@@ -265,7 +265,7 @@ def submit(
                 "The image you are remixing is no longer available.", field="parent_image_id"
             ) from None
     spec = get_model(req.model)
-    price = spec.price * req.count
+    price = price_of(req)
     try:
         # First, so a refusal leaves nothing behind: the conditional UPDATE either debits or
         # matches no row, and nothing else has been added to the session yet.

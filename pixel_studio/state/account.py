@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import reflex as rx
@@ -87,6 +87,28 @@ class FormMixin(rx.State, mixin=True):
         self.submitting = False
         self.next_path = next_from_query(self.router.url.query_parameters)
 
+    async def _sign_in_with(
+        self, what: str, get_ticket: Callable[..., str], *args: Any, next_path: str
+    ) -> Any:
+        """Run `get_ticket` off the event loop; show its error, or load the session route.
+
+        Called from a background `submit` after it set `submitting` (under the lock)."""
+        try:
+            ticket = await asyncio.to_thread(get_ticket, *args)
+        except ServiceError as exc:
+            async with self:
+                self.submitting = False
+                self._show(exc)
+            return rx.toast.error(exc.message)
+        except Exception:
+            log.exception("%s failed", what)
+            async with self:
+                self.submitting = False
+                self.form_error = UNEXPECTED
+            return rx.toast.error(UNEXPECTED)
+        # `submitting` stays on: the page is about to be replaced.
+        return full_page_load(session_url(ticket, next_path))
+
 
 # rx.State is named again on purpose: without it Reflex does not turn the mixin's fields into vars.
 class SignUpState(FormMixin, rx.State):
@@ -108,21 +130,7 @@ class SignUpState(FormMixin, rx.State):
             self._clear_errors()
             self.submitting = True
             next_path = self.next_path
-        try:
-            ticket = await asyncio.to_thread(sign_up, form_data)
-        except ServiceError as exc:
-            async with self:
-                self.submitting = False
-                self._show(exc)
-            return rx.toast.error(exc.message)
-        except Exception:
-            log.exception("sign-up failed")
-            async with self:
-                self.submitting = False
-                self.form_error = UNEXPECTED
-            return rx.toast.error(UNEXPECTED)
-        # `submitting` stays on: the page is about to be replaced.
-        return full_page_load(session_url(ticket, next_path))
+        return await self._sign_in_with("sign-up", sign_up, form_data, next_path=next_path)
 
 
 class LogInState(FormMixin, rx.State):
@@ -148,17 +156,4 @@ class LogInState(FormMixin, rx.State):
             self.expired = False
             next_path = self.next_path
             ip = self.router.session.client_ip or "unknown"
-        try:
-            ticket = await asyncio.to_thread(log_in, form_data, ip)
-        except ServiceError as exc:
-            async with self:
-                self.submitting = False
-                self._show(exc)
-            return rx.toast.error(exc.message)
-        except Exception:
-            log.exception("log-in failed")
-            async with self:
-                self.submitting = False
-                self.form_error = UNEXPECTED
-            return rx.toast.error(UNEXPECTED)
-        return full_page_load(session_url(ticket, next_path))
+        return await self._sign_in_with("log-in", log_in, form_data, ip, next_path=next_path)

@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
@@ -31,6 +32,7 @@ from pixel_studio.state.create_form import (
     NO_ERRORS,
     FormValues,
     ModelOption,
+    count_of,
     field_errors,
     find_model,
     fit_to_model,
@@ -54,10 +56,14 @@ class Prefill:
     parent_thumb: str = ""
 
 
+def _default_private(session: Session, user_id: int) -> bool:
+    user = session.get(User, user_id)
+    return bool(user and user.default_private)
+
+
 def user_default_private(user_id: int) -> bool:
     with session_scope() as session:
-        user = session.get(User, user_id)
-        return bool(user and user.default_private)
+        return _default_private(session, user_id)
 
 
 def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Prefill:
@@ -71,11 +77,10 @@ def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Pref
             return Prefill(values, "Remixing an image: change anything, then generate.", thumb)
         assert set_id is not None
         detail = sets_service.get_set(session, user_id, set_id)
-        user = session.get(User, user_id)
         private = (
             bool(detail.params.get("private"))
             if detail.is_owner
-            else bool(user and user.default_private)
+            else _default_private(session, user_id)
         )
         values = values_from_params({**detail.params, "parent_image_id": None}, private)
         return Prefill(values, "Prefilled from one of your sets: run it again or adjust it.")
@@ -133,8 +138,7 @@ class CreateState(rx.State):
 
     @rx.var
     def cost(self) -> int:
-        count = int(self.count) if self.count.isdigit() else 1
-        return self.selected.price * count
+        return self.selected.price * count_of(self.count)
 
     @rx.var
     def prompt_length(self) -> int:
@@ -310,7 +314,7 @@ class CreateState(rx.State):
             if balance is not None:
                 auth = await self.get_state(AuthState)
                 auth.credits = balance
-        count = int(data["count"]) if str(data["count"]).isdigit() else 1
+        count = count_of(str(data["count"]))
         noun = "image" if count == 1 else "images"
         return rx.toast.success(f"Started: {count} {noun}. Each shows in Your jobs as it finishes.")
 

@@ -163,10 +163,15 @@ class FormValues:
     parent_image_id: int | None = None
 
 
+def count_of(text: str) -> int:
+    """The number of images the count input asks for; 1 until it holds a number."""
+    return int(text) if text.isdigit() else 1
+
+
 def fit_to_model(values: FormValues, option: ModelOption) -> FormValues:
     """Keep what the new model accepts, reset what it does not (size, count, quality)."""
     sizes = [s.value for s in option.sizes]
-    count = int(values.count) if values.count.isdigit() else 1
+    count = count_of(values.count)
     qualities = [q.value for q in option.quality_options]
     return dataclasses.replace(
         values,

@@ -42,11 +42,6 @@ def read_recent_jobs(user_id: int) -> list[JobView]:
         return recent_jobs(session, get_storage(), user_id, RECENT_JOBS)
 
 
-def read_job(user_id: int, job_id: str) -> JobView | None:
-    with session_scope() as session:
-        return job_view(session, get_storage(), user_id, job_id)
-
-
 def cancel_and_read(user_id: int, job_id: str) -> tuple[JobView | None, int | None]:
     """Cancel the job (refunding what was not made); the job and balance as they are now."""
     with session_scope() as session:

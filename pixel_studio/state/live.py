@@ -102,9 +102,11 @@ async def send_events(app: rx.App, token: str, specs: list[Any]) -> None:
 
 
 async def deliver(app: rx.App, event: JobEvent) -> None:
-    update = await asyncio.to_thread(read_update, event)
     tabs = get_tabs()
     tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
+    if not tokens:
+        return  # no open page of this user: nothing to read the job for
+    update = await asyncio.to_thread(read_update, event)
     for token in tokens:
         try:
             if not await apply_to_tab(app, token, update):

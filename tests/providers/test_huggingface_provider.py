@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,17 +21,11 @@ from pixel_studio.providers.errors import (
 )
 from pixel_studio.providers.huggingface import HuggingFaceProvider
 from pixel_studio.settings import Settings
-from tests.providers.peers import Peer, Reply, free_port, image_bytes, running_peer
+from tests.providers.peers import Peer, Reply, free_port, image_bytes
 
 SDXL = "stabilityai/stable-diffusion-xl-base-1.0"
 SCHNELL = "black-forest-labs/FLUX.1-schnell"
 FLUX_DEV = "black-forest-labs/FLUX.1-dev"
-
-
-@pytest.fixture
-def peer() -> Iterator[Peer]:
-    with running_peer() as p:
-        yield p
 
 
 def provider_for(peer: Peer, timeout: float = 5.0) -> HuggingFaceProvider:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,13 +24,7 @@ from pixel_studio.providers.errors import (
 )
 from pixel_studio.providers.openai_provider import OpenAIProvider
 from pixel_studio.settings import Settings
-from tests.providers.peers import Peer, Reply, free_port, image_bytes, running_peer
-
-
-@pytest.fixture
-def peer() -> Iterator[Peer]:
-    with running_peer() as p:
-        yield p
+from tests.providers.peers import Peer, Reply, free_port, image_bytes
 
 
 def provider_for(peer: Peer, timeout: float = 5.0) -> OpenAIProvider:

@@ -38,11 +38,6 @@ from tests.services.generation_helpers import (
 )
 
 
-@pytest.fixture
-def storage(settings: Settings) -> LocalStorage:
-    return LocalStorage(settings)
-
-
 def _run(db: Engine, settings: Settings, storage: LocalStorage, job_id: str, **kw: Any) -> None:
     kw.setdefault("sleep", lambda _s: None)
     kw.setdefault("publish", Events())

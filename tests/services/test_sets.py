@@ -26,11 +26,6 @@ from tests.services.generation_helpers import (
 )
 
 
-@pytest.fixture
-def storage(settings: Settings) -> LocalStorage:
-    return LocalStorage(settings)
-
-
 def _made(
     db: Engine,
     session: Session,
