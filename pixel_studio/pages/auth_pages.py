@@ -82,7 +82,7 @@ def signup_page() -> rx.Component:
     return page_frame(
         auth_card(
             "Create your account",
-            "Start with 5 free credits. No card needed.",
+            f"Start with {get_settings().signup_bonus_credits} free credits. No card needed.",
             form_message(s.form_error),
             auth_form(
                 field(

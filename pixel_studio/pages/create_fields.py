@@ -271,7 +271,7 @@ def private_field() -> rx.Component:
                     rx.cond(
                         S.private,
                         "Only you will see these images.",
-                        "These images can appear in the public explore feed.",
+                        "Public: anyone with the link can see these images.",
                     ),
                     size="1",
                     color_scheme="gray",

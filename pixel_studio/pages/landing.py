@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.settings import get_settings
 
 # Decorative swatches with example prompts: they show the idea, they are not generated images.
 TILES = [
@@ -34,16 +35,23 @@ STEPS = [
     (
         "heart",
         "Share and collect",
-        "Publish to the explore feed or keep images private, like and comment, "
-        "follow people, build collections.",
+        "Keep images private or public, remix any image you can see. The explore feed, "
+        "likes, comments and collections are on the way.",
     ),
 ]
 
-FEATURES = [
-    ("coins", "5 free credits", "Every account starts with five; each model shows its price."),
-    ("shield-check", "Private by choice", "Set whether new images are public or private."),
-    ("server", "Runs anywhere", "One command runs the whole studio on your own machine."),
-]
+
+def features() -> list[tuple[str, str, str]]:
+    bonus = get_settings().signup_bonus_credits
+    return [
+        (
+            "coins",
+            f"{bonus} free credits",
+            "Every account starts with them; each model shows its price.",
+        ),
+        ("shield-check", "Private by choice", "Set whether new images are public or private."),
+        ("server", "Runs anywhere", "One command runs the whole studio on your own machine."),
+    ]
 
 
 def hero() -> rx.Component:
@@ -78,7 +86,11 @@ def hero() -> rx.Component:
                 spacing="3",
                 wrap="wrap",
             ),
-            rx.text("No card needed: 5 credits on sign-up.", size="2", color_scheme="gray"),
+            rx.text(
+                f"No card needed: {get_settings().signup_bonus_credits} credits on sign-up.",
+                size="2",
+                color_scheme="gray",
+            ),
             spacing="5",
             align="start",
             flex="1",
@@ -160,7 +172,7 @@ def landing() -> rx.Component:
             padding_y="24px",
         ),
         rx.grid(
-            *[feature(*f) for f in FEATURES],
+            *[feature(*f) for f in features()],
             columns={"initial": "1", "sm": "3"},
             spacing="6",
             padding_y="40px",
@@ -170,7 +182,8 @@ def landing() -> rx.Component:
                 rx.vstack(
                     rx.heading("Ready to make something?", as_="h2", size="6"),
                     rx.text(
-                        "Create an account in a few seconds and start with 5 credits.",
+                        "Create an account in a few seconds and start with "
+                        f"{get_settings().signup_bonus_credits} credits.",
                         color_scheme="gray",
                     ),
                     spacing="2",

@@ -135,7 +135,7 @@ def privacy_section() -> rx.Component:
                         rx.cond(
                             s.default_private,
                             "Only you will see new images until you publish them.",
-                            "New images appear in the public explore feed.",
+                            "New images are public: anyone with the link can see them.",
                         ),
                         size="2",
                         color_scheme="gray",
