@@ -1,5 +1,5 @@
 # Pixel Studio. Two commands matter:
-#   make run    set up what is missing, migrate, serve the app on http://localhost:$(PORT)
+#   make run    set up what is missing, migrate, serve the app on http://127.0.0.1:$(PORT)
 #   make test   set up what is missing, start PostgreSQL + Redis, run the whole test suite
 # Every step is skipped when already done, so both are fast the second time.
 
@@ -43,8 +43,9 @@ ifneq ($(strip $(NPM_CONFIG_REGISTRY)),)
 export NPM_CONFIG_REGISTRY
 endif
 
-# rxconfig takes the socket's allowed origin and deploy URL from SITE_URL: follow PORT unless
-# SITE_URL is set in the environment or in .env (pydantic-settings reads .env itself).
+# rxconfig takes the socket's allowed origins and deploy URL from SITE_URL: follow PORT unless
+# SITE_URL is set in the environment or in .env (pydantic-settings reads .env itself). Being
+# loopback, it also lets in 127.0.0.1 and [::1] on that port: the address Reflex prints.
 ifndef SITE_URL
 ifeq ($(shell grep -sE '^[[:space:]]*SITE_URL[[:space:]]*=' .env),)
 run dev: export SITE_URL := http://localhost:$(PORT)
@@ -54,7 +55,7 @@ endif
 .PHONY: help setup run dev test services chromium lint bench
 
 help:
-	@echo "make run     set up, migrate and serve the app on http://localhost:$(PORT) (PORT=...)"
+	@echo "make run     set up, migrate and serve the app on http://127.0.0.1:$(PORT) (PORT=...)"
 	@echo "make test    set up, start PostgreSQL + Redis, run the whole test suite"
 	@echo "make dev     hot-reloading dev server (frontend :$(PORT), backend :$(BACKEND_PORT))"
 	@echo "make setup   only the set-up: .venv, Python packages, bun"

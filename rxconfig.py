@@ -9,8 +9,9 @@ settings = get_settings()
 
 config = rx.Config(
     app_name="pixel_studio",
-    # The socket accepts only our own site (Reflex allows any origin by default).
-    cors_allowed_origins=[settings.site_url.rstrip("/")],
+    # The socket accepts only our own site (Reflex allows any origin by default); on loopback
+    # that is every loopback alias of SITE_URL's port (settings.site_origins).
+    cors_allowed_origins=settings.socket_origins,
     deploy_url=settings.site_url.rstrip("/"),
     # Production profile: state in Redis, so several backend processes can serve the socket.
     redis_url=settings.redis_url or None,

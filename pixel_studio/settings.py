@@ -5,11 +5,30 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The names one machine answers to on loopback: a browser may show any of them.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def site_origins(site_url: str) -> list[str]:
+    """The origins the socket accepts for this site.
+
+    A loopback SITE_URL (a laptop's `make run`) accepts every loopback alias on its port:
+    Reflex prints `http://127.0.0.1:3000/` while the default SITE_URL says localhost, and
+    both must work. Any other SITE_URL is accepted as written, and only it.
+    """
+    origin = site_url.strip().rstrip("/")
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    if host not in ("localhost", "127.0.0.1", "::1") or parts.path:
+        return [origin]
+    port = f":{parts.port}" if parts.port else ""
+    return [f"{parts.scheme}://{alias}{port}" for alias in LOOPBACK_HOSTS]
 
 
 class Settings(BaseSettings):
@@ -86,6 +105,10 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.site_url.startswith("https://")
+
+    @property
+    def socket_origins(self) -> list[str]:
+        return site_origins(self.site_url)
 
     @property
     def google_enabled(self) -> bool:
