@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from pixel_studio.models import Image
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.visibility import is_visible
 from pixel_studio.storage import Storage
 
 # Long enough for a page to load every thumbnail, short enough that a copied link dies soon.
@@ -17,10 +18,9 @@ PRIVATE_URL_SECONDS = 300
 
 
 def can_view_image(viewer_id: int | None, image: Image) -> bool:
-    """Anyone may see a public image; only its owner may see a private one."""
-    if not image.private:
-        return True
-    return viewer_id is not None and viewer_id == image.user_id
+    """Anyone may see a public image; only its owner may see a private one (the one rule in
+    services/visibility.py, so Python and SQL checks can never disagree)."""
+    return is_visible(viewer_id, image)
 
 
 def get_visible_image(session: Session, viewer_id: int | None, image_id: int) -> Image:
