@@ -1,4 +1,9 @@
-"""Job events: small messages from whoever runs a job to the pages that show it.
+"""Live events: small messages from whoever changed something to the pages that show it.
+
+Two kinds share one transport: `JobEvent` (a job's progress, from workers) and
+`NotificationEvent` (a user's unread-notification count changed, from the social services).
+The JSON carries a `type` tag ("job" / "notification"); a message without one is a job event,
+so a backlog written before notifications existed still parses.
 
 Two transports, one interface, chosen by settings like every other part:
 - no REDIS_URL (embedded profile): an in-process queue; the worker threads and the backend's
@@ -22,10 +27,10 @@ import queue
 import threading
 import time
 from functools import lru_cache
-from typing import cast
+from typing import Annotated, Any, Literal, cast
 
 import redis
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 
 from pixel_studio.settings import Settings, get_settings
 
@@ -45,10 +50,32 @@ class JobEvent(BaseModel):
     image_ids: list[int] = Field(default_factory=list)  # images finished by this step
     message: str = ""  # the failure or refund message a person reads
     balance: int | None = None  # the user's credits, when this step changed them
+    type: Literal["job"] = "job"  # the tag that tells event kinds apart in the JSON
 
+
+class NotificationEvent(BaseModel):
+    """The user's unread-notification count is now `unread`: every open tab updates its bell."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    unread: int
+    type: Literal["notification"] = "notification"
+
+
+def _event_type(value: Any) -> str:
+    tag = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return tag or "job"  # untagged JSON predates the tag: a job event
+
+
+Event = Annotated[
+    Annotated[JobEvent, Tag("job")] | Annotated[NotificationEvent, Tag("notification")],
+    Discriminator(_event_type),
+]
+_EVENT: TypeAdapter[JobEvent | NotificationEvent] = TypeAdapter(Event)
 
 # The embedded transport. Unbounded put never blocks a worker thread; nothing else reads it.
-_local: queue.Queue[JobEvent] = queue.Queue()
+_local: queue.Queue[JobEvent | NotificationEvent] = queue.Queue()
 
 
 @lru_cache(maxsize=8)
@@ -57,7 +84,7 @@ def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def publish(event: JobEvent, settings: Settings | None = None) -> None:
+def publish(event: JobEvent | NotificationEvent, settings: Settings | None = None) -> None:
     """Hand `event` to the listeners. Never raises: a lost event costs a refresh, not a job."""
     settings = settings or get_settings()
     if not settings.redis_url:
@@ -69,7 +96,8 @@ def publish(event: JobEvent, settings: Settings | None = None) -> None:
         pipe.ltrim(settings.events_key, -settings.events_max_backlog, -1)
         pipe.execute()
     except redis.RedisError:
-        log.warning("could not publish event for job %s", event.job_id, exc_info=True)
+        what = f"job {event.job_id}" if isinstance(event, JobEvent) else f"user {event.user_id}"
+        log.warning("could not publish event for %s", what, exc_info=True)
 
 
 class EventSource:
@@ -90,7 +118,15 @@ class EventSource:
             )
 
     def next(self, timeout: float) -> JobEvent | None:
-        """The oldest pending event, or None after `timeout` seconds (or a Redis outage)."""
+        """The oldest pending job event, or None after `timeout` seconds (or a Redis outage).
+
+        A notification event popped here is dropped (None): a listener that only knows job
+        events keeps working. A listener that handles both calls `next_event` instead."""
+        event = self.next_event(timeout)
+        return event if isinstance(event, JobEvent) else None
+
+    def next_event(self, timeout: float) -> JobEvent | NotificationEvent | None:
+        """The oldest pending event of either kind, or None after `timeout` seconds."""
         if self._client is None:
             try:
                 return _local.get(timeout=timeout)
@@ -110,7 +146,7 @@ class EventSource:
         if item is None:
             return None
         try:
-            return JobEvent.model_validate_json(item[1])
+            return _EVENT.validate_json(item[1])
         except ValidationError:
             log.warning("event source: dropped a malformed event: %r", item[1][:200])
             return None
@@ -120,9 +156,9 @@ class EventSource:
             self._client.close()
 
 
-def drain_local() -> list[JobEvent]:
+def drain_local() -> list[JobEvent | NotificationEvent]:
     """Everything waiting in the in-process queue (tests, and a listener shutting down)."""
-    out: list[JobEvent] = []
+    out: list[JobEvent | NotificationEvent] = []
     while True:
         try:
             out.append(_local.get_nowait())
