@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.api import create_api
-from pixel_studio.components.theme import head_components
+from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.create import create_page
@@ -20,6 +20,7 @@ from pixel_studio.pages.not_found import not_found_page
 from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
+from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create import CreateState
@@ -40,8 +41,19 @@ app = rx.App(
 
 
 def page(component: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:
+    full_title = f"{title} · {TITLE}"
     app.add_page(
-        component, route=route, title=f"{title} · {TITLE}", description=DESCRIPTION, on_load=on_load
+        component,
+        route=route,
+        title=full_title,
+        description=DESCRIPTION,
+        # The share image from assets/ (Reflex's default og:image is "favicon.ico").
+        image=social_image_url(get_settings().site_url),
+        meta=[
+            {"property": "og:title", "content": full_title},
+            {"property": "og:description", "content": DESCRIPTION},
+        ],
+        on_load=on_load,
     )
 
 

@@ -64,22 +64,33 @@ body { -webkit-font-smoothing: antialiased; }
 """
 
 
-# The brand mark as an inline SVG: no asset file, no extra request.
-FAVICON = (
-    "data:image/svg+xml,"
-    "%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E"
-    "%3Cdefs%3E%3ClinearGradient id='g' x1='0' y1='0' x2='1' y2='1'%3E"
-    "%3Cstop offset='0' stop-color='%236e56cf'/%3E%3Cstop offset='1' stop-color='%23d6409f'/%3E"
-    "%3C/linearGradient%3E%3C/defs%3E"
-    "%3Crect width='32' height='32' rx='8' fill='url(%23g)'/%3E"
-    "%3Cpath d='M16 6l2.6 7.4L26 16l-7.4 2.6L16 26l-2.6-7.4L6 16l7.4-2.6z' fill='white'/%3E"
-    "%3C/svg%3E"
-)
+# Static files in assets/ (Reflex serves that folder at the site root); drawn by
+# scripts/make_assets.py.
+FAVICON_ICO = "/favicon.ico"
+FAVICON_PNG = "/favicon-32.png"
+TOUCH_ICON = "/apple-touch-icon.png"
+SOCIAL_IMAGE = "/social.png"  # 1200x630: what link previews show
+SOCIAL_IMAGE_SIZE = (1200, 630)
+SITE_NAME = "Pixel Studio"
+
+
+def social_image_url(site_url: str) -> str:
+    """The share image's absolute address: link previews do not resolve relative ones."""
+    return site_url.strip().rstrip("/") + SOCIAL_IMAGE
 
 
 def head_components() -> list[rx.Component]:
+    width, height = SOCIAL_IMAGE_SIZE
     return [
         rx.el.style(GLOBAL_CSS),
-        rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml"),
+        rx.el.link(rel="icon", href=FAVICON_ICO, sizes="48x48"),
+        rx.el.link(rel="icon", href=FAVICON_PNG, type="image/png", sizes="32x32"),
+        rx.el.link(rel="apple-touch-icon", href=TOUCH_ICON),
         rx.el.meta(name="theme-color", content="#6e56cf"),
+        # Each page's og:image comes from add_page (pixel_studio.py); these complete the card.
+        rx.el.meta(property="og:site_name", content=SITE_NAME),
+        rx.el.meta(property="og:type", content="website"),
+        rx.el.meta(property="og:image:width", content=str(width)),
+        rx.el.meta(property="og:image:height", content=str(height)),
+        rx.el.meta(name="twitter:card", content="summary_large_image"),
     ]
