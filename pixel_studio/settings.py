@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +62,14 @@ class Settings(BaseSettings):
     google_client_secret: str = ""
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
 
-    # Generation jobs (services/jobs.py). A claimed job holds a lease renewed after each image;
-    # another delivery may take the job over only once the lease has expired.
-    job_lease_seconds: int = Field(default=120, ge=1)
+    # Generation jobs (services/jobs.py). The longest one provider call may take (the network
+    # providers' client timeout).
+    provider_timeout_seconds: float = Field(default=120.0, gt=0)
+    # A claimed job holds a lease that a heartbeat renews every third of it while the worker
+    # runs; another delivery may take the job over only once the lease has expired (its worker
+    # died). It must outlast one provider call, so that even a renewal missed for a whole call
+    # does not hand a paid image to a second worker. Unset (0): the provider timeout plus 60 s.
+    job_lease_seconds: float = Field(default=0.0, ge=0)
     generation_max_retries: int = Field(default=3, ge=0)
     generation_retry_base_delay: float = Field(default=0.5, ge=0)
     generation_retry_max_delay: float = Field(default=30.0, ge=0)
@@ -91,6 +97,18 @@ class Settings(BaseSettings):
     # header (it is client-controlled); behind one proxy set 1, or every user shares its IP
     # and the per-IP login limit locks everyone out together.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_provider_call(self) -> Self:
+        if not self.job_lease_seconds:
+            self.job_lease_seconds = self.provider_timeout_seconds + 60
+        elif self.job_lease_seconds <= self.provider_timeout_seconds:
+            raise ValueError(
+                f"JOB_LEASE_SECONDS ({self.job_lease_seconds:g}) must be longer than "
+                f"PROVIDER_TIMEOUT_SECONDS ({self.provider_timeout_seconds:g}), or a slow image "
+                "call can be taken over by another worker and its image thrown away."
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

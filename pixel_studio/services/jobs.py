@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,10 +91,17 @@ def run_job(
     )
     try:
         model = str(claim.params["model"])
-        provider = get_provider(model, settings) if provider_for is None else provider_for(model)
-        for index in range(claim.done, claim.total):
-            image = _generate_with_retries(provider, claim, index, engine, settings, sleep)
-            emit(_store_image(claim, index, image, engine, settings, store))
+        provider = (
+            get_provider(model, settings, timeout=settings.provider_timeout_seconds)
+            if provider_for is None
+            else provider_for(model)
+        )
+        with _Heartbeat(engine, claim, settings) as heartbeat:
+            for index in range(claim.done, claim.total):
+                heartbeat.check()
+                image = _generate_with_retries(provider, claim, index, engine, settings, sleep)
+                heartbeat.check()  # cancelled or taken over meanwhile: this image is not ours
+                emit(_store_image(claim, index, image, engine, settings, store))
     except _Stopped:
         log.info("job %s: cancelled or taken over; stopped", job_id)
     except ProviderError as exc:
@@ -163,6 +171,48 @@ def _renew(engine: Engine, claim: _Claim, settings: Settings) -> None:
         ).one_or_none()
     if row is None:
         raise _Stopped
+
+
+class _Heartbeat:
+    """Renews the claim's lease every third of it from a thread while the worker runs.
+
+    The lease is otherwise renewed only between images, and one provider call can take as long
+    as the provider timeout (a local model, longer): without this, a slow call could see its job
+    taken over by another delivery and the paid image thrown away. A renewal that matches no
+    row means the job was cancelled or taken over; `check()` then stops the worker.
+    """
+
+    def __init__(self, engine: Engine, claim: _Claim, settings: Settings) -> None:
+        self._engine, self._claim, self._settings = engine, claim, settings
+        self._interval = settings.job_lease_seconds / 3
+        self._done = threading.Event()
+        self._lost = False
+        self._thread = threading.Thread(
+            target=self._beat, name=f"lease-{claim.job_id}", daemon=True
+        )
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def check(self) -> None:
+        if self._lost:
+            raise _Stopped
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._interval):
+            try:
+                _renew(self._engine, self._claim, self._settings)
+            except _Stopped:
+                self._lost = True
+                return
+            except Exception:
+                # A database blip: the lease still has two intervals to run; try again.
+                log.warning("job %s: lease renewal failed", self._claim.job_id, exc_info=True)
 
 
 def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:

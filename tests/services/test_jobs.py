@@ -7,11 +7,13 @@ temporary folder. Failures are staged with a provider wrapper raising the real t
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -271,3 +273,44 @@ def test_backoff_grows_with_jitter_and_respects_caps(settings: Settings) -> None
     assert backoff_delay(0, settings, retry_after=5) == 5
     assert backoff_delay(0, settings, retry_after=1e6) == settings.generation_retry_max_delay
     assert JobStatus.running == "running"
+
+
+def test_a_slow_provider_call_keeps_its_lease(
+    db: Engine, session: Session, tmp_path: Path, storage: LocalStorage
+) -> None:
+    """One provider call longer than the lease: the heartbeat renews it, so another delivery
+    arriving meanwhile finds the job claimed and the paid image is kept."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        provider_timeout_seconds=1.0,
+        job_lease_seconds=1.5,
+    )
+    uid = make_user(session, "lena", 5)
+    job = submit_job(session, uid, settings, count=2)
+    intruder = Events()
+
+    def slow_first_image(index: int, attempt: int) -> None:
+        if index == 0 and attempt == 0:
+            deadline = time.monotonic() + 3 * settings.job_lease_seconds
+            while time.monotonic() < deadline:  # a second delivery keeps knocking
+                _run(db, settings, storage, job.id, publish=intruder)
+                time.sleep(0.2)
+
+    provider = ScriptedProvider(slow_first_image)
+    events = Events()
+    _run(db, settings, storage, job.id, publish=events, provider_for=lambda _m: provider)
+    finished = fresh_job(session, job.id)
+    assert (finished.status, finished.done, finished.attempts) == ("succeeded", 2, 1)
+    assert intruder == [] and provider.calls == [0, 1]
+    assert events.trail() == [("running", 0), ("running", 1), ("succeeded", 2)]
+    assert len(images_of(session, job.id)) == 2 and len(_files(settings)) == 4
+
+
+def test_the_lease_must_outlast_the_provider_timeout(tmp_path: Path) -> None:
+    base: dict[str, Any] = {"_env_file": None, "data_dir": tmp_path}
+    derived = Settings(**base, provider_timeout_seconds=200)
+    assert derived.job_lease_seconds > 200
+    with pytest.raises(ValidationError, match="JOB_LEASE_SECONDS"):
+        Settings(**base, provider_timeout_seconds=120, job_lease_seconds=120)

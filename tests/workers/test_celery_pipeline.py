@@ -98,6 +98,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                 "CELERY_VISIBILITY_TIMEOUT": "5",
                 "CELERY_UNACKED_RESTORE_INTERVAL": "1",
                 "JOB_LEASE_SECONDS": "3",
+                "PROVIDER_TIMEOUT_SECONDS": "2",  # the lease must outlast one call
                 "OPENAI_API_KEY": "sk-test",
                 "OPENAI_BASE_URL": peer,
                 "GENERATION_RETRY_BASE_DELAY": "0.05",
