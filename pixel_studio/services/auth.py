@@ -136,6 +136,36 @@ def revoke(session: Session, token: str | None) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def session_user_id(session: Session, token: str | None) -> int | None:
+    """Whose live session this token is, or None: one lookup on the unique token_hash index.
+
+    What every state-changing handler of an open tab asks before acting, so a session
+    revoked anywhere (log-out, "sign out everywhere") stops working on the tab's next event.
+    """
+    if not token or len(token) > 128:
+        return None
+    return session.exec(
+        select(UserSession.user_id).where(
+            UserSession.token_hash == hash_token(token),
+            col(UserSession.activated).is_(True),
+            col(UserSession.revoked_at).is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+    ).first()
+
+
+def revoke_all(session: Session, user_id: int) -> int:
+    """Revoke every live session of the user ("sign out everywhere"), tickets included.
+
+    Returns how many were revoked. Open tabs notice on their next event (session_user_id)."""
+    result = session.execute(
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def csrf_token(token: str, settings: Settings) -> str:
     """Derived from the session, so nothing extra is stored: a forged page cannot know it."""
     key = settings.resolved_secret_key().encode()
