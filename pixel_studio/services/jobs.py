@@ -215,6 +215,22 @@ class _Heartbeat:
                 log.warning("job %s: lease renewal failed", self._claim.job_id, exc_info=True)
 
 
+def _live_parent(session: Session, parent_id: Any) -> int | None:
+    """The remixed image's id if it still exists, else None: it may be deleted while the job
+    runs, and its remixes then keep existing without it (the FK is ON DELETE SET NULL), so
+    the worker must not insert a dangling parent_id (an FK error on both databases).
+
+    FOR KEY SHARE on PostgreSQL holds off a concurrent delete until this transaction commits
+    (the delete then nulls our parent_id itself); SQLite has no row locks but serialises
+    writers, and the caller's transaction has already written the job row.
+    """
+    if parent_id is None:
+        return None
+    return session.exec(
+        select(Image.id).where(Image.id == int(parent_id)).with_for_update(key_share=True)
+    ).first()
+
+
 def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:
     """Exponential backoff with jitter for retry number `attempt` (0-based).
 
@@ -335,7 +351,7 @@ def _store_image(
                 private=bool(claim.params.get("private")),
                 original_key=original_key,
                 thumbnail_key=thumbnail_key,
-                parent_id=claim.params.get("parent_image_id"),
+                parent_id=_live_parent(session, claim.params.get("parent_image_id")),
             )
             session.add(record)
             session.flush()

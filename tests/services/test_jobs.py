@@ -21,7 +21,7 @@ from sqlmodel import Session
 from pixel_studio.db import utcnow
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus
 from pixel_studio.providers import ModerationRefused, RateLimited
-from pixel_studio.services import generation
+from pixel_studio.services import generation, images
 from pixel_studio.services.jobs import GENERIC_FAILURE, backoff_delay, run_job, stale_job_ids
 from pixel_studio.settings import Settings
 from pixel_studio.storage.images import read_parameters
@@ -314,3 +314,28 @@ def test_the_lease_must_outlast_the_provider_timeout(tmp_path: Path) -> None:
     assert derived.job_lease_seconds > 200
     with pytest.raises(ValidationError, match="JOB_LEASE_SECONDS"):
         Settings(**base, provider_timeout_seconds=120, job_lease_seconds=120)
+
+
+def test_remix_whose_parent_is_deleted_during_the_job_still_succeeds(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    """The parent FK is ON DELETE SET NULL: a remix outlives its parent, so the worker must not
+    insert a parent_id that no longer exists (an FK error on both databases)."""
+    uid = make_user(session, "mona", 5)
+    first = submit_job(session, uid, settings, count=1)
+    _run(db, settings, storage, first.id)
+    parent_id = images_of(session, first.id)[0].id
+    assert parent_id is not None
+    remix = submit_job(session, uid, settings, count=2, parent_image_id=parent_id)
+
+    def delete_parent_on_second(index: int, attempt: int) -> None:
+        if index == 1 and attempt == 0:
+            with Session(db, expire_on_commit=False) as other:
+                images.delete_image(other, storage, uid, parent_id)
+
+    provider = ScriptedProvider(delete_parent_on_second)
+    _run(db, settings, storage, remix.id, provider_for=lambda _m: provider)
+    finished = fresh_job(session, remix.id)
+    assert (finished.status, finished.done, finished.error) == ("succeeded", 2, None)
+    session.expire_all()
+    assert [i.parent_id for i in images_of(session, remix.id)] == [None, None]
