@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -29,9 +30,29 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    def __init__(self) -> None:
+    """A TTL store for one process, bounded: expired keys are swept every `sweep_every`
+    seconds on a write (not only when read again, or every key ever seen would stay), and past
+    `max_entries` the keys closest to expiry go first, so a flood of one-off keys (login
+    attempts for random emails) cannot grow it without bound nor push out a long counter."""
+
+    def __init__(
+        self,
+        max_entries: int = 10_000,
+        sweep_every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
         self._data: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._max = max_entries
+        self._sweep_every = sweep_every
+        self._clock = clock
+        self._next_sweep = clock() + sweep_every
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
 
     def _live(self, key: str, now: float) -> tuple[str, float] | None:
         item = self._data.get(key)
@@ -40,14 +61,33 @@ class MemoryCache:
             return None
         return item
 
+    def _put(self, key: str, value: str, expires: float, now: float) -> None:
+        if now >= self._next_sweep:
+            self._sweep(now)
+        if key not in self._data and len(self._data) >= self._max:
+            self._sweep(now)
+            if len(self._data) >= self._max:
+                # Still full of live keys: drop the tenth closest to expiry (one sort per
+                # tenth of the capacity, not one per write).
+                drop = max(1, self._max // 10)
+                for old in sorted(self._data, key=lambda k: self._data[k][1])[:drop]:
+                    del self._data[old]
+        self._data[key] = (value, expires)
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, (_, expires) in self._data.items() if expires <= now]:
+            del self._data[key]
+        self._next_sweep = now + self._sweep_every
+
     def get(self, key: str) -> str | None:
         with self._lock:
-            item = self._live(key, time.monotonic())
+            item = self._live(key, self._clock())
             return item[0] if item else None
 
     def set(self, key: str, value: str, ttl: int) -> None:
         with self._lock:
-            self._data[key] = (value, time.monotonic() + ttl)
+            now = self._clock()
+            self._put(key, value, now + ttl, now)
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -55,10 +95,10 @@ class MemoryCache:
 
     def incr(self, key: str, ttl: int) -> tuple[int, int]:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             item = self._live(key, now)
             count, expires = (int(item[0]) + 1, item[1]) if item else (1, now + ttl)
-            self._data[key] = (str(count), expires)
+            self._put(key, str(count), expires, now)
             return count, max(1, int(expires - now))
 
 
