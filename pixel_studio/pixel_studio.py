@@ -15,6 +15,7 @@ from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.create import create_page
 from pixel_studio.pages.home import home_page
+from pixel_studio.pages.image_page import image_page
 from pixel_studio.pages.landing import landing
 from pixel_studio.pages.not_found import not_found_page
 from pixel_studio.pages.set_detail import set_detail_page
@@ -24,6 +25,7 @@ from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create import CreateState
+from pixel_studio.state.image_page import ImagePageState
 from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.live import job_event_listener
 from pixel_studio.state.set_detail import SetDetailState
@@ -73,6 +75,8 @@ page(
     "Set",
     [AuthState.load_user, JobsState.load, SetDetailState.load],
 )
+# An image page is for visitors too: the visibility rule decides what it shows.
+page(image_page, "/image/[image_id]", "Image", [AuthState.load_user, ImagePageState.load])
 page(not_found_page, "404", "Page not found", AuthState.load_user)
 
 # Workers' job events reach open pages through this backend task (state/live.py).

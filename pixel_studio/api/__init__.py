@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from pixel_studio.api import auth_routes, google, health, media
+from pixel_studio.api import auth_routes, google, health, media, share
 from pixel_studio.settings import get_settings
 
 
@@ -15,6 +15,7 @@ def create_api() -> FastAPI:
     api.include_router(auth_routes.router)
     api.include_router(google.router)
     api.include_router(media.router)
+    api.include_router(share.router)
     settings = get_settings()
     # Holds only OAuth state + nonce between the redirect and the callback.
     api.add_middleware(

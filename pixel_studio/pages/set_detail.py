@@ -23,12 +23,12 @@ def picture(pic: ObjectVar[Picture]) -> rx.Component:
                 loading="lazy",
                 decoding="async",
             ),
-            href=pic.url,
-            is_external=True,
+            # The image page (details, download, share), never the raw file.
+            href=f"/image/{pic.image_id}",
             class_name="ps-picture",
             width="100%",
             display="block",
-            title="Open the full-size image",
+            title="Open the image page",
         ),
         rx.hstack(
             rx.text(

@@ -1,0 +1,317 @@
+"""`/image/[image_id]`: the image large; beside it who made it, the prompt and parameters and
+what to do with it. Visitors see public images; a private one reads as "not found".
+
+Places kept for the social layer (filled by its engineers, each with its own state):
+- `social_actions()`: the like button and "add to collection", in the actions card;
+- `comments_section()`: the comment thread, below the image.
+They render nothing today: no fake counts or buttons.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.studio import studio_styles
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.image_page import ImagePageState
+from pixel_studio.state.set_detail import Param
+
+S = ImagePageState
+
+
+# ---------------------------------------------------------------- extension points
+
+
+def social_actions() -> rx.Component:
+    """Like button and "add to collection" go here (social layer)."""
+    return rx.fragment()
+
+
+def comments_section() -> rx.Component:
+    """The comment thread goes here (social layer)."""
+    return rx.fragment()
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _icon_label(icon: str, label: str) -> rx.Component:
+    return rx.hstack(rx.icon(icon, size=16), rx.text(label), spacing="2", align="center")
+
+
+def picture() -> rx.Component:
+    return rx.box(
+        rx.el.img(
+            src=S.url,
+            alt=S.prompt,
+            width=S.width,
+            height=S.height,
+            decoding="async",
+            custom_attrs={"fetchpriority": "high"},
+        ),
+        class_name="ps-picture",
+        width="100%",
+    )
+
+
+def creator_line() -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(
+                rx.avatar(
+                    src=S.creator_avatar,
+                    fallback=S.creator[:2].upper(),
+                    size="3",
+                    radius="full",
+                    custom_attrs={"alt": ""},
+                ),
+                rx.text(S.creator, weight="bold", size="3"),
+                spacing="2",
+                align="center",
+            ),
+            href=S.profile_href,
+            underline="none",
+            color_scheme="gray",
+            high_contrast=True,
+            aria_label=f"Creator: {S.creator}",
+        ),
+        rx.spacer(),
+        rx.el.time(S.when, date_time=S.created_iso, font_size="var(--font-size-1)"),
+        align="center",
+        width="100%",
+    )
+
+
+def param_row(param: ObjectVar[Param]) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(param.label, min_width="96px"),
+        rx.data_list.value(param.value, style={"overflowWrap": "anywhere"}),
+    )
+
+
+def prompt_block() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Prompt", size="1", color_scheme="gray", weight="medium"),
+            rx.spacer(),
+            rx.button(
+                _icon_label("copy", "Copy prompt"),
+                on_click=S.copy_prompt,
+                size="1",
+                variant="ghost",
+            ),
+            align="center",
+            width="100%",
+        ),
+        rx.text(S.prompt, size="3", style={"overflowWrap": "anywhere"}),
+        rx.cond(
+            S.negative_prompt != "",
+            rx.vstack(
+                rx.text("Negative prompt", size="1", color_scheme="gray", weight="medium"),
+                rx.text(S.negative_prompt, size="2", style={"overflowWrap": "anywhere"}),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def actions() -> rx.Component:
+    return rx.flex(
+        rx.button(
+            rx.el.a(_icon_label("download", "Download"), href=S.download_href, download=""),
+            as_child=True,
+            size="2",
+        ),
+        rx.cond(
+            AuthState.signed_in,
+            rx.button(
+                rx.link(_icon_label("wand-sparkles", "Remix"), href=S.remix_href, underline="none"),
+                as_child=True,
+                size="2",
+                variant="soft",
+            ),
+        ),
+        rx.button(
+            _icon_label("share-2", "Share"),
+            on_click=S.copy_share_link,
+            disabled=S.private,
+            title=rx.cond(S.private, "Make the image public to share it", "Copy a share link"),
+            size="2",
+            variant="soft",
+        ),
+        social_actions(),
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete image",
+                variant="soft",
+                color_scheme="red",
+                size="2",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this image?"),
+            rx.alert_dialog.description(
+                "The image and its files are deleted for good, with its likes and comments.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete", color_scheme="red", on_click=S.delete_image, loading=S.deleting
+                    ),
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
+def owner_tools() -> rx.Component:
+    return rx.cond(
+        S.is_owner,
+        rx.vstack(
+            rx.separator(size="4"),
+            rx.hstack(
+                rx.el.label(
+                    rx.hstack(
+                        rx.switch(
+                            checked=S.private,
+                            on_change=S.set_private,
+                            disabled=S.saving_privacy,
+                            id="image-private",
+                        ),
+                        rx.text("Private", size="2", weight="medium"),
+                        spacing="2",
+                        align="center",
+                    ),
+                    html_for="image-private",
+                ),
+                rx.cond(S.saving_privacy, rx.spinner(size="1")),
+                rx.spacer(),
+                delete_dialog(),
+                align="center",
+                width="100%",
+            ),
+            rx.text(
+                rx.cond(
+                    S.private,
+                    "Only you can see this image.",
+                    "Anyone with the link can see this image.",
+                ),
+                size="1",
+                color_scheme="gray",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def details() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            creator_line(),
+            prompt_block(),
+            rx.data_list.root(rx.foreach(S.params, param_row), size="2", width="100%"),
+            rx.link(
+                _icon_label("images", "Open its set"),
+                href=S.set_href,
+                size="2",
+                weight="medium",
+            ),
+            actions(),
+            owner_tools(),
+            spacing="4",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        class_name="ps-sticky",
+    )
+
+
+def more_from_set() -> rx.Component:
+    return rx.cond(
+        S.siblings.length() > 0,
+        rx.vstack(
+            rx.heading("More from this set", as_="h2", size="4"),
+            image_grid(S.siblings, show_creator=False, label="More from this set"),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def found() -> rx.Component:
+    return rx.vstack(
+        rx.vstack(
+            rx.cond(
+                S.private,
+                rx.badge(rx.icon("lock", size=12), "Private", variant="soft", radius="full"),
+            ),
+            rx.heading(S.title, as_="h1", size="6", class_name="ps-clamp-3"),
+            rx.text(S.model_name, color_scheme="gray", size="2"),
+            spacing="2",
+            padding_top="32px",
+            width="100%",
+        ),
+        rx.grid(
+            rx.vstack(picture(), comments_section(), spacing="5", width="100%"),
+            details(),
+            grid_template_columns=rx.breakpoints(
+                initial="minmax(0, 1fr)", md="minmax(0, 1fr) 360px"
+            ),
+            gap="24px",
+            align_items="start",
+            width="100%",
+        ),
+        more_from_set(),
+        spacing="5",
+        width="100%",
+        padding_bottom="32px",
+    )
+
+
+def not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.center(
+                rx.icon("search-x", size=28), class_name="ps-step", width="56px", height="56px"
+            ),
+            rx.heading("Image not found", as_="h1", size="6"),
+            rx.text("It does not exist, was deleted, or is private.", color_scheme="gray"),
+            link_button("Go home", "/", variant="soft"),
+            align="center",
+            spacing="3",
+        ),
+        padding_y="96px",
+    )
+
+
+def image_page() -> rx.Component:
+    return page_frame(
+        studio_styles(),
+        rx.cond(
+            S.loaded,
+            rx.cond(S.found, found(), not_found()),
+            rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading"),
+        ),
+    )

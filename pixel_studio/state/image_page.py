@@ -1,0 +1,269 @@
+"""`/image/[image_id]`: one image large, its prompt and parameters, who made it; copy, share,
+download, remix; for the owner, privacy and delete.
+
+What a viewer sees is decided by the one visibility rule (`services.images.get_visible_image`):
+a private image asked for by anyone but its owner reads exactly like a missing id.
+The social parts (like button, comments, add to collection) get their own states when they
+land; this one stays about the image itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from datetime import UTC
+from typing import Any
+
+import reflex as rx
+
+from pixel_studio.api.share import download_path, share_url
+from pixel_studio.db import session_scope
+from pixel_studio.models import Image
+from pixel_studio.services import images as images_service
+from pixel_studio.services import sets as sets_service
+from pixel_studio.services import users as users_service
+from pixel_studio.services.errors import NotFound, ServiceError
+from pixel_studio.settings import get_settings
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.image_cards import ImageCard, avatar_src, image_card
+from pixel_studio.state.job_views import model_name
+from pixel_studio.state.set_detail import Param
+from pixel_studio.state.sets import when
+from pixel_studio.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImagePage:
+    image_id: int
+    title: str
+    prompt: str
+    negative_prompt: str
+    model_name: str
+    url: str
+    width: int
+    height: int
+    private: bool
+    is_owner: bool
+    creator: str
+    creator_avatar: str
+    set_id: int
+    when: str
+    created_iso: str
+    params: list[Param]
+    siblings: list[ImageCard]  # the set's other images this viewer may see
+
+
+def image_params(image: Image) -> list[Param]:
+    """The parameters a person reads, in the order the create form asks for them."""
+    params: dict[str, Any] = image.params or {}
+    out = [
+        Param("Model", model_name(image.model)),
+        Param("Size", f"{image.width} × {image.height}"),
+    ]
+    preset = params.get("style_preset")
+    if preset and preset != "none":
+        out.append(Param("Style", str(preset).replace("-", " ")))
+    out.append(Param("Seed", str(image.seed) if image.seed is not None else "Random"))
+    for key, label in (("guidance", "Guidance"), ("steps", "Steps"), ("quality", "Quality")):
+        value = params.get(key)
+        if value is not None:
+            out.append(Param(label, f"{value:g}" if isinstance(value, float) else str(value)))
+    if params.get("style"):
+        out.append(Param("Rendering style", str(params["style"])))
+    return out
+
+
+def _title(image: Image) -> str:
+    # `title` arrives with migration 0003; until then (and when empty) the prompt is the title.
+    return str(getattr(image, "title", "") or "") or image.prompt
+
+
+def read_image(viewer_id: int | None, image_id: int) -> ImagePage:
+    """The image as this viewer may see it. NotFound otherwise."""
+    storage = get_storage()
+    with session_scope() as session:
+        image = images_service.get_visible_image(session, viewer_id, image_id)
+        creator = users_service.get_user(session, image.user_id)
+        in_set = sets_service.get_set(session, viewer_id, image.set_id).images
+        created = image.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        return ImagePage(
+            image_id=image_id,
+            title=_title(image),
+            prompt=image.prompt,
+            negative_prompt=str((image.params or {}).get("negative_prompt") or ""),
+            model_name=model_name(image.model),
+            url=images_service.image_url(storage, image, viewer_id),
+            width=image.width,
+            height=image.height,
+            private=image.private,
+            is_owner=viewer_id is not None and viewer_id == image.user_id,
+            creator=creator.username,
+            creator_avatar=avatar_src(storage, creator),
+            set_id=image.set_id,
+            when=when(created),
+            created_iso=created.isoformat(timespec="seconds"),
+            params=image_params(image),
+            siblings=[image_card(storage, i, viewer_id) for i in in_set if i.id != image_id],
+        )
+
+
+def change_privacy(user_id: int, image_id: int, private: bool) -> None:
+    with session_scope() as session:
+        images_service.set_image_privacy(session, get_storage(), user_id, image_id, private)
+
+
+def delete(user_id: int, image_id: int) -> None:
+    with session_scope() as session:
+        images_service.delete_image(session, get_storage(), user_id, image_id)
+
+
+def image_id_from_path(path: str) -> int | None:
+    """ "/image/12" or "/image/12/" → 12; anything else → None."""
+    raw = path.rstrip("/").rsplit("/", 1)[-1]
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+class ImagePageState(rx.State):
+    loaded: rx.Field[bool] = rx.field(False)
+    found: rx.Field[bool] = rx.field(False)
+    image_id: rx.Field[int] = rx.field(0)
+    title: rx.Field[str] = rx.field("")
+    prompt: rx.Field[str] = rx.field("")
+    negative_prompt: rx.Field[str] = rx.field("")
+    model_name: rx.Field[str] = rx.field("")
+    url: rx.Field[str] = rx.field("")
+    width: rx.Field[int] = rx.field(0)
+    height: rx.Field[int] = rx.field(0)
+    private: rx.Field[bool] = rx.field(False)
+    is_owner: rx.Field[bool] = rx.field(False)
+    creator: rx.Field[str] = rx.field("")
+    creator_avatar: rx.Field[str] = rx.field("")
+    set_id: rx.Field[int] = rx.field(0)
+    when: rx.Field[str] = rx.field("")
+    created_iso: rx.Field[str] = rx.field("")
+    params: rx.Field[list[Param]] = rx.field(default_factory=list)
+    siblings: rx.Field[list[ImageCard]] = rx.field(default_factory=list)
+    share_link: rx.Field[str] = rx.field("")
+    saving_privacy: rx.Field[bool] = rx.field(False)
+    deleting: rx.Field[bool] = rx.field(False)
+
+    @rx.var
+    def download_href(self) -> str:
+        return download_path(self.image_id) if self.image_id else ""
+
+    @rx.var
+    def remix_href(self) -> str:
+        return f"/create?from={self.image_id}"
+
+    @rx.var
+    def profile_href(self) -> str:
+        return f"/u/{self.creator}"
+
+    @rx.var
+    def set_href(self) -> str:
+        return f"/sets/{self.set_id}"
+
+    def _show(self, page: ImagePage | None) -> None:
+        self.loaded = True
+        self.found = page is not None
+        if page is None:
+            # Nothing of a previous image may linger for a viewer who may not see this one.
+            self.image_id, self.url, self.prompt, self.title, self.share_link = 0, "", "", "", ""
+            self.params, self.siblings, self.is_owner = [], [], False
+            return
+        self.image_id, self.title, self.prompt = page.image_id, page.title, page.prompt
+        self.negative_prompt, self.model_name = page.negative_prompt, page.model_name
+        self.url, self.width, self.height = page.url, page.width, page.height
+        self.private, self.is_owner = page.private, page.is_owner
+        self.creator, self.creator_avatar = page.creator, page.creator_avatar
+        self.set_id, self.when, self.created_iso = page.set_id, page.when, page.created_iso
+        self.params, self.siblings = page.params, page.siblings
+        # Only a public image has a share link: the share route answers 404 for private ones.
+        self.share_link = "" if page.private else share_url(get_settings(), page.image_id)
+
+    async def _read(self, image_id: int | None) -> ImagePage | None:
+        if image_id is None:
+            return None
+        auth = await self.get_state(AuthState)
+        try:
+            return await asyncio.to_thread(read_image, auth._user_id, image_id)
+        except NotFound:
+            return None
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load (after `AuthState.load_user`): the image named in the URL."""
+        self.loaded = False
+        self.saving_privacy = self.deleting = False
+        self._show(await self._read(image_id_from_path(str(self.router.url.path or ""))))
+
+    @rx.event
+    def copy_prompt(self) -> list[Any]:
+        return [rx.set_clipboard(self.prompt), rx.toast.success("Prompt copied.")]
+
+    @rx.event
+    def copy_share_link(self) -> list[Any] | Any:
+        if not self.share_link:
+            return rx.toast.info("Make the image public to share it.")
+        return [rx.set_clipboard(self.share_link), rx.toast.success("Share link copied.")]
+
+    async def _owner_id(self) -> int | None:
+        auth = await self.get_state(AuthState)
+        return auth._user_id if self.is_owner else None
+
+    @rx.event(background=True)
+    async def set_private(self, private: bool) -> Any:
+        """The owner's switch: files move under the private prefix or out of it (slow on S3)."""
+        async with self:
+            if self.saving_privacy or not self.found:
+                return None
+            user_id, image_id = await self._owner_id(), self.image_id
+            if user_id is None:
+                return rx.toast.error("Only the owner can change this image.")
+            self.saving_privacy = True
+        try:
+            await asyncio.to_thread(change_privacy, user_id, image_id, bool(private))
+            page = await asyncio.to_thread(read_image, user_id, image_id)
+        except ServiceError as exc:
+            async with self:
+                self.saving_privacy = False
+            return rx.toast.error(exc.message)
+        except Exception:
+            log.exception("could not change the privacy of image %s", image_id)
+            async with self:
+                self.saving_privacy = False
+            return rx.toast.error("The change could not be saved. Please try again.")
+        async with self:
+            self._show(page)
+            self.saving_privacy = False
+        return rx.toast.success("The image is private." if private else "The image is public.")
+
+    @rx.event(background=True)
+    async def delete_image(self) -> Any:
+        async with self:
+            if self.deleting or not self.found:
+                return None
+            user_id, image_id, set_id = await self._owner_id(), self.image_id, self.set_id
+            if user_id is None:
+                return rx.toast.error("Only the owner can delete this image.")
+            self.deleting = True
+        try:
+            await asyncio.to_thread(delete, user_id, image_id)
+        except ServiceError as exc:
+            async with self:
+                self.deleting = False
+            return rx.toast.error(exc.message)
+        except Exception:
+            log.exception("could not delete image %s", image_id)
+            async with self:
+                self.deleting = False
+            return rx.toast.error("The image could not be deleted. Please try again.")
+        async with self:
+            self.deleting = False
+            self._show(None)
+        return [rx.redirect(f"/sets/{set_id}"), rx.toast.success("Image deleted.")]
