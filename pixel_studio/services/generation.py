@@ -178,12 +178,23 @@ def _field_of(name: str) -> str:
     return "size" if name in ("width", "height") else name
 
 
+def _nul_errors(data: dict[str, Any]) -> dict[str, str]:
+    """NUL characters, in any text field: PostgreSQL cannot store them in text (the insert
+    fails, a 500), SQLite would keep them, and no prompt or option needs one."""
+    fields = set(GenerationRequest.model_fields)
+    return {
+        _field_of(name): "This field contains a character that is not allowed (NUL)."
+        for name, value in data.items()
+        if name in fields and isinstance(value, str) and "\x00" in value
+    }
+
+
 def validate_request(data: dict[str, Any], settings: Settings) -> GenerationRequest:
     """Check a form submission against the catalog. Raises RequestErrors (an InvalidInput)
     carrying every problem at its field; returns the request with the model's defaults filled.
     """
     data = _normalise(data)
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = _nul_errors(data)
     req: GenerationRequest | None = None
     try:
         req = GenerationRequest.model_validate(data)

@@ -232,3 +232,42 @@ def test_credit_race_never_overspends(db: Engine, settings: Settings) -> None:
         afters = s.exec(select(col(CreditTransaction.balance_after))).all()
         assert min(afters) >= 0
         assert generation.ledger_mismatches(s) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"prompt": "a fox\x00 in snow"}, "prompt"),
+        ({"model": "stabilityai/stable-diffusion-xl-base-1.0", "negative_prompt": "b\x00"}, None),
+        ({"style_preset": "anime\x00"}, "style_preset"),
+        ({"size": "256x256\x00"}, "size"),
+        ({"seed": "4\x002"}, "seed"),
+        ({"model": "local-sketch\x00"}, "model"),
+    ],
+)
+def test_nul_characters_are_refused_at_their_field(
+    settings: Settings, data: dict[str, Any], field: str | None
+) -> None:
+    keyed = settings.model_copy(update={"hf_token": "hf_test"})
+    errors = _errors(keyed, **data)
+    assert "not allowed" in errors[field or "negative_prompt"], errors
+
+
+def test_a_nul_prompt_writes_nothing_on_either_database(
+    session: Session, settings: Settings
+) -> None:
+    """PostgreSQL cannot store NUL in text: it must be a field error, never a 500."""
+    uid = make_user(session, "nul", 5)
+    events = Events()
+    with pytest.raises(RequestErrors) as err:
+        generation.create_job(
+            session,
+            uid,
+            {"model": "local-sketch", "prompt": "\x00"},
+            settings,
+            enqueue=lambda _id: None,
+            publish=events,
+        )
+    assert err.value.field == "prompt" and events == []
+    session.rollback()
+    assert count(session, GenerationJob) == 0 and balance(session, uid) == 5
