@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import pixel_studio.models  # noqa: F401  (registers every table on the metadata)
 from alembic import context
 from pixel_studio.db import make_engine
+from pixel_studio.migrations import include_object
 from pixel_studio.settings import get_settings
 
 config = context.config
@@ -30,11 +31,17 @@ def _configure(connection: Connection) -> None:
         # SQLite can only ALTER by copying tables: batch mode does that for us.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

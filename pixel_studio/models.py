@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from pixel_studio.db import utcnow
@@ -129,9 +139,58 @@ class ImageSet(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# Trending ("hot") score: log10 of the likes plus the creation time in units of 45,000 s, so a
+# day of age weighs as much as ~80x the likes. It changes only when the like count does, so it
+# is stored and keyset-paged (services/ranking.py keeps it up to date; SOCIAL_NOTES.md).
+HOT_EPOCH_DIVISOR = 45000.0
+
+
+def hot_score(likes: int, created_at: datetime) -> float:
+    """The one trending formula (services/ranking.py re-exports it)."""
+    if created_at.tzinfo is None:  # stored values are UTC; naive ones come from old rows
+        created_at = created_at.replace(tzinfo=UTC)
+    return math.log10(max(likes, 1)) + created_at.timestamp() / HOT_EPOCH_DIVISOR
+
+
+def _hot_default(context: Any) -> float:
+    """Column default for Image.hot: every insert (the worker's too) gets it from its row."""
+    row = context.get_current_parameters()
+    return hot_score(int(row.get("like_count") or 0), row.get("created_at") or utcnow())
+
+
+def _style_default(context: Any) -> str | None:
+    """Column default for Image.style: params["style"], for the explore style filter."""
+    style = (context.get_current_parameters().get("params") or {}).get("style")
+    return str(style)[:32] if style else None
+
+
+# Partial indexes for the public feeds (explore recent / liked / trending): only public rows,
+# so a page is an index walk. Ascending B-trees, read backwards for the DESC pages.
+_PUBLIC = text("NOT private")
+
+
 class Image(SQLModel, table=True):
     __tablename__ = "image"
-    __table_args__ = (Index("ix_image_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_image_created_at_id", "created_at", "id"),
+        Index(
+            "ix_image_public_recent",
+            "created_at",
+            "id",
+            postgresql_where=_PUBLIC,
+            sqlite_where=_PUBLIC,
+        ),
+        Index(
+            "ix_image_public_liked",
+            "like_count",
+            "id",
+            postgresql_where=_PUBLIC,
+            sqlite_where=_PUBLIC,
+        ),
+        Index("ix_image_public_hot", "hot", "id", postgresql_where=_PUBLIC, sqlite_where=_PUBLIC),
+        # A profile's images and the following feed: one user's images, newest first.
+        Index("ix_image_user_id_created_at_id", "user_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
@@ -153,6 +212,14 @@ class Image(SQLModel, table=True):
     like_count: int = Field(default=0)
     comment_count: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set by the owner on the image page; searched with the prompt (alembic 0003 adds the
+    # full-text index: a generated tsvector on PostgreSQL, the image_fts table on SQLite).
+    title: str | None = Field(default=None, max_length=120)
+    # Left None, both are filled from the row at insert by the column defaults above.
+    style: str | None = Field(
+        default=None, max_length=32, sa_column_kwargs={"default": _style_default}
+    )
+    hot: float = Field(default=None, sa_column_kwargs={"default": _hot_default})
 
 
 class Like(SQLModel, table=True):
