@@ -42,6 +42,7 @@ from pixel_studio.state.create_form import (
 )
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.route_params import parse_id
 from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,6 @@ def start_job(token: str | None, data: dict[str, Any]) -> tuple[JobView | None, 
             raise AuthFailed(SIGNED_OUT)
         job = generation.create_job(session, user.id, data, get_settings())
         return job_view(session, get_storage(), user.id, job.id), balance_of(session, user.id)
-
-
-def _query_int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 class CreateState(rx.State):
@@ -194,7 +190,7 @@ class CreateState(rx.State):
         if user_id is None:
             return
         params = self.router.url.query_parameters
-        image_id, set_id = _query_int(params.get("from")), _query_int(params.get("set"))
+        image_id, set_id = parse_id(params.get("from")), parse_id(params.get("set"))
         if image_id is not None or set_id is not None:
             try:
                 prefill = await asyncio.to_thread(read_prefill, user_id, image_id, set_id)

@@ -21,6 +21,7 @@ from pixel_studio.catalog import (
     availability,
 )
 from pixel_studio.settings import Settings
+from pixel_studio.state.route_params import parse_count
 
 FIELDS = (
     "prompt",
@@ -165,7 +166,7 @@ class FormValues:
 
 def count_of(text: str) -> int:
     """The number of images the count input asks for; 1 until it holds a number."""
-    return int(text) if text.isdigit() else 1
+    return parse_count(text)
 
 
 def fit_to_model(values: FormValues, option: ModelOption) -> FormValues:

@@ -28,6 +28,7 @@ from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_cards import ImageCard, avatar_src, image_card
 from pixel_studio.state.job_views import model_name
+from pixel_studio.state.route_params import id_from_path
 from pixel_studio.state.set_detail import Param
 from pixel_studio.state.sets import when
 from pixel_studio.storage import get_storage
@@ -124,8 +125,7 @@ def delete(user_id: int, image_id: int) -> None:
 
 def image_id_from_path(path: str) -> int | None:
     """ "/image/12" or "/image/12/" → 12; anything else → None."""
-    raw = path.rstrip("/").rsplit("/", 1)[-1]
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return id_from_path(path)
 
 
 class ImagePageState(rx.State):

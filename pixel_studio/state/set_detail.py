@@ -20,6 +20,7 @@ from pixel_studio.services.images import image_url
 from pixel_studio.services.job_state import job_message
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.job_views import JobView, model_name, status_color, status_label
+from pixel_studio.state.route_params import id_from_path
 from pixel_studio.state.sets import when
 from pixel_studio.storage import get_storage
 
@@ -174,8 +175,8 @@ class SetDetailState(rx.State):
         self.loaded = False
         self.deleting = False
         # The browser path, "/sets/12" (RouterData.page, with the route args, is deprecated).
-        raw = str(self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-        self._show(await self._read(int(raw)) if raw.isdigit() else None)
+        set_id = id_from_path(str(self.router.url.path or ""))
+        self._show(await self._read(set_id) if set_id is not None else None)
 
     @rx.event
     async def refresh(self) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import reflex as rx
 
@@ -15,7 +16,7 @@ from pixel_studio.catalog import all_models
 from pixel_studio.db import session_scope
 from pixel_studio.services import sets as sets_service
 from pixel_studio.services.images import image_url
-from pixel_studio.state.auth import AuthState
+from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import JobView, Thumb, model_name, status_color, status_label
 from pixel_studio.storage import get_storage
 
@@ -95,6 +96,7 @@ def read_page(
     return cards, page.next_before
 
 
+@per_user
 class SetsState(rx.State):
     cards: rx.Field[list[SetCard]] = rx.field(default_factory=list)
     query: rx.Field[str] = rx.field("")
@@ -115,12 +117,14 @@ class SetsState(rx.State):
     def filtered(self) -> bool:
         return self.query.strip() != "" or self.model != ALL_MODELS
 
-    async def _reload(self) -> None:
-        auth = await self.get_state(AuthState)
-        self._user_id = auth._user_id
+    async def _reload(self) -> Any:
+        """The first page again; `session_ended` events if the tab's session has ended.
+
+        Re-checked at every filter change: a revoked session must not keep reading history."""
+        self._user_id = await checked_user_id(self)
         if self._user_id is None:
             self.cards, self.has_more = [], False
-            return
+            return session_ended(str(self.router.url.path or ""))
         cards, before = await asyncio.to_thread(
             read_page, self._user_id, self.query.strip(), self.model, None
         )
@@ -134,31 +138,35 @@ class SetsState(rx.State):
         self.query = str(params.get("q", ""))[:200]
         self.model = str(params.get("model", ALL_MODELS)) or ALL_MODELS
         self.loaded = False
-        await self._reload()
+        await self._reload()  # signed out: `AuthState.require_user` already redirects
 
     @rx.event
-    async def set_query(self, value: str) -> None:
+    async def set_query(self, value: str) -> Any:
         self.query = value[:200]
-        await self._reload()
+        return await self._reload()
 
     @rx.event
-    async def set_model(self, value: str) -> None:
+    async def set_model(self, value: str) -> Any:
         self.model = value
-        await self._reload()
+        return await self._reload()
 
     @rx.event
-    async def clear_filters(self) -> None:
+    async def clear_filters(self) -> Any:
         self.query, self.model = "", ALL_MODELS
-        await self._reload()
+        return await self._reload()
 
     @rx.event
-    async def load_more(self) -> AsyncIterator[None]:
-        if self._user_id is None or self._before is None:
+    async def load_more(self) -> AsyncIterator[Any]:
+        if self._before is None:
+            return
+        user_id = await checked_user_id(self)
+        if user_id is None:
+            yield session_ended(str(self.router.url.path or ""))
             return
         self.loading = True
         yield
         cards, before = await asyncio.to_thread(
-            read_page, self._user_id, self.query.strip(), self.model, self._before
+            read_page, user_id, self.query.strip(), self.model, self._before
         )
         known = {c.set_id for c in self.cards}
         self.cards = self.cards + [c for c in cards if c.set_id not in known]

@@ -24,6 +24,7 @@ from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.create_form import (
     FormValues,
+    count_of,
     find_model,
     fit_to_model,
     model_options,
@@ -31,6 +32,7 @@ from pixel_studio.state.create_form import (
     values_from_params,
 )
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.route_params import MAX_ID, id_from_path, parse_id
 from pixel_studio.state.set_detail import SetDetailState, describe_params
 from pixel_studio.state.sets import SetsState
 from pixel_studio.tabs import get_tabs
@@ -274,3 +276,32 @@ def test_describe_params_reads_like_the_form() -> None:
     assert shown["Model"].startswith("Local sketch")
     assert (shown["Size"], shown["Seed"], shown["Style"]) == ("512 × 512", "Random", "neon punk")
     assert (shown["Guidance"], shown["Visibility"]) == ("7.5", "Private")
+
+
+# ------------------------------------------------------------------ ids from the URL
+
+
+@pytest.mark.parametrize("raw", ["²", "1²", "١٢", "-1", "0", "1e3", "", " ", "99999999999"])
+def test_ids_from_the_url_are_ascii_digits_in_range(raw: str) -> None:
+    assert parse_id(raw) is None and id_from_path(f"/sets/{raw}") is None
+    assert count_of(raw) == 1 or raw in ("0", "99999999999")
+
+
+def test_ids_from_the_url_parse(studio_db: Path) -> None:
+    assert parse_id(" 12 ") == 12 and parse_id(MAX_ID) == MAX_ID and parse_id(None) is None
+    assert id_from_path("/sets/12/") == 12 and count_of("3") == 3 and count_of("²") == 1
+
+
+@pytest.mark.parametrize("query", ["from=²", "set=²", "from=99999999999", "set=4294967296"])
+def test_create_page_with_a_bad_id_loads_an_empty_form(studio_db: Path, query: str) -> None:
+    cookie = signed_in_cookie(new_user("uma"))
+    state = signed_in(CreateState, cookie, f"/create?{query}")
+    run(CreateState.load, state)
+    assert state.prompt == "" and not state.remixing and state.models
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999"])
+def test_set_page_with_a_bad_id_is_not_found(studio_db: Path, raw: str) -> None:
+    page = signed_in(SetDetailState, signed_in_cookie(new_user("vic")), f"/sets/{raw}")
+    run(SetDetailState.load, page)
+    assert page.loaded and not page.found
