@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.job_views import Thumb
@@ -162,19 +163,12 @@ def sets_grid() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        rx.cond(
-            S.has_more,
-            rx.center(
-                rx.button(
-                    rx.cond(S.loading, rx.spinner(size="2"), rx.fragment()),
-                    "Load more",
-                    on_click=S.load_more,
-                    disabled=S.loading,
-                    variant="soft",
-                    size="3",
-                ),
-                width="100%",
-            ),
+        infinite_scroll(
+            on_visible=S.load_more_if_visible,
+            on_more=S.load_more,
+            has_more=S.has_more,
+            loading=S.loading,
+            count=S.cards.length(),
         ),
         spacing="5",
         width="100%",

@@ -172,6 +172,13 @@ class SetsState(rx.State):
         self.cards = self.cards + [c for c in cards if c.set_id not in known]
         self._before, self.has_more, self.loading = before, before is not None, False
 
+    @rx.event
+    def load_more_if_visible(self, visible: bool) -> Any:
+        """The infinite-scroll sentinel came into view (or left it: then nothing)."""
+        if visible and self.has_more and not self.loading:
+            return SetsState.load_more
+        return None
+
     def apply_job_view(self, view: JobView) -> None:
         """A job changed (live event): update its card if this page shows it."""
         cards = list(self.cards)
