@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     session_days: int = Field(default=30, ge=1)
     login_attempts_per_window: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    # New accounts per client address (IPv4, or IPv6 /64) within the window: each comes with
+    # free credits. Input that is refused anyway does not count.
+    signups_per_window: int = Field(default=5, ge=1)
+    signup_window_seconds: int = Field(default=3600, ge=1)
     # Reverse proxies in front of the backends that append to X-Forwarded-For. 0 ignores the
     # header (it is client-controlled); behind one proxy set 1, or every user shares its IP
     # and the per-IP login limit locks everyone out together.

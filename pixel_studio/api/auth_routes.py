@@ -16,10 +16,11 @@ from pixel_studio.api.deps import (
     SessionDep,
     SettingsDep,
     client_ip,
+    same_origin_navigation,
 )
 from pixel_studio.models import User
-from pixel_studio.services import auth, users
-from pixel_studio.services.errors import Conflict, RateLimited, ServiceError
+from pixel_studio.services import auth
+from pixel_studio.services.errors import Conflict, InvalidInput, RateLimited, ServiceError
 from pixel_studio.settings import Settings
 
 router = APIRouter()
@@ -81,6 +82,11 @@ def activate(
     ticket: str = "",
     next: str = "/home",
 ) -> RedirectResponse:
+    # Login CSRF: a link to here carrying someone else's ticket would sign this browser into
+    # their account. Our pages load this URL themselves, so anything else is refused (and the
+    # ticket left unspent).
+    if not same_origin_navigation(request):
+        return RedirectResponse("/login?expired=1", status_code=303)
     token = auth.activate_ticket(
         session, ticket[:128], settings, request.headers.get("user-agent", "")
     )
@@ -104,12 +110,20 @@ def signed_out(request: Request, session: SessionDep, settings: SettingsDep) -> 
 
 @router.post("/api/auth/signup", response_model=Me, status_code=201)
 def api_signup(
-    body: SignUpBody, request: Request, session: SessionDep, settings: SettingsDep
+    body: SignUpBody, request: Request, session: SessionDep, settings: SettingsDep, cache: CacheDep
 ) -> JSONResponse:
     try:
-        user = users.create_user(
-            session, body.username, body.email, body.password, bonus=settings.signup_bonus_credits
+        user = auth.sign_up(
+            session,
+            cache,
+            settings,
+            body.username,
+            body.email,
+            body.password,
+            client_ip(request, settings),
         )
+    except RateLimited as exc:
+        return _error(exc, 429)
     except ServiceError as exc:
         return _error(exc, 409 if isinstance(exc, Conflict) else 400)
     return _signed_in(user, request, session, settings, status_code=201)
@@ -125,6 +139,8 @@ def api_login(
         )
     except RateLimited as exc:
         return _error(exc, 429)
+    except InvalidInput as exc:
+        return _error(exc, 400)
     except ServiceError as exc:
         return _error(exc, 401)
     return _signed_in(user, request, session, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
@@ -40,6 +41,19 @@ def client_ip(request: Request, settings: Settings) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.client.host if request.client else "unknown"
+
+
+def same_origin_navigation(request: Request) -> bool:
+    """True when the request comes from one of our own pages, never from another site.
+
+    Browsers say so in `Sec-Fetch-Site` (a header page scripts cannot set); older ones send a
+    Referer we compare with our own host. With neither, the request is refused: routes that
+    use this (sign-in links, connecting Google) are only ever reached from our pages."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    referer = request.headers.get("referer")
+    return bool(referer) and urlsplit(referer or "").netloc == request.headers.get("host")
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User, UserSession
 from pixel_studio.services import rate_limits, users
-from pixel_studio.services.errors import AuthFailed, InvalidInput
+from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput
 from pixel_studio.settings import Settings
 
 TICKET_SECONDS = 60
@@ -38,22 +40,55 @@ def new_token() -> str:
 def authenticate(
     session: Session, cache: Cache, settings: Settings, login: str, password: str, ip: str
 ) -> User:
-    """The user for these credentials, or AuthFailed / RateLimited. Counts every attempt."""
+    """The user for these credentials, or AuthFailed / RateLimited.
+
+    Two limits. Every attempt counts against the client (IPv4 address or IPv6 /64): past the
+    limit it is refused outright. Wrong passwords also count against the *account* (its id, so
+    username and email share one allowance); past that limit a wrong password gets the 429,
+    but the right one still signs in, so a stranger's guesses cannot lock the owner out."""
     login = login.strip().lower()
     if not login or not password:
         raise InvalidInput("Enter your username or email and your password.", field="login")
+    if users.has_control_chars(login):
+        raise InvalidInput("Enter a valid username or email.", field="login")
     limit, window = settings.login_attempts_per_window, settings.login_window_seconds
     message = "Too many sign-in attempts."
-    rate_limits.hit(cache, f"login:ip:{ip}", limit, window, message)
-    rate_limits.hit(cache, f"login:acct:{login}", limit, window, message)
+    rate_limits.hit(cache, f"login:ip:{rate_limits.client_key(ip)}", limit, window, message)
     user = users.find_by_login(session, login)
+    if user is not None and users.verify_password(user, password):
+        rate_limits.reset(cache, f"login:acct:{user.id}")
+        return user
     if user is None:
         users.hash_password(password)  # same work either way: no timing hint that it exists
-        raise AuthFailed(WRONG_CREDENTIALS, field="password")
-    if not users.verify_password(user, password):
-        raise AuthFailed(WRONG_CREDENTIALS, field="password")
-    rate_limits.reset(cache, f"login:acct:{login}")
-    return user
+    # Unknown names count too, so a 429 does not tell that an account exists.
+    account = f"login:acct:{user.id}" if user is not None else f"login:name:{login}"
+    rate_limits.hit(cache, account, limit, window, message)
+    raise AuthFailed(WRONG_CREDENTIALS, field="password")
+
+
+def sign_up(
+    session: Session,
+    cache: Cache,
+    settings: Settings,
+    username: str,
+    email: str,
+    password: str,
+    ip: str,
+) -> User:
+    """A new account with its bonus; at most `signups_per_window` per client address.
+
+    Input that would be refused does not use up the allowance: only real sign-ups count."""
+    users.validate_sign_up(session, username, email, password)
+    rate_limits.hit(
+        cache,
+        f"signup:ip:{rate_limits.client_key(ip)}",
+        settings.signups_per_window,
+        settings.signup_window_seconds,
+        "Too many sign-ups from your network.",
+    )
+    return users.create_user(
+        session, username, email, password, bonus=settings.signup_bonus_credits
+    )
 
 
 def create_ticket(session: Session, user_id: int) -> str:
@@ -176,6 +211,30 @@ def check_csrf(token: str, presented: str | None, settings: Settings) -> bool:
     return bool(presented) and hmac.compare_digest(csrf_token(token, settings), presented or "")
 
 
+class PasswordNeeded(AuthFailed):
+    """A provider's email matches an account with a password: its owner must prove it first.
+
+    A local sign-up never proves its email, so matching by email alone would hand the account
+    of whoever signed up first as victim@gmail.com to the real owner of that address, or the
+    other way round."""
+
+    def __init__(self, user_id: int, email: str) -> None:
+        super().__init__(
+            "An account with this email already exists. Enter its password to connect Google.",
+            field="password",
+        )
+        self.user_id = user_id
+        self.email = email
+
+
+def _link_for(session: Session, provider: str, subject: str) -> OAuthAccount | None:
+    return session.exec(
+        select(OAuthAccount).where(
+            OAuthAccount.provider == provider, OAuthAccount.subject == subject
+        )
+    ).first()
+
+
 def sign_in_with_oauth(
     session: Session,
     settings: Settings,
@@ -185,36 +244,103 @@ def sign_in_with_oauth(
     email_verified: bool,
     name_hint: str,
 ) -> User:
-    """The user for an OAuth identity: linked before, matched by verified email, or new."""
-    link = session.exec(
-        select(OAuthAccount).where(
-            OAuthAccount.provider == provider, OAuthAccount.subject == subject
-        )
-    ).first()
+    """The user for an OAuth identity: linked before, or new. Never linked by email alone.
+
+    Raises PasswordNeeded when the verified email belongs to an account with a password."""
+    subject = subject.strip()
+    if not subject or len(subject) > 255 or users.has_control_chars(subject):
+        raise AuthFailed("The sign-in provider sent an identity we cannot use.")
+    link = _link_for(session, provider, subject)
     if link is not None:
         return users.get_user(session, link.user_id)
     email = (email or "").strip().lower()
-    user = None
-    if email and email_verified:
-        user = session.exec(select(User).where(User.email == email)).first()
-    if user is None:
-        if not email or not email_verified:
-            raise AuthFailed("Your Google account has no verified email address.")
-        user = users.create_user(
-            session,
-            _free_username(session, name_hint or email.split("@")[0]),
-            email,
-            None,
-            bonus=settings.signup_bonus_credits,
+    if not email or not email_verified:
+        raise AuthFailed("Your Google account has no verified email address.")
+    existing = session.exec(select(User).where(User.email == email)).first()
+    if existing is not None and existing.id is not None:
+        if existing.password_hash:
+            raise PasswordNeeded(existing.id, email)
+        raise AuthFailed(
+            "An account with this email already exists and is connected to another Google "
+            "account. Sign in with that one."
         )
-    assert user.id is not None
-    session.add(OAuthAccount(user_id=user.id, provider=provider, subject=subject, email=email))
-    session.flush()
+    user = users.create_user(
+        session,
+        _free_username(session, name_hint, email),
+        email,
+        None,
+        bonus=settings.signup_bonus_credits,
+    )
+    return connect_oauth(session, user.id or 0, provider, subject, email)
+
+
+def link_with_password(
+    session: Session,
+    cache: Cache,
+    settings: Settings,
+    user_id: int,
+    provider: str,
+    subject: str,
+    email: str,
+    password: str,
+    ip: str,
+) -> User:
+    """Link an identity to the account whose password the person just proved (PasswordNeeded).
+
+    The same limits as a log-in: this is a password check like any other."""
+    user = users.get_user(session, user_id)
+    proven = authenticate(session, cache, settings, user.username, password, ip)
+    return connect_oauth(session, proven.id or 0, provider, subject, email)
+
+
+def connect_oauth(
+    session: Session, user_id: int, provider: str, subject: str, email: str | None
+) -> User:
+    """Link an identity to an account whose owner is proven (signed in, or by password)."""
+    user = users.get_user(session, user_id)
+    link = _link_for(session, provider, subject)
+    if link is not None:
+        if link.user_id == user_id:
+            return user
+        raise Conflict("That Google account is already connected to another account.")
+    if oauth_email(session, user_id, provider) is not None:
+        raise Conflict("Your account is already connected to a Google account.")
+    session.add(
+        OAuthAccount(user_id=user_id, provider=provider, subject=subject, email=email or None)
+    )
+    try:
+        session.flush()
+    except IntegrityError:  # the same identity linked by a concurrent request
+        session.rollback()
+        raise Conflict("That Google account is already connected to another account.") from None
     return user
 
 
-def _free_username(session: Session, hint: str) -> str:
-    base = "".join(ch for ch in hint.lower() if ch.isalnum() or ch == "_")[:16] or "user"
+def oauth_email(session: Session, user_id: int, provider: str) -> str | None:
+    """The email of the account's linked identity at `provider` ("" if it had none), or None."""
+    link = session.exec(
+        select(OAuthAccount).where(
+            OAuthAccount.user_id == user_id, OAuthAccount.provider == provider
+        )
+    ).first()
+    return None if link is None else (link.email or "")
+
+
+# Letters NFKD does not split into an ASCII base and an accent.
+_FOLD = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"}
+)
+
+
+def _ascii_name(hint: str) -> str:
+    """ "José García" -> "josegarcia": accents folded, anything else outside [a-z0-9_] dropped."""
+    folded = unicodedata.normalize("NFKD", hint.lower().translate(_FOLD))
+    return "".join(ch for ch in folded if ch.isascii() and (ch.isalnum() or ch == "_"))
+
+
+def _free_username(session: Session, name_hint: str, email: str) -> str:
+    """A free username that passes the username rule, from the name or the email's local part."""
+    base = (_ascii_name(name_hint) or _ascii_name(email.split("@")[0]) or "user")[:16]
     base = base.ljust(3, "_")
     candidate = base
     while users.find_by_username(session, candidate) is not None:

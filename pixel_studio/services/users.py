@@ -29,9 +29,14 @@ def _username(value: str) -> str:
     return value
 
 
+def has_control_chars(value: str) -> bool:
+    """NUL and other control characters: PostgreSQL refuses NUL in text (a 500 if it got there)."""
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+
+
 def _email(value: str) -> str:
     value = value.strip().lower()
-    if len(value) > 320 or not EMAIL_RE.match(value):
+    if len(value) > 320 or not EMAIL_RE.match(value) or has_control_chars(value):
         raise ValueError("Enter a valid email address.")
     return value
 
@@ -53,6 +58,13 @@ class SignUp(BaseModel):
     username: Username
     email: Email
     password: Password
+
+
+class OAuthSignUp(BaseModel):
+    """An account made by an identity provider: no password of its own."""
+
+    username: Username
+    email: Email
 
 
 def parse(model: type[M], data: dict[str, object]) -> M:
@@ -81,6 +93,13 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
+def validate_sign_up(session: Session, username: str, email: str, password: str) -> SignUp:
+    """Everything `create_user` would refuse, checked without writing anything."""
+    data = parse(SignUp, {"username": username, "email": email, "password": password})
+    _check_free(session, data.username, data.email)
+    return data
+
+
 def _check_free(session: Session, username: str | None, email: str | None) -> None:
     if username and session.exec(select(User.id).where(User.username == username)).first():
         raise Conflict("That username is taken.", field="username")
@@ -98,8 +117,9 @@ def create_user(
     is_admin: bool = False,
 ) -> User:
     """Create an account with its sign-up bonus recorded in the ledger. Caller commits."""
+    data: SignUp | OAuthSignUp
     if password is None:
-        data = SignUp.model_construct(username=_username(username), email=_email(email))
+        data = parse(OAuthSignUp, {"username": username, "email": email})
     else:
         data = parse(SignUp, {"username": username, "email": email, "password": password})
     _check_free(session, data.username, data.email)
@@ -132,6 +152,8 @@ def get_user(session: Session, user_id: int) -> User:
 def find_by_login(session: Session, login: str) -> User | None:
     """A user by username or email, case-insensitively."""
     login = login.strip().lower()
+    if has_control_chars(login):
+        raise InvalidInput("Enter a valid username or email.", field="login")
     column = User.email if "@" in login else User.username
     return session.exec(select(User).where(func.lower(col(column)) == login)).first()
 

@@ -22,6 +22,8 @@ from pixel_studio.services import auth, users
 from pixel_studio.settings import Settings, get_settings
 
 PASSWORD = "correct horse"
+# What the browser sends when one of our pages loads /auth/session (window.location.assign).
+SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
 
 class Recorder:
@@ -250,7 +252,11 @@ def make_ticket(db: Engine, username: str = "tess") -> str:
 
 def test_ticket_exchange_sets_cookie_and_redirects_once(client: TestClient, db: Engine) -> None:
     ticket = make_ticket(db)
-    resp = client.get("/auth/session", params={"ticket": ticket, "next": "/settings?tab=1"})
+    resp = client.get(
+        "/auth/session",
+        params={"ticket": ticket, "next": "/settings?tab=1"},
+        headers=SAME_ORIGIN,
+    )
     assert resp.status_code == 303
     assert resp.headers["location"] == "/settings?tab=1"
     token = resp.cookies[SESSION_COOKIE]
@@ -259,7 +265,9 @@ def test_ticket_exchange_sets_cookie_and_redirects_once(client: TestClient, db: 
     assert client.get("/api/auth/me").json()["username"] == "tess"
 
     client.cookies.clear()
-    again = client.get("/auth/session", params={"ticket": ticket, "next": "/settings"})
+    again = client.get(
+        "/auth/session", params={"ticket": ticket, "next": "/settings"}, headers=SAME_ORIGIN
+    )
     assert again.status_code == 303
     assert again.headers["location"] == "/login?expired=1"
     assert "set-cookie" not in again.headers
@@ -271,7 +279,11 @@ def test_ticket_exchange_sets_cookie_and_redirects_once(client: TestClient, db: 
 def test_ticket_exchange_refuses_open_redirects(
     client: TestClient, db: Engine, target: str
 ) -> None:
-    resp = client.get("/auth/session", params={"ticket": make_ticket(db), "next": target})
+    resp = client.get(
+        "/auth/session",
+        params={"ticket": make_ticket(db), "next": target},
+        headers=SAME_ORIGIN,
+    )
     assert resp.status_code == 303
     assert resp.headers["location"] == "/home"
 
@@ -285,9 +297,75 @@ def test_expired_or_unknown_ticket_is_refused(client: TestClient, db: Engine) ->
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     for value in (ticket, "made-up", ""):
-        resp = client.get("/auth/session", params={"ticket": value})
+        resp = client.get("/auth/session", params={"ticket": value}, headers=SAME_ORIGIN)
         assert resp.headers["location"] == "/login?expired=1"
         assert "set-cookie" not in resp.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"sec-fetch-site": "cross-site"},  # a link or form on another site
+        {"sec-fetch-site": "same-site"},  # a sibling subdomain is another origin
+        {"sec-fetch-site": "none"},  # typed or pasted into the address bar
+        {"referer": "https://evil.example/page"},  # an older browser, from elsewhere
+        {},  # neither header: not one of our pages
+    ],
+)
+def test_ticket_from_another_site_does_not_sign_this_browser_in(
+    client: TestClient, db: Engine, headers: dict[str, str]
+) -> None:
+    """Login CSRF: a link carrying the attacker's ticket must not switch the victim's session."""
+    ticket = make_ticket(db, "mallory")
+    refused = client.get("/auth/session", params={"ticket": ticket}, headers=headers)
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/login?expired=1"
+    assert "set-cookie" not in refused.headers
+    # Refused before it was spent: the browser that asked for it can still use it.
+    ok = client.get("/auth/session", params={"ticket": ticket}, headers=SAME_ORIGIN)
+    assert ok.cookies.get(SESSION_COOKIE)
+
+
+def test_ticket_with_our_own_referer_is_accepted(client: TestClient, db: Engine) -> None:
+    """Browsers without Sec-Fetch-Site: the Referer names our own host."""
+    resp = client.get(
+        "/auth/session",
+        params={"ticket": make_ticket(db)},
+        headers={"referer": "http://testserver/login"},
+    )
+    assert resp.status_code == 303 and resp.cookies.get(SESSION_COOKIE)
+
+
+def test_signups_are_limited_per_ip(client: TestClient, db: Engine) -> None:
+    for i in range(5):
+        signup(client, f"user{i}", f"user{i}@example.com")
+        client.cookies.clear()
+    # A refused sign-up does not use up the allowance; it is answered as before.
+    taken = client.post(
+        "/api/auth/signup",
+        json={"username": "user0", "email": "x@example.com", "password": PASSWORD},
+    )
+    assert taken.status_code == 409
+    limited = client.post(
+        "/api/auth/signup",
+        json={"username": "user5", "email": "user5@example.com", "password": PASSWORD},
+    )
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["retry-after"]) <= 3600
+    assert limited.json()["detail"].startswith("Too many sign-ups")
+    assert "set-cookie" not in limited.headers
+    with Session(db) as s:
+        assert len(s.exec(select(User)).all()) == 5
+
+
+def test_nul_bytes_are_field_errors_not_500(client: TestClient) -> None:
+    bad_login = login(client, "alice@exa\x00mple.com")
+    assert bad_login.status_code == 400 and bad_login.json()["field"] == "login"
+    bad_signup = client.post(
+        "/api/auth/signup",
+        json={"username": "nul", "email": "n\x00l@example.com", "password": PASSWORD},
+    )
+    assert bad_signup.status_code == 400 and bad_signup.json()["field"] == "email"
 
 
 def test_a_ticket_is_not_a_session_cookie(client: TestClient, db: Engine) -> None:

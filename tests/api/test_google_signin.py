@@ -18,6 +18,9 @@ from pixel_studio.models import OAuthAccount, User
 from pixel_studio.services import auth, users
 from pixel_studio.settings import Settings, get_settings
 
+SAME = {"sec-fetch-site": "same-origin"}  # a request from one of our own pages
+CROSS = {"sec-fetch-site": "cross-site"}
+
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
@@ -52,11 +55,13 @@ def register(provider: str, sub: str, **claims: object) -> None:
     httpx.put(f"{provider}/users/{sub}", json=claims).raise_for_status()
 
 
-def authorize(client: TestClient, sub: str, action: str | None = None) -> str:
+def authorize(
+    client: TestClient, sub: str, action: str | None = None, start: str = "/auth/google/login"
+) -> str:
     """Start sign-in, let the provider approve `sub`; returns our callback path with query."""
-    start = client.get("/auth/google/login")
-    assert start.status_code in (302, 303), start.text
-    location = start.headers["location"]
+    begun = client.get(start, headers=SAME)
+    assert begun.status_code in (302, 303), begun.text
+    location = begun.headers["location"]
     query = parse_qs(urlsplit(location).query)
     assert query["state"] and query["nonce"], "authlib must send state and nonce"
     form = {"action": action} if action else {"sub": sub}
@@ -87,18 +92,94 @@ def test_new_user_then_linked_sign_in(client: TestClient, provider: str, db: Eng
         assert len(s.exec(select(OAuthAccount)).all()) == 1
 
 
-def test_existing_account_is_linked_by_verified_email(
+def test_google_email_of_a_password_account_needs_its_password(
     client: TestClient, provider: str, db: Engine
 ) -> None:
+    """A local sign-up never proved its email: Google's same email alone must not open it."""
     with Session(db) as s:
         users.create_user(s, "henry", "henry@example.com", "longenough", bonus=5)
         s.commit()
     register(provider, "g-200", email="henry@example.com", email_verified=True, name="H")
-    assert client.get(authorize(client, "g-200")).status_code == 303
+    asked = client.get(authorize(client, "g-200"))
+    assert asked.status_code == 303 and asked.headers["location"] == "/auth/google/link"
+    assert SESSION_COOKIE not in asked.cookies
+    form = client.get("/auth/google/link")
+    assert form.status_code == 200 and "henry@example.com" in form.text
+    assert 'type="password"' in form.text
+
+    cross = client.post("/auth/google/link", data={"password": "longenough"}, headers=CROSS)
+    assert cross.status_code == 403 and SESSION_COOKIE not in cross.cookies
+    wrong = client.post("/auth/google/link", data={"password": "not it!!"}, headers=SAME)
+    assert wrong.status_code == 401 and "Wrong password" in wrong.text
+    assert SESSION_COOKIE not in wrong.cookies
+    with Session(db) as s:
+        assert s.exec(select(OAuthAccount)).all() == []
+
+    ok = client.post("/auth/google/link", data={"password": "longenough"}, headers=SAME)
+    assert ok.status_code == 303 and ok.headers["location"] == "/home"
+    with Session(db) as s:
+        user = auth.user_for_token(s, ok.cookies.get(SESSION_COOKIE))
+        henry = s.exec(select(User).where(User.username == "henry")).one()
+        assert user is not None and user.id == henry.id
+        assert s.exec(select(OAuthAccount)).one().user_id == henry.id
+    # From now on Google opens the account directly.
+    client.cookies.clear()
+    assert client.get(authorize(client, "g-200")).headers["location"] == "/home"
+
+
+def test_a_squatter_account_is_not_handed_to_google(
+    client: TestClient, provider: str, db: Engine
+) -> None:
+    """Someone signed up first as victim@gmail.com: the real owner's Google must not join it."""
+    with Session(db) as s:
+        users.create_user(s, "squatter", "victim@gmail.com", "squatters pw", bonus=5)
+        s.commit()
+    register(provider, "g-600", email="victim@gmail.com", email_verified=True, name="Victim")
+    done = client.get(authorize(client, "g-600"))
+    assert done.headers["location"] == "/auth/google/link"
+    assert SESSION_COOKIE not in done.cookies
+    with Session(db) as s:
+        assert s.exec(select(OAuthAccount)).all() == []
+    # The pending link expires with the short-lived OAuth cookie; no cookie, no form.
+    client.cookies.clear()
+    gone = client.get("/auth/google/link")
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/login?error=")
+
+
+def test_connect_google_from_settings(
+    client: TestClient, provider: str, db: Engine, settings: Settings
+) -> None:
+    with Session(db, expire_on_commit=False) as s:
+        ann = users.create_user(s, "ann", "ann@example.com", "longenough", bonus=5)
+        token = auth.create_session(s, ann.id or 0, settings)
+        s.commit()
+    register(provider, "g-700", email="ann.other@gmail.com", email_verified=True, name="Ann")
+
+    assert client.get("/auth/google/connect").headers["location"].startswith("/login")
+    client.cookies.set(SESSION_COOKIE, token)
+    refused = client.get("/auth/google/connect", headers=CROSS)
+    assert refused.headers["location"].startswith("/settings?google_error=")
+    done = client.get(authorize(client, "g-700", start="/auth/google/connect"))
+    assert done.status_code == 303 and done.headers["location"] == "/settings?google=connected"
     with Session(db) as s:
         link = s.exec(select(OAuthAccount)).one()
-        henry = s.exec(select(User).where(User.username == "henry")).one()
-        assert link.user_id == henry.id
+        assert (link.user_id, link.subject) == (ann.id, "g-700")
+    # Google now signs in to ann's account.
+    client.cookies.clear()
+    signed = client.get(authorize(client, "g-700"))
+    with Session(db) as s:
+        found = auth.user_for_token(s, signed.cookies.get(SESSION_COOKIE))
+        assert found is not None and found.id == ann.id
+
+
+def test_accented_google_name_gets_a_valid_username(
+    client: TestClient, provider: str, db: Engine
+) -> None:
+    register(provider, "g-800", email="jose@example.com", email_verified=True, name="José García")
+    done = client.get(authorize(client, "g-800"))
+    assert done.status_code == 303 and done.headers["location"] == "/home"
+    with Session(db) as s:
+        assert s.exec(select(User)).one().username == "josegarcia"
 
 
 def test_bad_or_replayed_state_is_rejected(client: TestClient, provider: str, db: Engine) -> None:

@@ -10,7 +10,7 @@ from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User, UserSession
 from pixel_studio.services import auth, users
-from pixel_studio.services.errors import AuthFailed, RateLimited
+from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
 
 
@@ -39,12 +39,71 @@ def test_login_attempts_are_limited_per_account_and_per_ip(
     for _ in range(10):
         with pytest.raises(AuthFailed):
             auth.authenticate(session, cache, settings, "alice", "nope nope", "2.2.2.2")
+    # The account is locked for guesses from any address…
     with pytest.raises(RateLimited) as err:
-        auth.authenticate(session, cache, settings, "alice", "correct horse", "3.3.3.3")
+        auth.authenticate(session, cache, settings, "alice", "wrong again", "3.3.3.3")
     assert 0 < err.value.retry_after <= 15 * 60
+    # …but its owner, with the right password from an address that is not limited, gets in.
+    assert auth.authenticate(session, cache, settings, "alice", "correct horse", "3.3.3.3")
     # The IP that failed ten times is limited for other accounts too.
     with pytest.raises(RateLimited):
         auth.authenticate(session, cache, settings, "bob", "whatever1", "2.2.2.2")
+
+
+def test_account_limit_is_shared_by_username_and_email(
+    session: Session, cache: MemoryCache, settings: Settings, alice: User
+) -> None:
+    """Ten guesses per account, not ten per identifier (username and email are one account)."""
+    for i in range(10):
+        login = "alice" if i % 2 else "ALICE@example.com"
+        with pytest.raises(AuthFailed):
+            auth.authenticate(session, cache, settings, login, "nope nope", f"7.7.7.{i}")
+    for login in ("alice", "alice@example.com"):
+        with pytest.raises(RateLimited):
+            auth.authenticate(session, cache, settings, login, "nope nope", "8.8.8.8")
+
+
+def test_ipv6_addresses_are_counted_per_64(
+    session: Session, cache: MemoryCache, settings: Settings, alice: User
+) -> None:
+    """One host owns a whole /64: rotating the low bits must not buy more guesses."""
+    for i in range(10):
+        with pytest.raises(AuthFailed):
+            auth.authenticate(
+                session, cache, settings, f"nobody{i}", "x" * 8, f"2001:db8:1:2::{i:x}"
+            )
+    with pytest.raises(RateLimited):
+        auth.authenticate(session, cache, settings, "other", "x" * 8, "2001:db8:1:2:ffff::1")
+    # Another /64 is another client.
+    with pytest.raises(AuthFailed):
+        auth.authenticate(session, cache, settings, "other", "x" * 8, "2001:db8:1:3::1")
+
+
+@pytest.mark.parametrize("login", ["ali\x00ce", "alice@exa\x00mple.com"])
+def test_nul_bytes_in_the_login_are_a_field_error(
+    session: Session, cache: MemoryCache, settings: Settings, alice: User, login: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        auth.authenticate(session, cache, settings, login, "correct horse", "1.1.1.1")
+    assert err.value.field == "login"
+
+
+def test_sign_ups_are_limited_per_ip(
+    session: Session, cache: MemoryCache, settings: Settings
+) -> None:
+    limited = settings.model_copy(update={"signups_per_window": 2})
+    for name in ("ann", "ben"):
+        auth.sign_up(session, cache, limited, name, f"{name}@example.com", "longenough", "4.4.4.4")
+    # Refused input does not use up the allowance…
+    with pytest.raises(InvalidInput):
+        auth.sign_up(session, cache, limited, "x", "x@example.com", "longenough", "5.5.5.5")
+    with pytest.raises(RateLimited) as err:
+        auth.sign_up(session, cache, limited, "cat", "cat@example.com", "longenough", "4.4.4.4")
+    assert "Too many sign-ups" in err.value.message and err.value.retry_after <= 3600
+    # …and another address may still sign up.
+    auth.sign_up(session, cache, limited, "dan", "dan@example.com", "longenough", "5.5.5.5")
+    session.commit()
+    assert sorted(u.username for u in session.exec(select(User)).all()) == ["ann", "ben", "dan"]
 
 
 def test_ticket_is_traded_once_for_a_session(
@@ -99,9 +158,7 @@ def test_csrf_token_is_bound_to_the_session(settings: Settings) -> None:
     assert not auth.check_csrf(token, None, settings)
 
 
-def test_oauth_creates_then_links_then_matches_email(
-    session: Session, settings: Settings, alice: User
-) -> None:
+def test_oauth_creates_then_links(session: Session, settings: Settings) -> None:
     new = auth.sign_in_with_oauth(
         session, settings, "google", "sub-1", "dan@example.com", True, "Dan Smith"
     )
@@ -111,11 +168,56 @@ def test_oauth_creates_then_links_then_matches_email(
         session, settings, "google", "sub-1", "dan@example.com", True, "x"
     )
     assert again.id == new.id
-    linked = auth.sign_in_with_oauth(
-        session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
-    )
-    session.commit()
-    assert linked.id == alice.id
-    assert len(session.exec(select(OAuthAccount)).all()) == 2
     with pytest.raises(AuthFailed):
         auth.sign_in_with_oauth(session, settings, "google", "sub-3", "eve@example.com", False, "e")
+
+
+def test_oauth_never_takes_over_a_password_account(
+    session: Session, cache: MemoryCache, settings: Settings, alice: User
+) -> None:
+    """A local sign-up never proved its email: the same Google email must prove the password."""
+    with pytest.raises(auth.PasswordNeeded) as err:
+        auth.sign_in_with_oauth(
+            session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
+        )
+    assert err.value.user_id == alice.id
+    assert session.exec(select(OAuthAccount)).all() == []
+    args = (session, cache, settings, alice.id or 0, "google", "sub-2", "alice@example.com")
+    with pytest.raises(AuthFailed):
+        auth.link_with_password(*args, "wrong horse", "1.1.1.1")
+    assert session.exec(select(OAuthAccount)).all() == []
+    assert auth.link_with_password(*args, "correct horse", "1.1.1.1").id == alice.id
+    session.commit()
+    linked = auth.sign_in_with_oauth(session, settings, "google", "sub-2", "x@y.co", True, "a")
+    assert linked.id == alice.id
+
+
+def test_connect_oauth_to_the_signed_in_account(
+    session: Session, settings: Settings, alice: User
+) -> None:
+    auth.connect_oauth(session, alice.id or 0, "google", "sub-9", "alice.g@gmail.com")
+    session.commit()
+    assert auth.oauth_email(session, alice.id or 0, "google") == "alice.g@gmail.com"
+    bob = users.create_user(session, "bob", "bob@example.com", "correct horse", bonus=0)
+    with pytest.raises(Conflict):  # one Google identity, one account
+        auth.connect_oauth(session, bob.id or 0, "google", "sub-9", "alice.g@gmail.com")
+    with pytest.raises(Conflict):  # one Google identity per account
+        auth.connect_oauth(session, alice.id or 0, "google", "sub-10", "other@gmail.com")
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "expected"),
+    [
+        ("José García", "jg@example.com", "josegarcia"),
+        ("Zoë O'Brien-Łukasz", "z@example.com", "zoeobrienlukasz"),
+        ("李小龙", "bruce.lee@example.com", "brucelee"),
+        ("李小龙", "李@example.com", "user"),
+        ("", "ab@example.com", "ab_"),
+    ],
+)
+def test_oauth_usernames_follow_the_username_rule(
+    session: Session, settings: Settings, name: str, email: str, expected: str
+) -> None:
+    user = auth.sign_in_with_oauth(session, settings, "google", f"s-{email}", email, True, name)
+    assert user.username == expected
+    assert users.USERNAME_RE.match(user.username)

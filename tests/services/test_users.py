@@ -35,6 +35,9 @@ def test_sign_up_stores_lowercase_name_hash_and_bonus(session: Session) -> None:
         ("a" * 21, "a@example.com", "longenough", "username", "3–20 characters"),
         ("bad name", "a@example.com", "longenough", "username", "3–20 characters"),
         ("bob", "not-an-email", "longenough", "email", "valid email"),
+        # PostgreSQL refuses NUL in text: it must be a field error, never a 500.
+        ("bob", "a\x00b@example.com", "longenough", "email", "valid email"),
+        ("bo\x00b", "a@example.com", "longenough", "username", "3–20 characters"),
         ("bob", "a@example.com", "short", "password", "at least 8"),
     ],
 )
@@ -67,6 +70,9 @@ def test_find_by_login_accepts_username_or_email(session: Session) -> None:
     assert users.find_by_login(session, "ALICE") == user
     assert users.find_by_login(session, "alice@EXAMPLE.com") == user
     assert users.find_by_login(session, "nobody") is None
+    with pytest.raises(InvalidInput) as err:
+        users.find_by_login(session, "alice@exa\x00mple.com")
+    assert err.value.field == "login"
 
 
 def test_change_username_follows_the_same_rules(session: Session) -> None:
