@@ -1,0 +1,168 @@
+"""Explore: public images, searchable by prompt and title, filtered and sorted, keyset pages.
+
+Only public images appear (the visibility rule as an anonymous viewer sees it), so one cached
+page serves everyone; the owner sees their private images on their own profile.
+
+Sorts, each paged on a stored key with a partial index over public images:
+- recent: newest first (created_at, id);
+- liked: most likes first (like_count, id);
+- trending: images *created* in the window (24h / 7d / 30d) by their hot score (hot, id). The
+  score only grows with likes and encodes recency (models.hot_score), so the walk down the hot
+  index meets the window's images first and pages stay stable.
+
+Search (`q`): PostgreSQL matches the generated tsvector with websearch_to_tsquery; SQLite the
+FTS5 table image_fts, each user term quoted. Both stem with the English Porter stemmer, so
+"foxes" finds "fox". Terms are ANDed; "-word" excludes a word. User input never raises.
+
+Search at scale on PostgreSQL (SOCIAL_NOTES.md: neither plan wins for every term): first walk
+the sort index over at most SEARCH_PROBE public rows and keep the matches - enough for a page
+when the term is common; if that does not fill the page the term is rare (under
+(limit+1)/SEARCH_PROBE of the rows), so the matches are few and are collected through the GIN
+index (a MATERIALIZED CTE) and sorted. Both steps are bounded for every kind of term.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlmodel import Session, col
+
+from pixel_studio.cache import Cache
+from pixel_studio.db import utcnow
+from pixel_studio.models import Image
+from pixel_studio.services import cached
+from pixel_studio.services.cards import CardPage, Sort, after, card_select, order_by, page_of
+from pixel_studio.services.visibility import visible_to
+
+Window = Literal["24h", "7d", "30d"]
+WINDOWS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+EXPLORE_TTL = 60  # seconds; likes and new images also bump PUBLIC_IMAGES
+SEARCH_PROBE = 2000  # rows of the sort index the common-term plan reads at most
+MAX_TERMS = 12
+# PostgreSQL's english configuration drops these; FTS5 would demand them. Dropping the most
+# common ones on SQLite keeps "the fox" finding the same images on both.
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "he", "in", "is",
+     "it", "its", "of", "on", "or", "that", "the", "to", "was", "were", "will", "with"}
+)  # fmt: skip
+
+
+class ExploreQuery(BaseModel):
+    """The explore page's inputs, validated at the boundary (state or API)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    q: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, max_length=100)
+    style: str | None = Field(default=None, max_length=32)
+    sort: Sort = "recent"
+    window: Window = "7d"  # trending only
+    cursor: str | None = Field(default=None, max_length=400)
+    limit: int = Field(default=24, ge=1, le=60)
+
+    @field_validator("q", "model", "style", "cursor")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+_PAGE = TypeAdapter(CardPage)
+
+
+def explore(session: Session, cache: Cache, query: ExploreQuery) -> CardPage:
+    """One explore page, through the cache (scope PUBLIC_IMAGES)."""
+    return cached.get_or_load(
+        cache,
+        f"explore:{query.model_dump_json()}",
+        [cached.PUBLIC_IMAGES],
+        EXPLORE_TTL,
+        lambda: load_explore(session, query),
+        _PAGE,
+    )
+
+
+def load_explore(session: Session, query: ExploreQuery) -> CardPage:
+    """One explore page from the database. InvalidInput for a cursor that is not ours."""
+    where: list[ColumnElement[bool]] = [visible_to(None, Image)]
+    if query.model:
+        where.append(col(Image.model) == query.model)
+    if query.style:
+        where.append(col(Image.style) == query.style)
+    if query.sort == "trending":
+        where.append(col(Image.created_at) >= utcnow() - WINDOWS[query.window])
+    keyset = after(query.sort, query.cursor)
+    if keyset is not None:
+        where.append(keyset)
+    if query.q is None:
+        stmt = card_select().where(*where).order_by(*order_by(query.sort)).limit(query.limit + 1)
+        return page_of(session.execute(stmt).all(), query.limit, query.sort)
+    terms = search_terms(query.q)
+    if not any(not negated for negated, _ in terms):
+        return CardPage(items=[], next_cursor=None)  # nothing searchable: no word at all
+    if session.get_bind().dialect.name == "postgresql":
+        return _search_postgresql(session, query, where, terms)
+    match = col(Image.id).in_(
+        select(literal_column("rowid"))
+        .select_from(text("image_fts"))
+        .where(text("image_fts MATCH :fts").bindparams(fts=fts5_query(terms)))
+    )
+    stmt = card_select().where(*where, match).order_by(*order_by(query.sort)).limit(query.limit + 1)
+    return page_of(session.execute(stmt).all(), query.limit, query.sort)
+
+
+def search_terms(q: str) -> list[tuple[bool, str]]:
+    """(negated, word) for each term that holds a letter or digit, stop words left out."""
+    terms: list[tuple[bool, str]] = []
+    for raw in q.split()[:MAX_TERMS]:
+        negated = raw.startswith("-") and len(raw) > 1
+        word = raw.lstrip("-").replace('"', "")
+        if re.search(r"\w", word) and word.lower() not in _STOP_WORDS:
+            terms.append((negated, word))
+    return terms
+
+
+def fts5_query(terms: list[tuple[bool, str]]) -> str:
+    """An FTS5 MATCH expression in which every user term is a quoted string (never raises)."""
+    positive = " AND ".join(f'"{w}"' for negated, w in terms if not negated)
+    negative = "".join(f' NOT "{w}"' for negated, w in terms if negated)
+    return positive + negative
+
+
+def _websearch(terms: list[tuple[bool, str]]) -> str:
+    return " ".join(("-" if negated else "") + word for negated, word in terms)
+
+
+def _search_postgresql(
+    session: Session, query: ExploreQuery, where: list[ColumnElement[bool]], terms: Any
+) -> CardPage:
+    tsquery = func.websearch_to_tsquery(text("'english'"), _websearch(terms))
+    matches = literal_column("image.search").op("@@")(tsquery)
+    key = order_by(query.sort)
+    # Common term: walk the sort's index over at most SEARCH_PROBE rows, keep the matches.
+    walk = select(col(Image.id)).where(*where).order_by(*key).limit(SEARCH_PROBE).subquery("walk")
+    probe = (
+        card_select()
+        .where(col(Image.id).in_(select(walk.c.id)), matches)
+        .order_by(*key)
+        .limit(query.limit + 1)
+    )
+    rows = session.execute(probe).all()
+    if len(rows) > query.limit:
+        return page_of(rows, query.limit, query.sort)
+    # Rare term (or the last page): the matches are few; gather them through the GIN index.
+    found = select(col(Image.id)).where(*where, matches).cte("found").prefix_with("MATERIALIZED")
+    stmt = (
+        card_select()
+        .where(col(Image.id).in_(select(found.c.id)))
+        .order_by(*key)
+        .limit(query.limit + 1)
+    )
+    return page_of(session.execute(stmt).all(), query.limit, query.sort)
