@@ -1,17 +1,31 @@
-"""Images: the one visibility rule, and the URL a viewer gets for an image's files.
+"""Images: the one visibility rule, the URL a viewer gets for an image's files, and the
+owner's changes to one image (privacy, deletion).
 
 Every read of an image (set pages, feeds, remix, the media route) asks `can_view_image`, so
 "who may see this" is decided in exactly one place (DESIGN.md, Security).
+
+Where the files live follows the same rule: a public image's files sit under `images/`, which
+deployments may serve to anyone; a private image's under `private/images/`, which they never
+do (storage/base.PRIVATE_PREFIX). Changing the privacy moves the files under fresh names, so a
+URL handed out before the change stops working after it.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import logging
+import uuid
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col
 
 from pixel_studio.models import Image
-from pixel_studio.services.errors import NotFound
+from pixel_studio.services.errors import Conflict, NotFound
 from pixel_studio.services.visibility import is_visible
-from pixel_studio.storage import Storage
+from pixel_studio.storage import Storage, content_type_for
+from pixel_studio.storage.base import is_private_key
+from pixel_studio.storage.images import image_keys
+
+log = logging.getLogger(__name__)
 
 # Long enough for a page to load every thumbnail, short enough that a copied link dies soon.
 PRIVATE_URL_SECONDS = 300
@@ -51,3 +65,88 @@ def image_url(
     if not image.private:
         return storage.public_url(key)
     return storage.private_url(key, viewer_id, expires_in)
+
+
+def _owned_image(session: Session, viewer_id: int, image_id: int) -> Image:
+    # populate_existing: decide on the row as it is now, not as this session last saw it.
+    image = session.get(Image, image_id, populate_existing=True)
+    if image is None or image.user_id != viewer_id:
+        # The same answer whether it is someone else's or missing: nothing is revealed.
+        raise NotFound("That image does not exist or is not yours.")
+    return image
+
+
+def _in_place(image: Image, private: bool) -> bool:
+    keys = (image.original_key, image.thumbnail_key)
+    return image.private == private and all(is_private_key(k) == private for k in keys)
+
+
+def _copy(storage: Storage, pairs: list[tuple[str, str]]) -> None:
+    """Copy each (old, new) pair; on any failure remove the copies made and re-raise."""
+    try:
+        for old, new in pairs:
+            storage.put(new, storage.get(old), content_type_for(new))
+    except BaseException:
+        _discard(storage, [new for _old, new in pairs])
+        raise
+
+
+def _discard(storage: Storage, keys: list[str]) -> None:
+    """Best-effort delete: anything left is unreferenced, and `storage sweep` removes it."""
+    try:
+        storage.delete_many(keys)
+    except Exception:
+        log.exception("could not delete files %s; the storage sweep will remove them", keys)
+
+
+def set_image_privacy(
+    session: Session, storage: Storage, viewer_id: int, image_id: int, private: bool
+) -> Image:
+    """Make the viewer's image private or public; its files move under fresh keys. Commits.
+
+    Only the owner may; anyone else gets NotFound. The steps are ordered so that the row always
+    names files that exist: copy the files to their new keys, switch the row to them (one
+    conditional UPDATE, so a concurrent change wins cleanly: Conflict), then delete the old
+    files. A failed copy or commit removes the new copies and leaves everything as it was
+    (StorageError or the database error propagates); a failed delete of the old files only
+    leaves unreferenced files, which the storage sweep removes.
+    """
+    image = _owned_image(session, viewer_id, image_id)
+    if _in_place(image, private):
+        return image
+    old = (image.original_key, image.thumbnail_key)
+    # A fresh name, not just a new prefix: a public URL that a CDN or a browser kept can
+    # never come back to life, even if the image is made public again later.
+    new = image_keys(image.user_id, image.set_id, uuid.uuid4().hex, private=private)
+    _copy(storage, list(zip(old, new, strict=True)))
+    try:
+        result = session.execute(
+            update(Image)
+            .where(col(Image.id) == image_id, col(Image.original_key) == old[0])
+            .values(private=private, original_key=new[0], thumbnail_key=new[1])
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("The image changed meanwhile. Please try again.")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _discard(storage, list(new))
+        raise
+    _discard(storage, list(old))
+    session.refresh(image)
+    return image
+
+
+def delete_image(session: Session, storage: Storage, viewer_id: int, image_id: int) -> None:
+    """Delete the viewer's image: the row (likes, comments, collection entries go with it by
+    cascade; remixes keep existing without their parent), then its files. Commits.
+
+    Only the owner may; anyone else gets NotFound. Files go after the commit: a failed commit
+    must not leave a row pointing at deleted files, a failed file delete only leaves files no
+    row references (logged, and removed by the storage sweep).
+    """
+    image = _owned_image(session, viewer_id, image_id)
+    keys = [image.original_key, image.thumbnail_key]
+    session.execute(delete(Image).where(col(Image.id) == image_id))
+    session.commit()
+    _discard(storage, keys)

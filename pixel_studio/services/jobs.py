@@ -315,9 +315,10 @@ def _store_image(
     png_params = _png_params(claim, index, image)
     original = encode_original(image.png, png_params)
     thumbnail = make_thumbnail(original)
-    original_key, thumbnail_key = image_keys(claim.user_id, claim.set_id, uuid4().hex)
-    storage.put(original_key, original, "image/png")
-    storage.put(thumbnail_key, thumbnail, "image/webp")
+    private = bool(claim.params.get("private"))
+    original_key, thumbnail_key = image_keys(
+        claim.user_id, claim.set_id, uuid4().hex, private=private
+    )
     last = index + 1 >= claim.total
     values: dict[str, Any] = {"done": col(GenerationJob.done) + 1}
     if last:
@@ -327,6 +328,11 @@ def _store_image(
     else:
         values.update(lease_until=_lease(settings))
     try:
+        # Inside the clean-up: a failed second write (or a soft time limit between the two)
+        # must not leave the first file behind. A hard kill can still leave files: the
+        # storage sweep (services/storage_sweep.py) removes those.
+        storage.put(original_key, original, "image/png")
+        storage.put(thumbnail_key, thumbnail, "image/webp")
         with session_scope(engine) as session:
             # The job row first: it is the lock cancel and delete_set also take first.
             row = session.execute(
@@ -348,7 +354,7 @@ def _store_image(
                 width=image.width,
                 height=image.height,
                 seed=image.seed,
-                private=bool(claim.params.get("private")),
+                private=private,
                 original_key=original_key,
                 thumbnail_key=thumbnail_key,
                 parent_id=_live_parent(session, claim.params.get("parent_image_id")),

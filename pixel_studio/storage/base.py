@@ -15,6 +15,13 @@ MAX_KEY_LENGTH = 512
 # never overwritten, so browsers and CDNs may keep them forever.
 IMMUTABLE_PREFIXES: tuple[str, ...] = ("images/",)
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
+# Private images live under this prefix and nowhere else. A deployment never makes it public
+# (README: the S3 bucket policy grants anonymous reads on `images/` and `avatars/` only), so a
+# private file leaves only through a short-lived signed URL. Changing an image's privacy moves
+# its files across this line under fresh names (services/images.set_image_privacy).
+PRIVATE_PREFIX = "private/"
+# A browser may reuse a signed URL while it lives; a shared cache (CDN, proxy) never stores it.
+CACHE_PRIVATE = "private, max-age=300"
 # Anything else (e.g. an avatar someone may replace under the same key) is revalidated.
 CACHE_REVALIDATE = "no-cache"
 
@@ -60,8 +67,15 @@ def validate_key(key: str) -> str:
     return key
 
 
+def is_private_key(key: str) -> bool:
+    """True for keys under the never-public prefix."""
+    return key.startswith(PRIVATE_PREFIX)
+
+
 def cache_control_for(key: str) -> str:
     """Cache-Control for the object under `key`: S3 stores it, the media route sends it."""
+    if is_private_key(key):
+        return CACHE_PRIVATE
     if key.startswith(IMMUTABLE_PREFIXES):
         return CACHE_IMMUTABLE
     return CACHE_REVALIDATE

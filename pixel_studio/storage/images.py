@@ -14,6 +14,8 @@ from uuid import UUID
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .base import PRIVATE_PREFIX
+
 ParamValue = str | int | float | None
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -51,16 +53,21 @@ class InvalidImage(ValueError):
 # ---------------------------------------------------------------- keys
 
 
-def image_keys(user_id: int, set_id: int, image_uuid: UUID | str | int) -> tuple[str, str]:
+def image_keys(
+    user_id: int, set_id: int, image_uuid: UUID | str | int, *, private: bool = False
+) -> tuple[str, str]:
     """(original_key, thumbnail_key) for one image.
 
     The random UUID in the name makes keys of private images unguessable, and a fresh key per
-    file is what lets originals and thumbnails be cached as immutable.
+    file is what lets originals and thumbnails be cached as immutable. Private images go under
+    `PRIVATE_PREFIX`, which no deployment ever serves without a signature.
     """
     name = str(image_uuid)
     if not _ID_RE.fullmatch(name):
         raise ValueError(f"image id {name!r} is not usable in a storage key")
     base = f"images/u{int(user_id)}/s{int(set_id)}/{name}"
+    if private:
+        base = PRIVATE_PREFIX + base
     return f"{base}.png", f"{base}.webp"
 
 
