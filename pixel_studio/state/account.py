@@ -18,7 +18,7 @@ import reflex as rx
 from pixel_studio.api.cookies import safe_next
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth, users
+from pixel_studio.services import auth
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import full_page_load, session_url
@@ -32,16 +32,18 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def sign_up(form: Mapping[str, Any]) -> str:
-    """Create the account (with its bonus) and a sign-in ticket in one transaction."""
+def sign_up(form: Mapping[str, Any], ip: str) -> str:
+    """Create the account (with its bonus; limited per IP) and a sign-in ticket, one transaction."""
     settings = get_settings()
     with session_scope() as session:
-        user = users.create_user(
+        user = auth.sign_up(
             session,
+            get_cache(),
+            settings,
             _text(form, "username"),
             _text(form, "email"),
             _text(form, "password"),
-            bonus=settings.signup_bonus_credits,
+            ip,
         )
         return auth.create_ticket(session, user.id or 0)
 
@@ -130,7 +132,8 @@ class SignUpState(FormMixin, rx.State):
             self._clear_errors()
             self.submitting = True
             next_path = self.next_path
-        return await self._sign_in_with("sign-up", sign_up, form_data, next_path=next_path)
+            ip = self.router.session.client_ip or "unknown"
+        return await self._sign_in_with("sign-up", sign_up, form_data, ip, next_path=next_path)
 
 
 class LogInState(FormMixin, rx.State):
