@@ -1,0 +1,143 @@
+"""The image page's read model, and the owner's title edit.
+
+The shared part (image fields, creator, counts) is cached under image_scope(image); what
+depends on the viewer (may they see it, have they liked it, is it theirs) is decided on every
+read, never stored in the shared entry. A private image asked for by anyone but its owner is
+NotFound, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from pydantic import TypeAdapter
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from pixel_studio.cache import Cache
+from pixel_studio.models import Image, Like, User
+from pixel_studio.services import cached
+from pixel_studio.services.errors import InvalidInput, NotFound
+from pixel_studio.services.visibility import Owned, is_visible
+
+DETAIL_TTL = 60
+TITLE_MAX = 120
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """Everything the page shows that is the same for every viewer (the cached part)."""
+
+    id: int
+    user_id: int
+    set_id: int
+    parent_id: int | None
+    prompt: str
+    title: str | None
+    model: str
+    style: str | None
+    params: dict[str, Any]
+    width: int
+    height: int
+    seed: int | None
+    private: bool
+    original_key: str
+    thumbnail_key: str
+    like_count: int
+    comment_count: int
+    created_at: datetime
+    creator_username: str
+    creator_avatar_key: str | None
+
+
+@dataclass(frozen=True)
+class ImageDetail:
+    image: ImageInfo
+    is_owner: bool
+    viewer_has_liked: bool
+
+
+_INFO = TypeAdapter(ImageInfo)
+
+
+def get_image_detail(
+    session: Session, cache: Cache, viewer_id: int | None, image_id: int
+) -> ImageDetail:
+    info = cached.get_or_load(
+        cache,
+        f"image-detail:{image_id}",
+        [cached.image_scope(image_id)],
+        DETAIL_TTL,
+        lambda: load_image_info(session, image_id),
+        _INFO,
+    )
+    # Owned's members are plain attributes; a frozen dataclass only reads them, which is all
+    # the rule does.
+    if not is_visible(viewer_id, cast(Owned, info)):
+        raise NotFound("That image does not exist or is private.")
+    liked = False
+    if viewer_id is not None:  # read image_like itself: never a shared cache entry
+        mine = col(Like.user_id) == viewer_id, col(Like.image_id) == image_id
+        liked = session.exec(select(Like.user_id).where(*mine)).first() is not None
+    return ImageDetail(image=info, is_owner=viewer_id == info.user_id, viewer_has_liked=liked)
+
+
+def load_image_info(session: Session, image_id: int) -> ImageInfo:
+    """The image from the database (no visibility check: callers apply it)."""
+    row = session.exec(
+        select(Image, User.username, User.avatar_key)
+        .join(User, col(User.id) == col(Image.user_id))
+        .where(col(Image.id) == image_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("That image does not exist or is private.")
+    image, username, avatar_key = row
+    return ImageInfo(
+        id=image.id or 0,
+        user_id=image.user_id,
+        set_id=image.set_id,
+        parent_id=image.parent_id,
+        prompt=image.prompt,
+        title=image.title,
+        model=image.model,
+        style=image.style,
+        params=dict(image.params),
+        width=image.width,
+        height=image.height,
+        seed=image.seed,
+        private=image.private,
+        original_key=image.original_key,
+        thumbnail_key=image.thumbnail_key,
+        like_count=image.like_count,
+        comment_count=image.comment_count,
+        created_at=image.created_at,
+        creator_username=username,
+        creator_avatar_key=avatar_key,
+    )
+
+
+def set_image_title(
+    session: Session, cache: Cache, viewer_id: int, image_id: int, title: str | None
+) -> str | None:
+    """Set (or clear, with None or blank) the owner's title. Commits; returns the title kept.
+
+    NotFound for anyone but the owner; InvalidInput over TITLE_MAX characters.
+    """
+    clean = " ".join((title or "").split()) or None
+    if clean is not None and len(clean) > TITLE_MAX:
+        raise InvalidInput(f"A title is at most {TITLE_MAX} characters.", field="title")
+    result = session.execute(
+        update(Image)
+        .where(col(Image.id) == image_id, col(Image.user_id) == viewer_id)
+        .values(title=clean)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise NotFound("That image does not exist or is private.")
+    session.commit()
+    # The title shows on the page, on cards (explore, feeds, profiles) and in search.
+    cached.bump(cache, cached.image_scope(image_id), cached.PUBLIC_IMAGES)
+    return clean
