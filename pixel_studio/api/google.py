@@ -42,6 +42,12 @@ UNAVAILABLE = "Google sign-in is unavailable right now. Try again later."
 CONNECT_KEY = "ps_connect"  # the signed-in account that pressed "Connect Google"
 LINK_KEY = "ps_link"  # a Google identity waiting for its account's password
 LINK_PATH = "/auth/google/link"
+CONNECT_PATH = "/auth/google/connect"
+NOT_CONFIGURED = "Google sign-in is not configured on this site."
+USE_THE_BUTTON = "Use the button below to connect Google."
+SIGN_IN_AGAIN = "Sign in again, then connect Google from Settings."
+CANCELLED = "Google sign-in was cancelled."
+EXPIRED = "Google sign-in failed or expired. Please try again."
 LINK_SECONDS = 600
 
 
@@ -70,6 +76,21 @@ def _failed(message: str) -> RedirectResponse:
     return RedirectResponse(f"/login?error={quote(message)}", status_code=303)
 
 
+# What Settings may show after "Connect Google" (state/google_connect.py shows nothing else).
+KNOWN_ERRORS = frozenset(
+    {
+        NOT_CONFIGURED,
+        USE_THE_BUTTON,
+        SIGN_IN_AGAIN,
+        UNAVAILABLE,
+        CANCELLED,
+        EXPIRED,
+        auth.LINKED_ELSEWHERE,
+        auth.ALREADY_HAS_GOOGLE,
+    }
+)
+
+
 def _to_settings(error: str = "") -> RedirectResponse:
     """Back to Settings after "Connect Google": `?google=connected`, or the reason it failed."""
     query = f"google_error={quote(error)}" if error else "google=connected"
@@ -79,7 +100,7 @@ def _to_settings(error: str = "") -> RedirectResponse:
 @router.get("/auth/google/login", include_in_schema=False)
 async def google_login(request: Request, settings: SettingsDep) -> RedirectResponse:
     if not settings.google_enabled:
-        return _failed("Google sign-in is not configured on this site.")
+        return _failed(NOT_CONFIGURED)
     redirect_uri = f"{settings.site_url.rstrip('/')}/auth/google/callback"
     try:
         response = await google_client(settings).authorize_redirect(request, redirect_uri)
@@ -90,7 +111,7 @@ async def google_login(request: Request, settings: SettingsDep) -> RedirectRespo
     return response
 
 
-@router.get("/auth/google/connect", include_in_schema=False)
+@router.get(CONNECT_PATH, include_in_schema=False)
 async def google_connect(
     request: Request, settings: SettingsDep, user: OptionalUser
 ) -> RedirectResponse:
@@ -98,10 +119,10 @@ async def google_connect(
     if user is None:
         return RedirectResponse("/login?next=%2Fsettings", status_code=303)
     if not settings.google_enabled:
-        return _to_settings(error="Google sign-in is not configured on this site.")
+        return _to_settings(error=NOT_CONFIGURED)
     if not same_origin_navigation(request):
         # Only our settings page starts this; a link from elsewhere is not the owner asking.
-        return _to_settings(error="Use the button below to connect Google.")
+        return _to_settings(error=USE_THE_BUTTON)
     request.session[CONNECT_KEY] = user.id
     return await google_login(request, settings)
 
@@ -113,14 +134,14 @@ async def google_callback(
     connect_id = request.session.pop(CONNECT_KEY, None)
     fail = _failed if connect_id is None else (lambda message: _to_settings(error=message))
     if not settings.google_enabled:
-        return fail("Google sign-in is not configured on this site.")
+        return fail(NOT_CONFIGURED)
     if request.query_params.get("error"):
-        return fail("Google sign-in was cancelled.")
+        return fail(CANCELLED)
     try:
         token = await google_client(settings).authorize_access_token(request)
     except OAuthError as exc:
         log.info("Google callback refused: %s", exc.error)
-        return fail("Google sign-in failed or expired. Please try again.")
+        return fail(EXPIRED)
     except Exception:  # provider unreachable, bad token response…: never a 500
         log.exception("Google callback failed")
         return fail(UNAVAILABLE)
@@ -133,7 +154,7 @@ async def google_callback(
         current = auth.user_for_token(session, request.cookies.get(SESSION_COOKIE))
         # The browser that finishes must still be signed in to the account that started.
         if current is None or current.id != connect_id:
-            raise AuthFailed("Sign in again, then connect Google from Settings.")
+            raise AuthFailed(SIGN_IN_AGAIN)
         auth.connect_oauth(session, current.id or 0, PROVIDER, subject, email)
         session.commit()
 

@@ -7,6 +7,7 @@ import reflex as rx
 from pixel_studio.components.forms import field
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.google_connect import GoogleConnectState
 from pixel_studio.state.settings_page import AVATAR_MAX_BYTES, AVATAR_TYPES, SettingsState
 
 AVATAR_UPLOAD_ID = "avatar"
@@ -116,6 +117,46 @@ def username_section() -> rx.Component:
     )
 
 
+def google_section() -> rx.Component:
+    """Connect Google to this account (shown only when Google sign-in is configured)."""
+    g = GoogleConnectState
+    return rx.box(
+        rx.cond(
+            g.enabled,
+            section(
+                "Google",
+                "Sign in with Google as well as your password.",
+                rx.vstack(
+                    rx.cond(
+                        g.connected,
+                        rx.hstack(
+                            rx.icon("circle-check", size=16, color="var(--green-10)"),
+                            rx.text("Connected as ", rx.text.strong(g.email), size="2"),
+                            align="center",
+                        ),
+                        rx.button(
+                            rx.icon("log-in", size=16),
+                            "Connect Google",
+                            on_click=g.connect,
+                            variant="soft",
+                            size="3",
+                        ),
+                    ),
+                    rx.cond(g.notice != "", rx.text(g.notice, size="2", color_scheme="green")),
+                    rx.cond(
+                        g.error != "",
+                        rx.text(g.error, role="alert", size="2", color_scheme="red"),
+                    ),
+                    spacing="3",
+                    align="start",
+                ),
+            ),
+        ),
+        on_mount=g.load,
+        width="100%",
+    )
+
+
 def privacy_section() -> rx.Component:
     s = SettingsState
     return section(
@@ -162,6 +203,7 @@ def settings_page() -> rx.Component:
                 ),
                 avatar_section(),
                 username_section(),
+                google_section(),
                 privacy_section(),
                 spacing="5",
                 width="100%",

@@ -27,6 +27,8 @@ from pixel_studio.settings import Settings
 
 TICKET_SECONDS = 60
 WRONG_CREDENTIALS = "Wrong username, email or password."
+LINKED_ELSEWHERE = "That Google account is already connected to another account."
+ALREADY_HAS_GOOGLE = "Your account is already connected to a Google account."
 
 
 def hash_token(token: str) -> str:
@@ -302,9 +304,9 @@ def connect_oauth(
     if link is not None:
         if link.user_id == user_id:
             return user
-        raise Conflict("That Google account is already connected to another account.")
+        raise Conflict(LINKED_ELSEWHERE)
     if oauth_email(session, user_id, provider) is not None:
-        raise Conflict("Your account is already connected to a Google account.")
+        raise Conflict(ALREADY_HAS_GOOGLE)
     session.add(
         OAuthAccount(user_id=user_id, provider=provider, subject=subject, email=email or None)
     )
@@ -312,7 +314,7 @@ def connect_oauth(
         session.flush()
     except IntegrityError:  # the same identity linked by a concurrent request
         session.rollback()
-        raise Conflict("That Google account is already connected to another account.") from None
+        raise Conflict(LINKED_ELSEWHERE) from None
     return user
 
 

@@ -25,7 +25,7 @@ from pixel_studio.services import sets as sets_service
 from pixel_studio.services import users as users_service
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState
+from pixel_studio.state.auth import AuthState, checked_user_id
 from pixel_studio.state.image_cards import ImageCard, avatar_src, image_card
 from pixel_studio.state.job_views import model_name
 from pixel_studio.state.route_params import id_from_path
@@ -213,8 +213,9 @@ class ImagePageState(rx.State):
         return [rx.set_clipboard(self.share_link), rx.toast.success("Share link copied.")]
 
     async def _owner_id(self) -> int | None:
-        auth = await self.get_state(AuthState)
-        return auth._user_id if self.is_owner else None
+        # The session, not the id cached at page load: it may have been revoked since
+        # (a revoked one signs the tab out; see state/auth.py).
+        return await checked_user_id(self) if self.is_owner else None
 
     @rx.event(background=True)
     async def set_private(self, private: bool) -> Any:
