@@ -191,6 +191,32 @@ def privacy_section() -> rx.Component:
     )
 
 
+def sessions_section() -> rx.Component:
+    s = SettingsState
+    return section(
+        "Sessions",
+        "Signed in on a computer you no longer use, or lost a phone? Sign out everywhere.",
+        rx.vstack(
+            rx.text(
+                "Ends every session of your account, this one included: every browser and "
+                "device must log in again. Open pages stop working at their next action.",
+                size="2",
+            ),
+            rx.button(
+                rx.cond(s.signing_out, rx.spinner(size="2"), rx.icon("log-out", size=16)),
+                "Sign out everywhere",
+                on_click=s.sign_out_everywhere,
+                disabled=s.signing_out,
+                color_scheme="red",
+                variant="soft",
+                size="3",
+            ),
+            spacing="3",
+            align="start",
+        ),
+    )
+
+
 def settings_page() -> rx.Component:
     return page_frame(
         signed_in_only(
@@ -205,6 +231,7 @@ def settings_page() -> rx.Component:
                 username_section(),
                 google_section(),
                 privacy_section(),
+                sessions_section(),
                 spacing="5",
                 width="100%",
             ),

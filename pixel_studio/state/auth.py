@@ -4,13 +4,22 @@ The cookie is set and cleared by the backend's own HTTP routes (`/auth/session`,
 `/auth/signed-out`); state only reads it from the socket handshake's headers, so a change is
 seen after a full page load. That is why sign-in and log-out navigate with
 `window.location.assign` instead of a client-side redirect.
+
+A tab keeps its state between events, so the user id loaded with the page is only a hint:
+every state-changing handler asks `checked_user_id` first (one indexed lookup of the tab's
+session). When the session has ended (log-out in another tab, "sign out everywhere", expiry)
+the tab is signed out there and then: every `per_user` state reset, the tab unregistered
+from live job events. The job-event listener asks the same question before each delivery.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -22,8 +31,23 @@ from pixel_studio.db import session_scope
 from pixel_studio.models import User
 from pixel_studio.services import auth
 from pixel_studio.storage import get_storage
+from pixel_studio.tabs import get_tabs
 
 SIGNED_OUT_URL = "/auth/signed-out"
+SESSION_ENDED = "Your session has ended. Log in again."
+
+S = TypeVar("S", bound=type[rx.State])
+# Whose live session a token is; `memo_lookup` gives one that asks once per token.
+SessionLookup = Callable[[str | None], Awaitable[int | None]]
+
+# States holding one user's data in a tab; signing the tab out resets each of them.
+_PER_USER: list[type[rx.State]] = []
+
+
+def per_user(cls: S) -> S:
+    """Class decorator: this state holds the signed-in user's data (reset at sign-out)."""
+    _PER_USER.append(cls)
+    return cls
 
 
 def session_token(cookie_header: str | None) -> str | None:
@@ -102,6 +126,33 @@ def revoke_session(token: str | None) -> None:
         auth.revoke(session, token)
 
 
+def live_user_id(token: str | None) -> int | None:
+    """Blocking: whose live session the token is (one lookup on a unique index)."""
+    with session_scope() as session:
+        return auth.session_user_id(session, token)
+
+
+async def lookup_user_id(token: str | None) -> int | None:
+    return await asyncio.to_thread(live_user_id, token)
+
+
+def memo_lookup() -> SessionLookup:
+    """A lookup that asks the database once per token: for one job event sent to many tabs."""
+    seen: dict[str | None, int | None] = {}
+
+    async def lookup(token: str | None) -> int | None:
+        if token not in seen:
+            seen[token] = await lookup_user_id(token)
+        return seen[token]
+
+    return lookup
+
+
+def session_ended(path: str) -> list[EventSpec]:
+    """What a handler answers when the tab's session has ended: say so, go and log in."""
+    return [rx.toast.error(SESSION_ENDED), rx.redirect(login_url(path or "/home"), replace=True)]
+
+
 class AuthState(rx.State):
     """The signed-in user as the nav and pages show it. The id stays on the server."""
 
@@ -126,34 +177,74 @@ class AuthState(rx.State):
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
 
-    def _refresh(self) -> None:
-        # One indexed lookup: cheap enough for a normal (locking) handler.
-        self._apply(load_profile(self._token()))
+    async def _refresh(self) -> None:
+        # A few indexed lookups, in a thread so the event loop keeps serving other tabs.
+        profile = await asyncio.to_thread(load_profile, self._token())
+        if self._user_id is not None and (profile is None or profile.user_id != self._user_id):
+            await self.sign_out_tab()  # the session this tab loaded with has ended
+        self._apply(profile)
+
+    async def checked_user_id(self, lookup: SessionLookup = lookup_user_id) -> int | None:
+        """This tab's user, if the session it loaded with is still live; else None, and the
+        tab is signed out (every per-user state reset, unregistered from job events).
+
+        Every state-changing handler calls this (through `checked_user_id(state)`, inside
+        `async with self` in a background event) instead of trusting the id loaded with
+        the page: a session revoked anywhere then takes effect on the tab's next event."""
+        user_id = await lookup(self._token())
+        if user_id is not None and user_id == self._user_id:
+            return user_id
+        if self._user_id is not None or self.signed_in:
+            await self.sign_out_tab()
+        return None
+
+    async def sign_out_tab(self) -> None:
+        """Forget the user in this tab: the shell, every `per_user` state, the tab's entry in
+        the registry of tabs that receive live job events."""
+        user_ids = {self._user_id}
+        self._apply(None)
+        for cls in _PER_USER:
+            state = await self.get_state(cls)
+            user_ids.add(getattr(state, "_user_id", None))
+            state.reset()
+        token = self.router.session.client_token
+        for user_id in user_ids - {None}:
+            assert user_id is not None
+            await asyncio.to_thread(get_tabs().forget, user_id, token)
 
     @rx.event
-    def load_user(self) -> None:
+    async def load_user(self) -> None:
         """on_load of every page: fill the shell from the session cookie."""
-        self._refresh()
+        await self._refresh()
 
     @rx.event
-    def require_user(self) -> EventSpec | None:
+    async def require_user(self) -> EventSpec | None:
         """on_load of pages that need an account: visitors go to log in first."""
-        self._refresh()
+        await self._refresh()
         if not self.signed_in:
             return rx.redirect(login_url(self.router.url.path or "/home"), replace=True)
         return None
 
     @rx.event
-    def redirect_signed_in(self) -> EventSpec | None:
+    async def redirect_signed_in(self) -> EventSpec | None:
         """on_load of pages meant for visitors (landing, sign-up, log-in)."""
-        self._refresh()
+        await self._refresh()
         if self.signed_in:
             return rx.redirect("/home", replace=True)
         return None
 
     @rx.event
-    def log_out(self) -> EventSpec:
-        """Revoke the session server-side; `/auth/signed-out` then drops the dead cookie."""
-        revoke_session(self._token())
-        self._apply(None)
+    async def log_out(self) -> EventSpec:
+        """Revoke the session server-side and sign this tab out; `/auth/signed-out` then
+        drops the dead cookie. Other tabs notice on their next event (`checked_user_id`)."""
+        await asyncio.to_thread(revoke_session, self._token())
+        await self.sign_out_tab()
         return full_page_load(SIGNED_OUT_URL)
+
+
+async def checked_user_id(state: rx.State, lookup: SessionLookup = lookup_user_id) -> int | None:
+    """The re-check every state-changing handler starts with (see `AuthState.checked_user_id`).
+
+    In a background event call it inside `async with self`: it may reset states."""
+    auth_state = await state.get_state(AuthState)
+    return await auth_state.checked_user_id(lookup)

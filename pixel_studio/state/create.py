@@ -20,14 +20,13 @@ from sqlmodel import Session
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import auth as auth_service
 from pixel_studio.services import generation
 from pixel_studio.services import sets as sets_service
-from pixel_studio.services.errors import AuthFailed, NotFound, ServiceError
+from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.services.generation import MAX_PROMPT, RequestErrors
 from pixel_studio.services.images import get_visible_image, image_url
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState, session_token
+from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.create_form import (
     NO_ERRORS,
     FormValues,
@@ -46,8 +45,6 @@ from pixel_studio.state.route_params import parse_id
 from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
-
-SIGNED_OUT = "Your session has ended. Log in again."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,17 +84,15 @@ def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Pref
         return Prefill(values, "Prefilled from one of your sets: run it again or adjust it.")
 
 
-def start_job(token: str | None, data: dict[str, Any]) -> tuple[JobView | None, int | None]:
-    """Resolve the session, pay for and queue the job. Returns the job as the panel shows it
-    and the new balance. Raises ServiceError (RequestErrors: every field problem at once)."""
+def start_job(user_id: int, data: dict[str, Any]) -> tuple[JobView | None, int | None]:
+    """Pay for and queue the job. Returns the job as the panel shows it and the new balance.
+    Raises ServiceError (RequestErrors: every field problem at once)."""
     with session_scope() as session:
-        user = auth_service.user_for_token(session, token)
-        if user is None or user.id is None:
-            raise AuthFailed(SIGNED_OUT)
-        job = generation.create_job(session, user.id, data, get_settings())
-        return job_view(session, get_storage(), user.id, job.id), balance_of(session, user.id)
+        job = generation.create_job(session, user_id, data, get_settings())
+        return job_view(session, get_storage(), user_id, job.id), balance_of(session, user_id)
 
 
+@per_user
 class CreateState(rx.State):
     models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
     prompt: rx.Field[str] = rx.field("")
@@ -289,12 +284,15 @@ class CreateState(rx.State):
         async with self:
             if self.submitting:
                 return None
+            # The session, not the id cached at page load: it may have been revoked since.
+            user_id = await checked_user_id(self)
+            if user_id is None:
+                return session_ended(str(self.router.url.path or ""))
             self.submitting = True
             self.errors, self.form_error = dict(NO_ERRORS), ""
             data = request_data(self._values(), find_model(self.models, self.model_id))
-            token = session_token(self.router.headers.cookie)
         try:
-            view, balance = await asyncio.to_thread(start_job, token, data)
+            view, balance = await asyncio.to_thread(start_job, user_id, data)
         except RequestErrors as exc:
             return await self._refused(exc.errors)
         except ServiceError as exc:

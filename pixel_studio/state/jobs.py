@@ -17,7 +17,7 @@ from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.services import generation
 from pixel_studio.services.errors import ServiceError
-from pixel_studio.state.auth import AuthState
+from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import (
     RECENT_JOBS,
     JobView,
@@ -64,6 +64,7 @@ def place(jobs: list[JobView], view: JobView) -> list[JobView]:
     return [j for j in out if j.job_id not in drop]
 
 
+@per_user
 class JobsState(rx.State):
     """Recent jobs of the user this tab belongs to."""
 
@@ -122,9 +123,11 @@ class JobsState(rx.State):
     @rx.event(background=True)
     async def cancel_job(self, job_id: str) -> Any:
         async with self:
-            user_id = self._user_id
+            # The session, not the id cached at page load: it may have been revoked since.
+            user_id = await checked_user_id(self)
+            path = str(self.router.url.path or "")
         if user_id is None:
-            return rx.toast.error("Log in again to manage your jobs.")
+            return session_ended(path)
         try:
             view, balance = await asyncio.to_thread(cancel_and_read, user_id, job_id)
         except ServiceError as exc:

@@ -8,7 +8,9 @@ Redis state, Reflex forwards it to whichever backend process holds the tab's soc
 
 For each event the job is read once from the database (in a thread): the page gets the
 thumbnail URLs of new images, and a late or missed event is corrected by what the database
-says now. A bad event or tab is logged and skipped: nothing here may stop the loop.
+says now. Before each tab is updated its session is checked (once per session token and
+event): a tab whose session has ended is signed out and unregistered, never updated. A bad
+event or tab is logged and skipped: nothing here may stop the loop.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import Event
-from reflex.state import StateUpdate
+from reflex.state import BaseState, StateUpdate
 
 from pixel_studio.db import session_scope
 from pixel_studio.events import EventSource, JobEvent
 from pixel_studio.models import JobStatus
-from pixel_studio.state.auth import AuthState
+from pixel_studio.state.auth import (
+    AuthState,
+    SessionLookup,
+    lookup_user_id,
+    memo_lookup,
+    session_ended,
+)
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.set_detail import SetDetailState
@@ -62,36 +70,51 @@ def read_update(event: JobEvent) -> Update:
         return Update(event, None, event.balance)
 
 
-async def apply_to_tab(app: rx.App, token: str, update: Update) -> bool:
-    """Apply the update to one tab; False if the tab no longer belongs to the event's user."""
+async def apply_to_tab(
+    app: rx.App, token: str, update: Update, lookup: SessionLookup = lookup_user_id
+) -> bool:
+    """Apply the update to one tab; False if the tab no longer belongs to the event's user
+    (another user's now, or its session has ended: then it is signed out and told so)."""
     event = update.event
-    follow_up: list[Any] = []  # event specs and handlers, sent after the delta
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=JobsState)) as root:
         jobs = await root.get_state(JobsState)
         if not jobs.belongs_to(event.user_id):
             return False
-        toast = jobs.apply_event(event, update.view)
-        if update.balance is not None:
-            auth = await root.get_state(AuthState)
-            if auth._user_id == event.user_id:
-                auth.credits = update.balance
-        # The history pages show job status too; only load their state on those pages.
+        auth = await root.get_state(AuthState)
         path = str(root.router.url.path or "")
-        if update.view is not None and path.startswith("/sets"):
-            if path.rstrip("/") == "/sets":
-                sets = await root.get_state(SetsState)
-                sets.apply_job_view(update.view)
-            else:
-                detail = await root.get_state(SetDetailState)
-                if detail.apply_job_view(update.view):
-                    follow_up.append(SetDetailState.refresh)
-        if toast is not None:
-            notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
-            follow_up.append(notify(toast))
+        applies = await auth.checked_user_id(lookup) == event.user_id
+        if applies:
+            follow_up = await _apply_update(root, auth, jobs, update, path)
+        else:
+            follow_up = session_ended(path)  # the tab was signed out just now
     if follow_up:
         # Frontend events (a toast, a refresh) go to the tab after the state delta above.
         await send_events(app, token, follow_up)
-    return True
+    return applies
+
+
+async def _apply_update(
+    root: BaseState, auth: AuthState, jobs: JobsState, update: Update, path: str
+) -> list[Any]:
+    """Change the tab's states; returns the event specs and handlers to send after the delta."""
+    event = update.event
+    follow_up: list[Any] = []
+    toast = jobs.apply_event(event, update.view)
+    if update.balance is not None:
+        auth.credits = update.balance
+    # The history pages show job status too; only load their state on those pages.
+    if update.view is not None and path.startswith("/sets"):
+        if path.rstrip("/") == "/sets":
+            sets = await root.get_state(SetsState)
+            sets.apply_job_view(update.view)
+        else:
+            detail = await root.get_state(SetDetailState)
+            if detail.apply_job_view(update.view):
+                follow_up.append(SetDetailState.refresh)
+    if toast is not None:
+        notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
+        follow_up.append(notify(toast))
+    return follow_up
 
 
 async def send_events(app: rx.App, token: str, specs: list[Any]) -> None:
@@ -107,9 +130,10 @@ async def deliver(app: rx.App, event: JobEvent) -> None:
     if not tokens:
         return  # no open page of this user: nothing to read the job for
     update = await asyncio.to_thread(read_update, event)
+    lookup = memo_lookup()  # tabs of one browser share a session: ask once per event
     for token in tokens:
         try:
-            if not await apply_to_tab(app, token, update):
+            if not await apply_to_tab(app, token, update, lookup):
                 # Logged out or someone else now: stop sending this user's events there.
                 await asyncio.to_thread(tabs.forget, event.user_id, token)
         except Exception:

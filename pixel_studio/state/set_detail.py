@@ -18,7 +18,7 @@ from pixel_studio.services import sets as sets_service
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.services.images import image_url
 from pixel_studio.services.job_state import job_message
-from pixel_studio.state.auth import AuthState
+from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import JobView, model_name, status_color, status_label
 from pixel_studio.state.route_params import id_from_path
 from pixel_studio.state.sets import when
@@ -119,6 +119,7 @@ def delete(user_id: int, set_id: int) -> None:
         sets_service.delete_set(session, user_id, set_id, get_storage())
 
 
+@per_user
 class SetDetailState(rx.State):
     loaded: rx.Field[bool] = rx.field(False)
     found: rx.Field[bool] = rx.field(False)
@@ -196,13 +197,13 @@ class SetDetailState(rx.State):
         async with self:
             if self.deleting or not self.is_owner:
                 return None
+            # The session, not the id cached at page load: it may have been revoked since.
+            user_id = await checked_user_id(self)
+            if user_id is None:
+                return session_ended(str(self.router.url.path or ""))
             self.deleting = True
             set_id = self.shown_set_id
-            auth = await self.get_state(AuthState)
-            user_id = auth._user_id
         try:
-            if user_id is None:
-                raise ServiceError("Log in again to delete this set.")
             await asyncio.to_thread(delete, user_id, set_id)
         except ServiceError as exc:
             async with self:

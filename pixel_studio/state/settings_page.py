@@ -1,8 +1,9 @@
-"""The settings page: username, avatar, default privacy.
+"""The settings page: username, avatar, default privacy, signing out everywhere.
 
-Every change re-resolves the session cookie instead of trusting the id loaded with the page,
-so a session revoked elsewhere stops working at once. The avatar arrives as a streamed upload
-to a background event: decoding and re-encoding it with Pillow must not hold the state lock.
+Every change starts with `checked_user_id` (state/auth.py) instead of trusting the id loaded
+with the page, so a session revoked elsewhere stops working at once and signs the tab out.
+The avatar arrives as a streamed upload to a background event: decoding and re-encoding it
+with Pillow must not hold the state lock.
 """
 
 from __future__ import annotations
@@ -16,8 +17,19 @@ import reflex as rx
 
 from pixel_studio.db import session_scope
 from pixel_studio.services import auth, users
-from pixel_studio.services.errors import AuthFailed, ServiceError
-from pixel_studio.state.auth import AuthState, Profile, avatar_url, profile_of, session_token
+from pixel_studio.services.errors import ServiceError
+from pixel_studio.state.auth import (
+    SIGNED_OUT_URL,
+    AuthState,
+    Profile,
+    avatar_url,
+    checked_user_id,
+    full_page_load,
+    per_user,
+    profile_of,
+    session_ended,
+    session_token,
+)
 from pixel_studio.storage import StorageError, get_storage
 from pixel_studio.storage.images import InvalidImage, sniff_image
 
@@ -26,14 +38,7 @@ log = logging.getLogger(__name__)
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 AVATAR_REFUSED = "Choose a PNG, JPEG or WebP image of at most 2 MB."
-SIGNED_OUT = "Your session has ended. Log in again."
-
-
-def _user_id(session: Any, token: str | None) -> int:
-    user = auth.user_for_token(session, token)
-    if user is None or user.id is None:
-        raise AuthFailed(SIGNED_OUT)
-    return user.id
+SETTINGS_PATH = "/settings"
 
 
 def load_settings(token: str | None) -> Profile | None:
@@ -42,20 +47,24 @@ def load_settings(token: str | None) -> Profile | None:
         return profile_of(user) if user is not None else None
 
 
-def rename(token: str | None, new_username: str) -> str:
+def rename(user_id: int, new_username: str) -> str:
     with session_scope() as session:
-        return users.change_username(session, _user_id(session, token), new_username).username
+        return users.change_username(session, user_id, new_username).username
 
 
-def set_privacy(token: str | None, private: bool) -> bool:
+def set_privacy(user_id: int, private: bool) -> bool:
     with session_scope() as session:
-        return users.set_default_privacy(session, _user_id(session, token), private).default_private
+        return users.set_default_privacy(session, user_id, private).default_private
 
 
-def save_avatar(token: str | None, data: bytes) -> str:
+def sign_out_everywhere(user_id: int) -> int:
+    """Revoke every session of the user; how many there were."""
+    with session_scope() as session:
+        return auth.revoke_all(session, user_id)
+
+
+def save_avatar(user_id: int, data: bytes) -> str:
     """Validate and re-encode the upload, store it, point the user at it; return its URL."""
-    with session_scope() as session:
-        user_id = _user_id(session, token)
     image = sniff_image(data, max_bytes=AVATAR_MAX_BYTES, output_format="webp")
     storage = get_storage()
     # A fresh name per upload: caches never serve the previous picture under the same URL.
@@ -76,12 +85,14 @@ def save_avatar(token: str | None, data: bytes) -> str:
     return avatar_url(key)
 
 
+@per_user
 class SettingsState(rx.State):
     username_error: str = ""
     saving_username: bool = False
     default_private: bool = False
     avatar_error: str = ""
     uploading: bool = False
+    signing_out: bool = False
 
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
@@ -89,7 +100,7 @@ class SettingsState(rx.State):
     @rx.event
     def load(self) -> None:
         self.username_error = self.avatar_error = ""
-        self.saving_username = self.uploading = False
+        self.saving_username = self.uploading = self.signing_out = False
         profile = load_settings(self._token())
         self.default_private = profile.default_private if profile else False
 
@@ -99,12 +110,14 @@ class SettingsState(rx.State):
         async with self:
             if self.saving_username:
                 return None
+            user_id = await checked_user_id(self)
+            if user_id is None:
+                return session_ended(SETTINGS_PATH)
             self.saving_username = True
             self.username_error = ""
-            token = self._token()
         try:
             username = await asyncio.to_thread(
-                rename, token, value if isinstance(value, str) else ""
+                rename, user_id, value if isinstance(value, str) else ""
             )
         except ServiceError as exc:
             async with self:
@@ -118,10 +131,13 @@ class SettingsState(rx.State):
         return rx.toast.success(f"Your username is now {username}.")
 
     @rx.event
-    def toggle_privacy(self, private: bool) -> Any:
-        # One small UPDATE: fine in a normal handler.
+    async def toggle_privacy(self, private: bool) -> Any:
+        user_id = await checked_user_id(self)
+        if user_id is None:
+            return session_ended(SETTINGS_PATH)
         try:
-            self.default_private = set_privacy(self._token(), bool(private))
+            # One small UPDATE, in a thread so the event loop keeps serving other tabs.
+            self.default_private = await asyncio.to_thread(set_privacy, user_id, bool(private))
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         if self.default_private:
@@ -137,9 +153,13 @@ class SettingsState(rx.State):
     @rx.event(background=True)
     async def upload_avatar(self, chunks: rx.UploadChunkIterator) -> Any:
         async with self:
-            self.uploading = True
+            user_id = await checked_user_id(self)
+            self.uploading = user_id is not None
             self.avatar_error = ""
-            token = self._token()
+        if user_id is None:
+            async for _chunk in chunks:  # the stream must be consumed all the same
+                pass
+            return session_ended(SETTINGS_PATH)
         data = bytearray()
         too_big = False
         # The whole stream must be consumed; past the cap the bytes are only counted.
@@ -151,7 +171,7 @@ class SettingsState(rx.State):
         try:
             if too_big:
                 raise InvalidImage("The file is larger than 2 MB.")
-            url = await asyncio.to_thread(save_avatar, token, bytes(data))
+            url = await asyncio.to_thread(save_avatar, user_id, bytes(data))
         except (InvalidImage, ServiceError) as exc:
             async with self:
                 self.uploading = False
@@ -169,3 +189,26 @@ class SettingsState(rx.State):
             shell = await self.get_state(AuthState)
             shell.avatar_url = url
         return rx.toast.success("Avatar updated.")
+
+    @rx.event(background=True)
+    async def sign_out_everywhere(self) -> Any:
+        """Revoke every session of the user: this tab now, the others at their next event."""
+        async with self:
+            if self.signing_out:
+                return None
+            user_id = await checked_user_id(self)
+            if user_id is None:
+                return session_ended(SETTINGS_PATH)
+            self.signing_out = True
+        try:
+            await asyncio.to_thread(sign_out_everywhere, user_id)
+        except Exception:
+            log.exception("sign out everywhere failed")
+            async with self:
+                self.signing_out = False
+            return rx.toast.error("Could not sign out everywhere. Please try again.")
+        async with self:
+            shell = await self.get_state(AuthState)
+            await shell.sign_out_tab()
+        # `/auth/signed-out` drops this browser's cookie, now that its session is revoked.
+        return full_page_load(SIGNED_OUT_URL)

@@ -53,15 +53,39 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _reset_caches()
 
 
-def make_state(cls: type[S], *, cookie: str = "", path: str = "/", ip: str = "10.0.0.1") -> S:
-    """A fresh state tree with the router as the socket would fill it; returns `cls`'s state."""
+def make_state(
+    cls: type[S], *, cookie: str = "", path: str = "/", ip: str = "10.0.0.1", token: str = ""
+) -> S:
+    """A fresh state tree with the router as the socket would fill it; returns `cls`'s state.
+    `token` is the tab's client token."""
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]  # how Reflex builds one
     headers = {"origin": "http://localhost:3000", "cookie": cookie}
     root.router = RouterData.from_router_data(
-        {"headers": headers, "ip": ip, "asPath": path, "pathname": path.split("?")[0]}
+        {
+            "headers": headers,
+            "ip": ip,
+            "asPath": path,
+            "pathname": path.split("?")[0],
+            "token": token,
+        }
     )
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     assert isinstance(state, cls)
+    return state
+
+
+def shell_of(state: BaseState) -> AuthState:
+    """The tab's AuthState, next to `state` in the same tree."""
+    assert state.parent_state is not None
+    shell = state.parent_state.get_substate([AuthState.get_name()])
+    assert isinstance(shell, AuthState)
+    return shell
+
+
+def signed_in_state(cls: type[S], cookie: str, path: str = "/") -> S:
+    """`make_state`, then the page's `AuthState.require_user` (as every account page runs)."""
+    state = make_state(cls, cookie=cookie, path=path)
+    assert run(AuthState.require_user, shell_of(state)) is None
     return state
 
 
@@ -244,7 +268,7 @@ def test_log_out_revokes_the_session(app_db: Path) -> None:
 
 def test_change_username_and_privacy(app_db: Path) -> None:
     cookie = signed_in_cookie(new_user("ivy"))
-    settings = make_state(SettingsState, cookie=cookie, path="/settings")
+    settings = signed_in_state(SettingsState, cookie, "/settings")
     run(SettingsState.save_username, settings, {"username": "no spaces"})
     assert "Username must be 3" in settings.username_error
     run(SettingsState.save_username, settings, {"username": "Ivy_2"})
@@ -279,7 +303,7 @@ def _png() -> bytes:
 
 def test_avatar_upload_replaces_the_old_file_and_refuses_non_images(app_db: Path) -> None:
     cookie = signed_in_cookie(new_user("joy"))
-    settings = make_state(SettingsState, cookie=cookie, path="/settings")
+    settings = signed_in_state(SettingsState, cookie, "/settings")
     run(SettingsState.upload_avatar, settings, _chunks(_png()))
     run(SettingsState.upload_avatar, settings, _chunks(_png()))
     assert settings.avatar_error == ""

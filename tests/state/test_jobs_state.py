@@ -24,8 +24,10 @@ from pixel_studio import events, job_queue
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, JobStatus
+from pixel_studio.services import auth as auth_service
 from pixel_studio.services import generation
 from pixel_studio.services.jobs import run_job
+from pixel_studio.settings import get_settings
 from pixel_studio.state import live
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.job_views import JobView, Thumb, merge, recent_jobs
@@ -202,8 +204,20 @@ class FakeApp:
         self.sent.append((token, update))
 
 
-def tab_for(user_id: int | None, token: str) -> tuple[BaseState, JobsState]:
-    jobs = make_state(JobsState, path="/create")
+def session_cookie(user_id: int) -> str:
+    """The cookie header of a browser signed in as this user (a real, live session)."""
+    with session_scope() as session:
+        return f"ps_session={auth_service.create_session(session, user_id, get_settings())}"
+
+
+def tab_for(
+    user_id: int | None, token: str, cookie: str | None = None, path: str = "/create"
+) -> tuple[BaseState, JobsState]:
+    """A tab as `JobsState.load` leaves it: signed in (with its own session unless `cookie`
+    says otherwise) and registered for the user's job events."""
+    if cookie is None:
+        cookie = session_cookie(user_id) if user_id is not None else ""
+    jobs = make_state(JobsState, path=path, cookie=cookie)
     jobs._user_id = user_id
     auth = jobs.parent_state.get_substate(AuthState.get_full_name().split(".")[1:])  # type: ignore[union-attr]
     assert isinstance(auth, AuthState)
@@ -283,7 +297,7 @@ def test_cancel_job_refunds_and_shows_the_end_in_this_tab(live_db: Path) -> None
             {"model": "local-sketch", "prompt": PROMPT, "count": 3},
             enqueue=lambda _id: None,
         )
-    state = jobs_state(user.id)
+    _, state = tab_for(user.id, "tab-cancel")
     run(JobsState.cancel_job, state, job.id)
     shown = state.jobs[0]
     assert (shown.status, shown.message) == ("cancelled", "Cancelled. 3 credits refunded.")
