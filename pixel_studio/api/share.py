@@ -110,7 +110,7 @@ def share_image(image_id: int, session: SessionDep, settings: SettingsDep) -> Re
     except NotFound:
         return HTMLResponse(NOT_FOUND_HTML, status_code=404)
     storage = get_storage(settings)
-    title = _clip(str(getattr(image, "title", "") or "") or image.prompt, TITLE_CHARS)
+    title = _clip(image.title or image.prompt, TITLE_CHARS)
     html = share_html(
         title=f"{title} · {SITE_NAME}",
         description=_clip(image.prompt, DESCRIPTION_CHARS),

@@ -8,8 +8,10 @@ everywhere. URLs come from `services.images.image_url`, i.e. only after the visi
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 from pixel_studio.models import Image, User
+from pixel_studio.services import cards as service_cards
 from pixel_studio.services.images import image_url
 from pixel_studio.storage import Storage
 
@@ -56,4 +58,26 @@ def image_card(
         comment_count=image.comment_count,
         creator=creator.username if creator is not None else "",
         creator_avatar=avatar_src(storage, creator),
+    )
+
+
+def card_view(storage: Storage, card: service_cards.ImageCard, viewer_id: int | None) -> ImageCard:
+    """A grid card from a feed/explore/profile row (`services.cards.ImageCard`, which carries
+    storage keys and the creator instead of an Image row)."""
+    # image_url reads only the keys, `private` and `user_id`, which a service card has too.
+    as_image = cast(Image, card)
+    return ImageCard(
+        image_id=card.id,
+        href=image_href(card.id),
+        thumb=image_url(storage, as_image, viewer_id, thumbnail=True),
+        alt=card.prompt,
+        width=card.width,
+        height=card.height,
+        private=card.private,
+        like_count=card.like_count,
+        comment_count=card.comment_count,
+        creator=card.creator_username,
+        creator_avatar=(
+            storage.public_url(card.creator_avatar_key) if card.creator_avatar_key else ""
+        ),
     )

@@ -78,8 +78,7 @@ def image_params(image: Image) -> list[Param]:
 
 
 def _title(image: Image) -> str:
-    # `title` arrives with migration 0003; until then (and when empty) the prompt is the title.
-    return str(getattr(image, "title", "") or "") or image.prompt
+    return image.title or image.prompt  # most images have no title of their own
 
 
 def read_image(viewer_id: int | None, image_id: int) -> ImagePage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,7 +10,10 @@ from sqlmodel import Session
 
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.models import GenerationJob, Image, ImageSet, User
+from pixel_studio.services.cards import ImageCard as ServiceCard
+from pixel_studio.services.errors import NotFound
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.image_cards import card_view
 from pixel_studio.state.image_page import ImagePageState, image_id_from_path
 from pixel_studio.state.sets import SetsState
 from pixel_studio.storage import get_storage
@@ -176,3 +180,30 @@ def test_sets_sentinel_loads_only_when_visible() -> None:
     assert run(SetsState.load_more_if_visible, state, True) is not None
     state.loading = True
     assert run(SetsState.load_more_if_visible, state, True) is None
+
+
+def test_service_cards_become_grid_cards_under_the_visibility_rule() -> None:
+    storage = get_storage()
+    row = ServiceCard(
+        id=7,
+        thumbnail_key="private/images/u1/s1/a.webp",
+        original_key="private/images/u1/s1/a.png",
+        width=512,
+        height=512,
+        prompt=PROMPT,
+        title=None,
+        model="local-sketch",
+        style=None,
+        like_count=3,
+        comment_count=1,
+        created_at=datetime.now(UTC),
+        user_id=1,
+        creator_username="alice",
+        creator_avatar_key=None,
+        private=True,
+    )
+    card = card_view(storage, row, viewer_id=1)
+    assert (card.href, card.alt, card.creator, card.like_count) == ("/image/7", PROMPT, "alice", 3)
+    assert card.private and "exp=" in card.thumb
+    with pytest.raises(NotFound):
+        card_view(storage, row, viewer_id=2)
