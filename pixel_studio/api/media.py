@@ -2,6 +2,9 @@
 
 Public files: avatars, and images whose row says public. Private images only through a
 signed, expiring URL that was issued to the viewer who presents it (the cookie says who).
+Private images live under `private/` (storage/base.PRIVATE_PREFIX), which this route never
+serves unsigned, and move under fresh keys when their privacy changes
+(services/images.set_image_privacy): a URL handed out while public dies with the change.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from pixel_studio.api.deps import OptionalUser, SessionDep, SettingsDep
 from pixel_studio.models import Image
 from pixel_studio.storage import get_storage
 from pixel_studio.storage.base import (
+    CACHE_PRIVATE,
     InvalidKey,
     cache_control_for,
     content_disposition_for,
     content_type_for,
+    is_private_key,
 )
 from pixel_studio.storage.local import LocalStorage
 
@@ -29,6 +34,8 @@ NOT_FOUND = Response("Not found", status_code=404, media_type="text/plain")
 
 
 def is_public(session: Session, key: str) -> bool:
+    if is_private_key(key):
+        return False
     if key.startswith("avatars/"):
         return True
     match = _IMAGE_KEY.match(key)
@@ -58,7 +65,7 @@ def media(
     exp, sig = request.query_params.get("exp"), request.query_params.get("sig")
     if exp and sig:
         allowed = storage.verify_signed(key, exp, sig, viewer.id if viewer else None)
-        cache_control = "private, max-age=300"
+        cache_control = CACHE_PRIVATE
     else:
         allowed = is_public(session, key)
         cache_control = cache_control_for(key)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 # Keys end up in filesystem paths, S3 object names and URLs: a narrow alphabet means no
@@ -104,6 +106,15 @@ def content_type_for(key: str) -> str:
     return _CONTENT_TYPES.get(ext, "application/octet-stream")
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One stored file, as a listing sees it (the storage sweep's input)."""
+
+    key: str
+    modified: datetime  # timezone-aware, UTC
+    size: int
+
+
 @runtime_checkable
 class Storage(Protocol):
     """Where image files live. Services depend on this, never on a concrete backend."""
@@ -125,6 +136,11 @@ class Storage(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def list_objects(self, prefix: str = "") -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix`, in no particular order; names that
+        are not valid keys (temporary files, foreign objects) are left out."""
+        ...
 
     def public_url(self, key: str) -> str:
         """A stable URL for an image everybody may see (cacheable, never expires)."""

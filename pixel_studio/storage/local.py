@@ -8,14 +8,15 @@ import hmac
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 from pixel_studio.settings import Settings
 
-from .base import InvalidKey, StorageNotFound, validate_key
+from .base import InvalidKey, StorageNotFound, StoredObject, is_private_key, validate_key
 
 MEDIA_URL_PREFIX = "/media/"
 # A separate key for URL signatures, derived from the app secret, so a signature made here can
@@ -89,8 +90,29 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()
 
+    def list_objects(self, prefix: str = "") -> Iterator[StoredObject]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            # Hidden folders and files (temporary writes) are unreachable by key: not listed.
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                path = Path(dirpath) / name
+                key = path.relative_to(self.root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    validate_key(key)
+                    stat = path.lstat()
+                except (InvalidKey, FileNotFoundError):
+                    continue  # hidden or odd names, or deleted while we walked
+                if not path.is_file() or path.is_symlink():
+                    continue
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                yield StoredObject(key, modified, stat.st_size)
+
     def public_url(self, key: str) -> str:
-        return MEDIA_URL_PREFIX + validate_key(key)
+        if is_private_key(validate_key(key)):
+            raise InvalidKey(f"{key!r} is under the private prefix: it has no public URL")
+        return MEDIA_URL_PREFIX + key
 
     def private_url(self, key: str, viewer_id: int | None, expires_in: int = 300) -> str:
         validate_key(key)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -12,10 +13,14 @@ from botocore.exceptions import ClientError
 from pixel_studio.settings import Settings
 
 from .base import (
+    PRIVATE_PREFIX,
+    InvalidKey,
     StorageError,
     StorageNotFound,
+    StoredObject,
     cache_control_for,
     content_disposition_for,
+    is_private_key,
     validate_key,
 )
 
@@ -26,6 +31,35 @@ MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
 
 
+# The parts of the key space anonymous readers may GET; everything else (PRIVATE_PREFIX above
+# all) stays private. Keep in step with the README's bucket policy.
+PUBLIC_READ_PREFIXES: tuple[str, ...] = ("images/", "avatars/")
+assert not any(p.startswith(PRIVATE_PREFIX) for p in PUBLIC_READ_PREFIXES)
+
+
+def public_read_policy(bucket: str, prefix: str = "") -> dict[str, Any]:
+    """The bucket policy a deployment applies: anonymous GET on the public prefixes only.
+
+    `pixel-studio storage policy` prints it. Objects under `private/` are then readable only
+    with credentials, i.e. through the presigned URLs the app hands out after its visibility
+    check; S3 Block Public Access must allow bucket policies for the public part to work.
+    """
+    prefix = prefix.strip("/")
+    base = f"{prefix}/" if prefix else ""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PixelStudioPublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:aws:s3:::{bucket}/{base}{p}*" for p in PUBLIC_READ_PREFIXES],
+            }
+        ],
+    }
+
+
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -33,8 +67,9 @@ def _error_code(exc: ClientError) -> str:
 class S3Storage:
     """Objects under `settings.s3_prefix` in `settings.s3_bucket`.
 
-    `public_url` assumes the deployment lets anonymous readers GET objects under the prefix
-    (bucket policy or a CDN in front); private images only ever leave through `private_url`.
+    `public_url` assumes the deployment lets anonymous readers GET the public prefixes
+    (`public_read_policy`, or a CDN in front); private images live under `private/`, which is
+    never public, and only ever leave through `private_url`.
     """
 
     def __init__(self, settings: Settings, *, client: Any | None = None) -> None:
@@ -134,7 +169,24 @@ class S3Storage:
             raise StorageError(f"S3 head {name!r} failed: {_error_code(exc)}") from exc
         return True
 
+    def list_objects(self, prefix: str = "") -> Iterator[StoredObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", []):
+                    key = str(item["Key"])[len(self.prefix) :]
+                    try:
+                        validate_key(key)
+                    except InvalidKey:
+                        continue  # not an object this app wrote
+                    modified = item["LastModified"].astimezone(UTC)
+                    yield StoredObject(key, modified, int(item.get("Size", 0)))
+        except ClientError as exc:
+            raise StorageError(f"S3 list failed: {_error_code(exc)}") from exc
+
     def public_url(self, key: str) -> str:
+        if is_private_key(validate_key(key)):
+            raise InvalidKey(f"{key!r} is under the private prefix: it has no public URL")
         name = self.object_name(key)
         if self.endpoint_url:
             return f"{self.endpoint_url}/{self.bucket}/{name}"

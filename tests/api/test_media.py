@@ -13,6 +13,7 @@ from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.models import GenerationJob, Image, ImageSet
 from pixel_studio.services import auth, users
+from pixel_studio.services.images import image_url, set_image_privacy
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 
@@ -51,6 +52,7 @@ def make_image(s: Session, storage: LocalStorage, owner: int, private: bool) -> 
     )
     s.add(image)
     storage.put(image.original_key, b"\x89PNG fake", "image/png")
+    storage.put(image.thumbnail_key, b"RIFF fake", "image/webp")
     return image
 
 
@@ -85,3 +87,32 @@ def test_public_private_and_signed(client: TestClient, db: Engine, settings: Set
 @pytest.mark.parametrize("key", ["../secret", "images/../../x", ".secret_key", "nope/x.png"])
 def test_traversal_and_unknown_keys(client: TestClient, key: str) -> None:
     assert client.get(f"/media/{key}").status_code == 404
+
+
+def test_privacy_change_rekeys_local_files(
+    client: TestClient, db: Engine, settings: Settings
+) -> None:
+    """A URL handed out while public stops working once private, on the local backend too;
+    private files are only ever served signed, and never as publicly cacheable."""
+    storage = LocalStorage(settings)
+    with Session(db, expire_on_commit=False) as s:
+        owner = users.create_user(s, "rekey", "r@example.com", "longenough", bonus=0)
+        image = make_image(s, storage, owner.id or 0, private=False)
+        owner_token = auth.create_session(s, owner.id or 0, settings)
+        s.commit()
+        public_url = image_url(storage, image, None)
+        assert client.get(public_url).status_code == 200
+
+        image = set_image_privacy(s, storage, owner.id or 0, image.id or 0, True)
+        assert image.original_key.startswith("private/")
+        client.cookies.set(SESSION_COOKIE, owner_token)
+        assert client.get(public_url).status_code == 404
+        assert client.get(f"/media/{image.original_key}").status_code == 404, "unsigned"
+        signed = image_url(storage, image, owner.id)
+        r = client.get(signed)
+        assert r.status_code == 200 and r.content == b"\x89PNG fake"
+        assert r.headers["cache-control"].startswith("private")
+
+        image = set_image_privacy(s, storage, owner.id or 0, image.id or 0, False)
+        assert client.get(signed).status_code == 404
+        assert client.get(image_url(storage, image, None)).status_code == 200

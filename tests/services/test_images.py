@@ -6,7 +6,7 @@ storage wrapper that raises on a chosen call, and a session whose commit fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from pixel_studio.services.errors import NotFound
 from pixel_studio.services.images import delete_image, image_url, set_image_privacy
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import Settings
-from pixel_studio.storage import StorageError
+from pixel_studio.storage import StorageError, StoredObject
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, count, images_of, make_user, submit_job
 
@@ -54,6 +54,10 @@ class FailingStorage:
 
     def exists(self, key: str) -> bool:
         return self.inner.exists(key)
+
+    def list_objects(self, prefix: str = "") -> Iterator[StoredObject]:
+        self._maybe_fail("list_objects")
+        return self.inner.list_objects(prefix)
 
     def public_url(self, key: str) -> str:
         return self.inner.public_url(key)

@@ -218,3 +218,27 @@ def test_get_storage_picks_local_and_caches(tmp_path: Path) -> None:
     assert isinstance(first, LocalStorage)
     assert get_storage(make_settings(tmp_path)) is first
     assert get_storage(make_settings(tmp_path / "other")) is not first
+
+
+def test_private_keys_have_no_public_url(storage: LocalStorage) -> None:
+    with pytest.raises(InvalidKey):
+        storage.public_url("private/images/u1/s1/a.png")
+    assert "sig=" in storage.private_url("private/images/u1/s1/a.png", 7)
+
+
+def test_list_objects_with_times(storage: LocalStorage, tmp_path: Path) -> None:
+    storage.put("images/u1/s1/a.png", b"aa", "image/png")
+    storage.put("private/images/u1/s1/b.png", b"b", "image/png")
+    storage.put("avatars/u1/c.webp", b"c", "image/webp")
+    old = storage.path_for("images/u1/s1/a.png")
+    os.utime(old, (NOW - 3600, NOW - 3600))
+    # A crashed write's temporary file and a symlink are not objects.
+    (tmp_path / "media/images/u1/s1/.tmp-x.part").write_bytes(b"half")
+    (tmp_path / "media/images/u1/s1/link.png").symlink_to(old)
+    listed = {o.key: o for o in storage.list_objects()}
+    assert set(listed) == {"images/u1/s1/a.png", "private/images/u1/s1/b.png", "avatars/u1/c.webp"}
+    assert listed["images/u1/s1/a.png"].size == 2
+    assert listed["images/u1/s1/a.png"].modified.timestamp() == NOW - 3600
+    assert listed["avatars/u1/c.webp"].modified.tzinfo is not None
+    assert [o.key for o in storage.list_objects("private/")] == ["private/images/u1/s1/b.png"]
+    assert list(LocalStorage(make_settings(tmp_path / "empty")).list_objects()) == []

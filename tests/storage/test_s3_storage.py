@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,8 +19,13 @@ from moto.server import ThreadedMotoServer
 
 from pixel_studio.settings import Settings
 from pixel_studio.storage import Storage, StorageNotFound, get_storage, reset_storage_cache
-from pixel_studio.storage.base import CACHE_IMMUTABLE, CACHE_REVALIDATE
-from pixel_studio.storage.s3 import S3Storage
+from pixel_studio.storage.base import (
+    CACHE_IMMUTABLE,
+    CACHE_PRIVATE,
+    CACHE_REVALIDATE,
+    InvalidKey,
+)
+from pixel_studio.storage.s3 import S3Storage, public_read_policy
 
 REGION = "us-east-1"
 
@@ -51,21 +57,12 @@ def endpoint(aws_env: None) -> Iterator[str]:
 
 @pytest.fixture
 def bucket(endpoint: str) -> str:
-    """A fresh bucket per test, readable anonymously like a production public bucket."""
+    """A fresh bucket per test with the policy a deployment applies (README): anonymous reads
+    on the public prefixes under `studio/`, nothing else."""
     name = f"pixel-{uuid.uuid4().hex[:12]}"
     client = raw_client(endpoint)
     client.create_bucket(Bucket=name)
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{name}/*",
-            }
-        ],
-    }
+    policy = public_read_policy(name, "studio/")
     client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
     return name
 
@@ -176,6 +173,42 @@ def test_presigned_url_carries_expiry_and_fetches(storage: S3Storage) -> None:
     assert status == 200
     assert body == b"private-bytes"
     assert headers["content-disposition"] == 'inline; filename="priv.png"'
+
+
+def test_private_prefix_is_refused_unsigned_and_served_presigned(
+    storage: S3Storage, endpoint: str, bucket: str
+) -> None:
+    key = "private/images/u1/s1/secret.png"
+    storage.put(key, b"private-bytes", "image/png")
+    # What someone who learnt the key would try: a plain GET of the object.
+    status, _body, _headers = fetch(f"{endpoint}/{bucket}/studio/{key}")
+    assert status == 403
+    with pytest.raises(InvalidKey):
+        storage.public_url(key)  # the app never hands out a public URL for it either
+    url = storage.private_url(key, viewer_id=7, expires_in=90)
+    assert parse_qs(urlsplit(url).query)["X-Amz-Expires"] == ["90"]
+    status, body, headers = fetch(url)
+    assert (status, body) == (200, b"private-bytes")
+    # Never stored by a shared cache, unlike public images.
+    assert headers["cache-control"] == CACHE_PRIVATE
+    # Objects outside the public prefixes stay private too (the policy names them, not "*").
+    storage.put("other/x.txt", b"x", "text/plain")
+    assert fetch(f"{endpoint}/{bucket}/studio/other/x.txt")[0] == 403
+
+
+def test_list_objects_with_times(storage: S3Storage, endpoint: str, bucket: str) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    storage.put("images/u1/s1/a.png", b"aa", "image/png")
+    storage.put("private/images/u1/s1/b.png", b"b", "image/png")
+    storage.put("avatars/u1/c.webp", b"c", "image/webp")
+    # Outside the prefix, or not a valid key: not ours, never listed.
+    raw_client(endpoint).put_object(Bucket=bucket, Key="elsewhere/z.png", Body=b"z")
+    raw_client(endpoint).put_object(Bucket=bucket, Key="studio/bad key!.png", Body=b"z")
+    listed = {o.key: o for o in storage.list_objects()}
+    assert set(listed) == {"images/u1/s1/a.png", "private/images/u1/s1/b.png", "avatars/u1/c.webp"}
+    assert listed["images/u1/s1/a.png"].size == 2
+    assert all(o.modified >= before and o.modified.tzinfo is not None for o in listed.values())
+    assert [o.key for o in storage.list_objects("private/")] == ["private/images/u1/s1/b.png"]
 
 
 def test_presigned_url_lifetime_is_bounded(storage: S3Storage) -> None:
