@@ -17,14 +17,14 @@ from functools import partial
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from pixel_studio import migrations
+from pixel_studio import cli_storage, migrations
 from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditKind
 from pixel_studio.services import credits, generation, users
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound, ServiceError
 from pixel_studio.services.jobs import run_job
-from pixel_studio.settings import get_settings
+from pixel_studio.settings import SettingsError, get_settings
 
 # Exit codes: 2 for a refusal a person can fix (bad input, unknown user), 1 for the
 # environment (database unreachable or not migrated), 130 for Ctrl-C, as shells expect.
@@ -218,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-demo", help="create a few demo users (skips existing ones)")
     seed.set_defaults(func=cmd_seed_demo)
+
+    cli_storage.register(commands)
     return parser
 
 
@@ -225,7 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        get_settings().check_startup()
         return func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_REFUSED

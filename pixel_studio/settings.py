@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import stat
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
@@ -140,16 +143,62 @@ class Settings(BaseSettings):
     def media_dir(self) -> Path:
         return self.data_dir / "media"
 
+    @property
+    def needs_secret_key(self) -> bool:
+        """A key generated under data/ suits one machine. Served over https or sharing
+        PostgreSQL, the site runs as several processes (often on several machines) that must
+        all sign sessions and media links with one key, and a lost data/ must not log
+        everyone out: SECRET_KEY is then required."""
+        return self.secure_cookies or not self.is_sqlite
+
+    def check_startup(self) -> None:
+        """Raise SettingsError for a configuration the app, a worker or the CLI must not run
+        with. Called where each of them starts."""
+        if self.needs_secret_key and not self.secret_key:
+            why = "SITE_URL is https" if self.secure_cookies else "the database is PostgreSQL"
+            raise SettingsError(
+                f"SECRET_KEY is not set, and it is required because {why}: every backend and "
+                "worker must share one key. Set it to a long random value, for example the "
+                "output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept under data/ (embedded profile)."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / ".secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        self.check_startup()
+        return _read_or_create_key(self.data_dir / ".secret_key")
+
+
+class SettingsError(RuntimeError):
+    """A configuration the app must not start with; the message says what to set."""
+
+
+def _read_or_create_key(path: Path, wait: float = 5.0) -> str:
+    """Read the key file, creating it first if missing. O_EXCL makes creation atomic (of two
+    processes starting together exactly one writes the key, the other reads it) and the mode
+    is 0600 from the first byte, never world-readable until a later chmod."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        key = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+            f.flush()
+            os.fsync(f.fileno())
+        return key
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)  # made by an older version, or by hand
+    # The winner may not have written the key yet: wait for it rather than read it empty.
+    deadline = time.monotonic() + wait
+    while not (key := path.read_text().strip()):
+        if time.monotonic() > deadline:
+            raise SettingsError(f"{path} is empty: delete it and a new key is generated.")
+        time.sleep(0.01)
+    return key
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from sqlmodel import Session
 from pixel_studio.cache import MemoryCache
 from pixel_studio.settings import Settings
 from tests.db_fixtures import migrated_engine, wipe
+
+# Production setups (PostgreSQL, https) refuse to start without SECRET_KEY (settings.py
+# check_startup); every app, CLI and worker the tests start, in process or not, gets this one.
+os.environ.setdefault("SECRET_KEY", "test-suite-secret")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def make_app(settings: Settings) -> Celery:
+    settings.check_startup()  # workers share the site's key: production must set SECRET_KEY
     broker = settings.celery_broker_url or settings.redis_url
     if not broker:
         raise RuntimeError("Celery needs CELERY_BROKER_URL or REDIS_URL.")

@@ -17,6 +17,7 @@ def create_api() -> FastAPI:
     api.include_router(media.router)
     api.include_router(share.router)
     settings = get_settings()
+    settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
     # Holds only OAuth state + nonce between the redirect and the callback.
     api.add_middleware(
         SessionMiddleware,

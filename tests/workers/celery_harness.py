@@ -57,7 +57,9 @@ class Worker:
         self.proc = subprocess.Popen(
             args,
             cwd=REPO,
-            env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+            # A worker on PostgreSQL refuses to start without SECRET_KEY: the caller's
+            # wins, this default keeps a harness user who forgot it from a confusing hang.
+            env={**os.environ, "SECRET_KEY": "test-worker-secret", **env, "PYTHONPATH": str(REPO)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killpg reaches the pool too
