@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 TASK_NAME = "pixel_studio.generate"
 RECOVERY_INTERVAL_SECONDS = 300
 EMBEDDED_WORKERS = 2
+# The storage sweep lists every stored file: far rarer than the job check.
+STORAGE_SWEEP_INTERVAL_SECONDS = 6 * 3600
+STORAGE_SWEEP_LOCK_KEY = "pixel_studio:storage_sweep"
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -82,9 +85,32 @@ def requeue_stale(
     return job_ids
 
 
+def sweep_storage_if_due(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    interval: int = STORAGE_SWEEP_INTERVAL_SECONDS,
+) -> int | None:
+    """Remove stored files no row refers to (services/storage_sweep.py), at most once per
+    `interval` across every backend: the first to bump the shared counter in a window runs
+    it. Returns how many files were removed, or None when another backend's turn."""
+    from pixel_studio.cache import get_cache
+    from pixel_studio.db import session_scope
+    from pixel_studio.services.storage_sweep import sweep_orphans
+    from pixel_studio.storage import get_storage
+
+    settings = settings or get_settings()
+    turn, _ = get_cache().incr(STORAGE_SWEEP_LOCK_KEY, interval)
+    if turn != 1:
+        return None
+    with session_scope(engine) as session:
+        report = sweep_orphans(session, get_storage(settings))
+    return len(report.orphans)
+
+
 async def recover_stale_jobs() -> None:
     """Backend lifespan task: re-deliver jobs whose delivery was lost, at start and then
-    every few minutes.
+    every few minutes; and every few hours remove files no row refers to.
 
     Embedded profile: the in-process workers died with the last process, so at start every
     queued job is stale. Production: a broker message can be lost (enqueue after commit
@@ -98,6 +124,11 @@ async def recover_stale_jobs() -> None:
             await asyncio.to_thread(requeue_stale, settings, queued_for=queued_for)
         except Exception:  # a DB or broker outage must not end the loop: try again later
             log.exception("could not requeue stale jobs")
+        try:
+            # Files a killed worker left (it wrote them, then died before its commit).
+            await asyncio.to_thread(sweep_storage_if_due, settings)
+        except Exception:  # a storage or DB outage must not end the loop either
+            log.exception("could not sweep unreferenced files")
         queued_for = 600.0
         await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
 
