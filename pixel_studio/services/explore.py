@@ -144,20 +144,24 @@ def _search_postgresql(
     session: Session, query: ExploreQuery, where: list[ColumnElement[bool]], terms: Any
 ) -> CardPage:
     tsquery = func.websearch_to_tsquery(text("'english'"), _websearch(terms))
-    matches = literal_column("image.search").op("@@")(tsquery)
     key = order_by(query.sort)
-    # Common term: walk the sort's index over at most SEARCH_PROBE rows, keep the matches.
-    walk = select(col(Image.id)).where(*where).order_by(*key).limit(SEARCH_PROBE).subquery("walk")
-    probe = (
-        card_select()
-        .where(col(Image.id).in_(select(walk.c.id)), matches)
+    # Common term: walk the sort's index over at most SEARCH_PROBE rows, then match those. The
+    # match sits outside the LIMITed subquery so PostgreSQL cannot turn it into a GIN scan of
+    # every match (what it does for `id IN (walk) AND search @@ q`: 70 ms for a common word).
+    walk = (
+        select(col(Image.id), literal_column("image.search").label("search"))
+        .where(*where)
         .order_by(*key)
-        .limit(query.limit + 1)
+        .limit(SEARCH_PROBE)
+        .subquery("walk")
     )
+    hits = select(walk.c.id).where(walk.c.search.op("@@")(tsquery))
+    probe = card_select().where(col(Image.id).in_(hits)).order_by(*key).limit(query.limit + 1)
     rows = session.execute(probe).all()
     if len(rows) > query.limit:
         return page_of(rows, query.limit, query.sort)
     # Rare term (or the last page): the matches are few; gather them through the GIN index.
+    matches = literal_column("image.search").op("@@")(tsquery)
     found = select(col(Image.id)).where(*where, matches).cte("found").prefix_with("MATERIALIZED")
     stmt = (
         card_select()
