@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 from typing import Annotated, TypeVar
 
 from argon2 import PasswordHasher
@@ -14,7 +16,10 @@ from sqlmodel import Session, col, func, select
 from pixel_studio.models import CreditKind, User
 from pixel_studio.services import credits
 from pixel_studio.services.errors import Conflict, InvalidInput, NotFound
+from pixel_studio.storage import Storage, StorageError
+from pixel_studio.storage.images import sniff_image
 
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 M = TypeVar("M", bound=BaseModel)
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,20}$")
@@ -198,3 +203,46 @@ def set_avatar_key(session: Session, user_id: int, key: str | None) -> tuple[Use
     session.add(user)
     session.flush()
     return user, old
+
+
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+# Shown at 512 px at most: anything larger is only disk and bandwidth.
+AVATAR_MAX_SIDE = 512
+# Refused from the header, before a pixel is decoded: a 2 MB PNG of one colour can claim a
+# canvas whose decoding takes gigabytes. 16 MP still takes any phone photo that fits in 2 MB.
+AVATAR_MAX_PIXELS = 16_000_000
+
+
+def replace_avatar(session: Session, storage: Storage, user_id: int, data: bytes) -> str:
+    """Check the upload (content, size, pixel count), re-encode it as a WebP of at most
+    `AVATAR_MAX_SIDE` px, store it under a fresh key, point the user at it, then delete the
+    previous file. Commits; returns the new key. `InvalidImage` (with a message for the
+    user) when the upload is refused; nothing is then stored.
+    """
+    # Decoding comes first: the session has not touched the database yet, so no connection
+    # is held while Pillow works.
+    image = sniff_image(
+        data,
+        max_bytes=AVATAR_MAX_BYTES,
+        max_pixels=AVATAR_MAX_PIXELS,
+        output_format="webp",
+        max_side=AVATAR_MAX_SIDE,
+    )
+    get_user(session, user_id)
+    # A fresh name per upload: caches never serve the previous picture under the same URL.
+    key = f"avatars/u{user_id}/{uuid.uuid4().hex}.webp"
+    storage.put(key, image.data, image.content_type)
+    try:
+        _user, old_key = set_avatar_key(session, user_id, key)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        storage.delete(key)
+        raise
+    if old_key and old_key != key:
+        try:
+            storage.delete(old_key)
+        except StorageError:
+            # The new avatar is in place; the storage sweep removes the leftover file.
+            log.warning("could not delete old avatar %s", old_key, exc_info=True)
+    return key

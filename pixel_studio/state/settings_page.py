@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
@@ -30,12 +30,12 @@ from pixel_studio.state.auth import (
     session_ended,
     session_token,
 )
-from pixel_studio.storage import StorageError, get_storage
-from pixel_studio.storage.images import InvalidImage, sniff_image
+from pixel_studio.storage import get_storage
+from pixel_studio.storage.images import InvalidImage
 
 log = logging.getLogger(__name__)
 
-AVATAR_MAX_BYTES = 2 * 1024 * 1024
+AVATAR_MAX_BYTES = users.AVATAR_MAX_BYTES
 AVATAR_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 AVATAR_REFUSED = "Choose a PNG, JPEG or WebP image of at most 2 MB."
 SETTINGS_PATH = "/settings"
@@ -64,25 +64,22 @@ def sign_out_everywhere(user_id: int) -> int:
 
 
 def save_avatar(user_id: int, data: bytes) -> str:
-    """Validate and re-encode the upload, store it, point the user at it; return its URL."""
-    image = sniff_image(data, max_bytes=AVATAR_MAX_BYTES, output_format="webp")
-    storage = get_storage()
-    # A fresh name per upload: caches never serve the previous picture under the same URL.
-    key = f"avatars/u{user_id}/{uuid.uuid4().hex}.webp"
-    storage.put(key, image.data, image.content_type)
-    try:
-        with session_scope() as session:
-            _user, old_key = users.set_avatar_key(session, user_id, key)
-    except BaseException:
-        storage.delete(key)
-        raise
-    if old_key and old_key != key:
-        try:
-            storage.delete(old_key)
-        except StorageError:
-            # The new avatar is in place; a leftover file is harmless, a failed save is not.
-            log.warning("could not delete old avatar %s", old_key, exc_info=True)
+    """Validate, downscale and store the upload, point the user at it; return its URL."""
+    with session_scope() as session:
+        key = users.replace_avatar(session, get_storage(), user_id, data)
     return avatar_url(key)
+
+
+async def read_capped(chunks: AsyncIterator[Any], limit: int) -> bytes:
+    """The upload's bytes, refused as soon as they pass `limit`: the rest is never read
+    (Reflex then ends the upload request and stops reading its body), so a huge upload
+    costs neither memory nor the time to stream it all."""
+    data = bytearray()
+    async for chunk in chunks:
+        data.extend(chunk.data)
+        if len(data) > limit:
+            raise InvalidImage(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    return bytes(data)
 
 
 @per_user
@@ -160,18 +157,9 @@ class SettingsState(rx.State):
             async for _chunk in chunks:  # the stream must be consumed all the same
                 pass
             return session_ended(SETTINGS_PATH)
-        data = bytearray()
-        too_big = False
-        # The whole stream must be consumed; past the cap the bytes are only counted.
-        async for chunk in chunks:
-            if too_big:
-                continue
-            data.extend(chunk.data)
-            too_big = len(data) > AVATAR_MAX_BYTES
         try:
-            if too_big:
-                raise InvalidImage("The file is larger than 2 MB.")
-            url = await asyncio.to_thread(save_avatar, user_id, bytes(data))
+            data = await read_capped(chunks, AVATAR_MAX_BYTES)
+            url = await asyncio.to_thread(save_avatar, user_id, data)
         except (InvalidImage, ServiceError) as exc:
             async with self:
                 self.uploading = False

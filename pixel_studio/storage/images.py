@@ -6,6 +6,7 @@ import io
 import json
 import re
 import struct
+import warnings
 import zlib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -197,10 +198,18 @@ def read_parameters(png_bytes: bytes) -> dict[str, Any]:
 
 
 def _open(data: bytes, pillow_formats: Collection[str]) -> Image.Image:
-    """Open with only the named decoders: exotic formats never reach their parsers."""
+    """Open with only the named decoders: exotic formats never reach their parsers.
+
+    Pillow only warns between MAX_IMAGE_PIXELS and twice that; here the warning is an error
+    too, so no caller ever decodes a canvas that size (a few KB of PNG can claim one).
+    """
     try:
-        return Image.open(io.BytesIO(data), formats=list(pillow_formats))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data), formats=list(pillow_formats))
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise InvalidImage("The image has far too many pixels.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise InvalidImage("This file is not an image in a format we accept.") from exc
 
 
@@ -235,14 +244,24 @@ def _for_format(img: Image.Image, pillow_format: str) -> Image.Image:
     return img.convert("RGBA" if alpha else "RGB")
 
 
-def _reencode(img: Image.Image, pillow_format: str, quality: int = 90) -> bytes:
-    """Decode fully and write fresh bytes: drops EXIF (GPS!), comments and trailing data."""
+def _reencode(
+    img: Image.Image, pillow_format: str, quality: int = 90, max_side: int | None = None
+) -> bytes:
+    """Decode fully and write fresh bytes: drops EXIF (GPS!), comments and trailing data.
+
+    With `max_side`, the result is shrunk to fit it (never enlarged); a JPEG is then decoded
+    at a reduced scale to begin with, so a big photo never exists in memory at full size.
+    """
     try:
+        if max_side is not None:
+            img.draft("RGB", (max_side, max_side))
         img.load()
         img = ImageOps.exif_transpose(img)  # bake the orientation in before EXIF is dropped
     except Exception as exc:  # truncated or corrupt data surfaces here, in many types
         raise InvalidImage("The image file is damaged or incomplete.") from exc
     img = _for_format(img, pillow_format)
+    if max_side is not None:
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     out = io.BytesIO()
     options: dict[str, Any] = {}
     if icc := img.info.get("icc_profile"):
@@ -298,11 +317,13 @@ def sniff_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     *,
     output_format: str | None = None,
+    max_side: int | None = None,
 ) -> SniffedImage:
     """Check an upload by its content (never its name), cap it, and re-encode it.
 
     Raises `InvalidImage` with a message for the user. `output_format` ("png", "jpeg", "webp"
     or "gif") converts, e.g. every avatar to WebP; by default the detected format is kept.
+    `max_side` shrinks the stored image to fit that many pixels on its longer side.
     """
     unknown = set(allowed) - _FORMATS.keys()
     if unknown or (output_format is not None and output_format not in _FORMATS):
@@ -318,7 +339,8 @@ def sniff_image(
     try:
         img = _open(data, pillow_formats)
     except InvalidImage as exc:
-        if isinstance(exc.__cause__, Image.DecompressionBombError):
+        bomb = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+        if isinstance(exc.__cause__, bomb):
             raise InvalidImage("The image has far too many pixels.") from None
         raise InvalidImage(f"This file is not an image we accept ({names}).") from None
     width, height = img.size
@@ -332,7 +354,7 @@ def sniff_image(
     detected = next(name for name in allowed if _FORMATS[name][0] == pillow_format)
     target = output_format or detected
     target_format, content_type, extension = _FORMATS[target]
-    encoded = _reencode(img, target_format)
+    encoded = _reencode(img, target_format, max_side=max_side)
     with Image.open(io.BytesIO(encoded)) as check:
         out_width, out_height = check.size
     return SniffedImage(encoded, target, content_type, extension, out_width, out_height)
