@@ -104,9 +104,10 @@ chromium:
 	@test -x /usr/bin/chromium || scripts/apt_install.sh chromium
 
 # `timeout` because a browser or server thread that hangs must fail CI, not stall it. pytest's
-# exit code is passed through unchanged (5, "no tests collected", is a failure too).
+# exit code is passed through unchanged (5, "no tests collected", is a failure too). The
+# diffusers extra is installed above, so its tests must run: missing, they fail, not skip.
 test: setup $(TEST_DEPS_STAMP) services chromium
-	timeout --kill-after=30 $(TEST_TIMEOUT) pytest $(PYTEST_ARGS)
+	PIXEL_STUDIO_REQUIRE_DIFFUSERS=1 timeout --kill-after=30 $(TEST_TIMEOUT) pytest $(PYTEST_ARGS)
 
 lint: setup
 	ruff check .

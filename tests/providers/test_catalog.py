@@ -35,6 +35,13 @@ EXPECTED_IDS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_keys_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """make_settings() with no keys means nothing configured, whatever the shell has."""
+    for name in ("OPENAI_API_KEY", "HF_TOKEN", "LOCAL_DIFFUSERS_MODEL_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def make_settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -3,13 +3,18 @@
 No weights are downloaded: the test builds a pipeline from small configs (tiny UNet, VAE, CLIP
 text encoder and a byte-level tokenizer, the way diffusers' own tests build "dummy
 components"), saves it with save_pretrained, and points the provider at that folder. The
-pictures are noise, but every code path is the real one. Skipped where the optional torch /
-diffusers / transformers packages are not installed.
+pictures are noise, but every code path is the real one. Where the optional torch /
+diffusers / transformers packages are missing these tests skip, saying so in the summary, except
+under `make test`, which installs them and sets PIXEL_STUDIO_REQUIRE_DIFFUSERS=1: there a
+missing package is a failure, never a quiet skip.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,26 @@ from pixel_studio.providers.base import PNG_SIGNATURE, ImageRequest
 from pixel_studio.providers.errors import NotConfigured
 from pixel_studio.providers.local_diffusers import LocalDiffusersProvider
 from pixel_studio.settings import Settings
+
+REQUIRE_ENV = "PIXEL_STUDIO_REQUIRE_DIFFUSERS"
+
+
+def diffusers_stack() -> tuple[Any, Any, Any]:
+    """torch, diffusers and transformers; if one is missing, fail when REQUIRE_ENV=1, else
+    skip with the reason and the way to run these tests."""
+    modules, missing = [], []
+    for name in ("torch", "diffusers", "transformers"):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:
+            missing.append(name)
+    if missing:
+        why = f"the optional diffusers extra is not installed (no {', '.join(missing)})"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{why}, and {REQUIRE_ENV}=1 requires it", pytrace=False)
+        pytest.skip(f"{why}: pip install -e '.[diffusers]' or `make test` runs these tests")
+    torch, diffusers, transformers = modules
+    return torch, diffusers, transformers
 
 
 def _byte_level_chars() -> list[str]:
@@ -37,9 +62,7 @@ def _byte_level_chars() -> list[str]:
 
 
 def build_tiny_pipeline(folder: Path) -> None:
-    torch = pytest.importorskip("torch")
-    diffusers = pytest.importorskip("diffusers")
-    transformers = pytest.importorskip("transformers")
+    torch, diffusers, transformers = diffusers_stack()
     torch.manual_seed(0)
     vocab: dict[str, int] = {"<|startoftext|>": 0, "<|endoftext|>": 1}
     for suffix in ("", "</w>"):
@@ -121,7 +144,7 @@ def test_same_seed_same_picture(model_dir: Path) -> None:
 
 
 def test_missing_folder_is_not_configured(tmp_path: Path) -> None:
-    pytest.importorskip("diffusers")
+    diffusers_stack()
     with pytest.raises(NotConfigured, match="does not exist") as caught:
         LocalDiffusersProvider(str(tmp_path / "missing")).generate(request())
     assert caught.value.transient is False
@@ -134,3 +157,22 @@ def test_missing_packages_are_not_configured(
     monkeypatch.setitem(sys.modules, "diffusers", None)
     with pytest.raises(NotConfigured, match="optional torch, diffusers"):
         LocalDiffusersProvider(str(tmp_path)).generate(request())
+
+
+def test_a_missing_extra_fails_under_make_test_and_skips_visibly_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "diffusers", None)  # as if not installed
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    required = re.escape(f"(no diffusers), and {REQUIRE_ENV}=1")
+    with pytest.raises(pytest.fail.Exception, match=required):
+        diffusers_stack()
+    monkeypatch.delenv(REQUIRE_ENV)
+    with pytest.raises(pytest.skip.Exception, match=r"not installed \(no diffusers\).*make test"):
+        diffusers_stack()
+
+
+def test_make_test_requires_the_extra() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert f"{REQUIRE_ENV}=1" in recipe and "pytest" in recipe

@@ -19,7 +19,7 @@ from pixel_studio.db import get_engine
 from pixel_studio.models import CreditTransaction, GenerationJob, Image, ImageSet
 from pixel_studio.services import generation
 from pixel_studio.services.jobs import run_job
-from pixel_studio.settings import get_settings
+from pixel_studio.settings import Settings, get_settings
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.create_form import (
@@ -86,15 +86,23 @@ def drain(handler: Any, state: BaseState) -> None:
 # ------------------------------------------------------------------ form helpers
 
 
-def test_models_are_offered_honestly() -> None:
-    options = model_options(get_settings())
+def test_models_are_offered_honestly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever keys the shell running the tests has: both cases are checked, every time.
+    for name in ("OPENAI_API_KEY", "HF_TOKEN", "LOCAL_DIFFUSERS_MODEL_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    bare = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    options = model_options(bare)
     sketch = find_model(options, "local-sketch")
     assert sketch.available and sketch.name == "Local sketch — offline, procedural"
     assert [s.value for s in sketch.sizes][:2] == ["256x256", "512x512"]
     dalle = find_model(options, "dall-e-3")
-    if not dalle.available:
-        assert "OPENAI_API_KEY" in dalle.reason
-        assert options.index(dalle) > options.index(sketch)  # unavailable ones come last
+    assert not dalle.available and "OPENAI_API_KEY" in dalle.reason
+    assert options.index(dalle) > options.index(sketch)  # unavailable ones come last
+
+    keyed = model_options(bare.model_copy(update={"openai_api_key": "sk-test"}))
+    dalle = find_model(keyed, "dall-e-3")
+    assert dalle.available and dalle.reason == ""
+    assert keyed.index(dalle) < keyed.index(find_model(keyed, "local-diffusers"))
 
 
 def test_request_carries_only_what_the_model_takes() -> None:
