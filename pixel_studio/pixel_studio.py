@@ -13,21 +13,35 @@ from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.pages.auth_pages import login_page, signup_page
+from pixel_studio.pages.collections import collection_detail_page, collections_page
 from pixel_studio.pages.create import create_page
+from pixel_studio.pages.explore import explore_page
+from pixel_studio.pages.feed import feed_page
 from pixel_studio.pages.home import home_page
 from pixel_studio.pages.image_page import image_page
 from pixel_studio.pages.landing import landing
+from pixel_studio.pages.likes import likes_page
 from pixel_studio.pages.not_found import not_found_page
+from pixel_studio.pages.notifications import notifications_page
+from pixel_studio.pages.profile import follow_list_page, profile_page
 from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.collection_detail import CollectionDetailState
+from pixel_studio.state.collections import CollectionsState
 from pixel_studio.state.create import CreateState
+from pixel_studio.state.explore import ExploreState
+from pixel_studio.state.feed import FeedState
+from pixel_studio.state.follow_list import FollowListState
 from pixel_studio.state.image_page import ImagePageState
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.likes import LikedImagesState
 from pixel_studio.state.live import job_event_listener
+from pixel_studio.state.notifications import BellState, NotificationsState
+from pixel_studio.state.profile import ProfileState
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
@@ -55,7 +69,8 @@ def page(component: Callable[[], rx.Component], route: str, title: str, on_load:
             {"property": "og:title", "content": full_title},
             {"property": "og:description", "content": DESCRIPTION},
         ],
-        on_load=on_load,
+        # Every page then reads the bell's count and registers the tab for live events.
+        on_load=[*(on_load if isinstance(on_load, list) else [on_load]), BellState.load],
     )
 
 
@@ -77,6 +92,34 @@ page(
 )
 # An image page is for visitors too: the visibility rule decides what it shows.
 page(image_page, "/image/[image_id]", "Image", [AuthState.load_user, ImagePageState.load])
+# Discovery: explore and profiles are for visitors too; the feed needs an account.
+page(explore_page, "/explore", "Explore", [AuthState.load_user, ExploreState.load])
+page(feed_page, "/feed", "Your feed", [AuthState.require_user, FeedState.load])
+page(profile_page, "/u/[profile_name]", "Profile", [AuthState.load_user, ProfileState.load])
+for _kind in ("followers", "following"):
+    page(
+        follow_list_page,
+        f"/u/[profile_name]/{_kind}",
+        _kind.capitalize(),
+        [AuthState.load_user, FollowListState.load],
+    )
+# Social: collections can be public; likes and notifications are the user's own.
+page(
+    collections_page, "/collections", "Collections", [AuthState.require_user, CollectionsState.load]
+)
+page(
+    collection_detail_page,
+    "/collections/[collection_id]",
+    "Collection",
+    [AuthState.load_user, CollectionDetailState.load],
+)
+page(likes_page, "/likes", "Your likes", [AuthState.require_user, LikedImagesState.load])
+page(
+    notifications_page,
+    "/notifications",
+    "Notifications",
+    [AuthState.require_user, NotificationsState.load],
+)
 page(not_found_page, "404", "Page not found", AuthState.load_user)
 
 # Workers' job events reach open pages through this backend task (state/live.py).

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars import Var
 
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.notifications import BellState
 
 NAV_HEIGHT = "64px"
 MAX_WIDTH = "1120px"
@@ -59,6 +61,38 @@ def credits_badge() -> rx.Component:
         radius="full",
         title="Your credit balance",
         class_name="ps-credits",
+    )
+
+
+def bell() -> rx.Component:
+    """Notifications, with the unread count (kept live: state/live.py)."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=20, aria_hidden="true"),
+            rx.cond(
+                BellState.unread > 0,
+                rx.badge(
+                    BellState.badge,
+                    variant="solid",
+                    color_scheme="red",
+                    radius="full",
+                    size="1",
+                    position="absolute",
+                    top="-8px",
+                    right="-12px",
+                    custom_attrs={"data-testid": "bell-count"},
+                ),
+            ),
+            position="relative",
+            display="inline-flex",
+        ),
+        href="/notifications",
+        color_scheme="gray",
+        high_contrast=True,
+        aria_label=BellState.label,
+        title=BellState.label,
+        padding="6px",
+        custom_attrs={"data-testid": "bell"},
     )
 
 
@@ -110,6 +144,15 @@ def user_menu() -> rx.Component:
         rx.menu.content(
             rx.menu.item(rx.icon("home", size=14), "Home", on_click=rx.redirect("/home")),
             rx.menu.item(
+                rx.icon("user", size=14),
+                "Your profile",
+                on_click=rx.redirect("/u/" + AuthState.username),
+            ),
+            rx.menu.item(
+                rx.icon("folder", size=14), "Collections", on_click=rx.redirect("/collections")
+            ),
+            rx.menu.item(rx.icon("heart", size=14), "Likes", on_click=rx.redirect("/likes")),
+            rx.menu.item(
                 rx.icon("settings", size=14), "Settings", on_click=rx.redirect("/settings")
             ),
             rx.menu.separator(),
@@ -128,15 +171,19 @@ def desktop_actions() -> rx.Component:
                 AuthState.signed_in,
                 rx.hstack(
                     nav_link("Home", "/home"),
+                    nav_link("Explore", "/explore"),
+                    nav_link("Feed", "/feed"),
                     nav_link("Create", "/create"),
                     nav_link("Sets", "/sets"),
                     nav_link("Settings", "/settings"),
+                    bell(),
                     credits_badge(),
                     user_menu(),
                     spacing="5",
                     align="center",
                 ),
                 rx.hstack(
+                    nav_link("Explore", "/explore"),
                     link_button("Log in", "/login", variant="ghost"),
                     link_button("Sign up", "/signup"),
                     spacing="3",
@@ -150,7 +197,7 @@ def desktop_actions() -> rx.Component:
     )
 
 
-def drawer_link(label: str, href: str, icon: str) -> rx.Component:
+def drawer_link(label: str, href: str | Var[str], icon: str) -> rx.Component:
     return rx.drawer.close(
         rx.link(
             rx.hstack(
@@ -179,8 +226,13 @@ def mobile_drawer() -> rx.Component:
         ),
         rx.separator(),
         drawer_link("Home", "/home", "home"),
+        drawer_link("Explore", "/explore", "compass"),
+        drawer_link("Feed", "/feed", "rss"),
+        drawer_link("Your profile", "/u/" + AuthState.username, "user"),
         drawer_link("Create", "/create", "sparkles"),
         drawer_link("Sets", "/sets", "images"),
+        drawer_link("Collections", "/collections", "folder"),
+        drawer_link("Likes", "/likes", "heart"),
         drawer_link("Settings", "/settings", "settings"),
         rx.separator(),
         rx.button(
@@ -195,6 +247,7 @@ def mobile_drawer() -> rx.Component:
         width="100%",
     )
     visitor_items = rx.vstack(
+        drawer_link("Explore", "/explore", "compass"),
         drawer_link("Log in", "/login", "log-in"),
         drawer_link("Sign up", "/signup", "user-plus"),
         spacing="2",
@@ -263,7 +316,7 @@ def navbar() -> rx.Component:
             desktop_actions(),
             rx.mobile_and_tablet(
                 rx.hstack(
-                    rx.cond(AuthState.signed_in, credits_badge()),
+                    rx.cond(AuthState.signed_in, rx.fragment(bell(), credits_badge())),
                     mobile_drawer(),
                     spacing="3",
                     align="center",

@@ -1,0 +1,163 @@
+"""`/explore`: public images for everyone, with search, model/style filters and sorts; the
+filters live in the URL (state/explore.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex.vars import Var
+
+from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.infinite_scroll import infinite_scroll
+from pixel_studio.components.layout import page_frame
+from pixel_studio.state.explore import ExploreState
+
+S = ExploreState
+
+
+def _select(
+    label: str, id_: str, value: Var[str], options: Var[Any], on_change: Any
+) -> rx.Component:
+    return rx.box(
+        rx.el.label(label, html_for=id_, class_name="ps-sr-only"),
+        rx.select.root(
+            rx.select.trigger(id=id_, width="100%", aria_label=label),
+            rx.select.content(
+                rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value)),
+                position="popper",
+            ),
+            value=value,
+            on_change=on_change,
+            size="3",
+        ),
+        width=rx.breakpoints(initial="100%", sm="180px"),
+    )
+
+
+def search_form() -> rx.Component:
+    # Uncontrolled, re-keyed on the URL's q: no event per keystroke, and it shows the search
+    # a shared link or a reload brings.
+    return rx.form(
+        rx.hstack(
+            rx.box(
+                rx.el.label("Search images", html_for="explore-q", class_name="ps-sr-only"),
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16)),
+                    id="explore-q",
+                    name="q",
+                    key=S.q,
+                    default_value=S.q,
+                    placeholder="Search prompts and titles",
+                    type="search",
+                    max_length=200,
+                    size="3",
+                    width="100%",
+                ),
+                flex="1",
+                min_width="0",
+            ),
+            rx.button("Search", type="submit", size="3"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=S.search,
+        reset_on_submit=False,
+        role="search",
+        width="100%",
+    )
+
+
+def filters() -> rx.Component:
+    return rx.flex(
+        _select("Model", "explore-model", S.model, S.model_options, S.set_model),
+        _select("Style", "explore-style", S.style, S.style_options, S.set_style),
+        _select("Sort", "explore-sort", S.sort, S.sort_options, S.set_sort),
+        rx.cond(
+            S.sort == "trending",
+            _select("Time window", "explore-window", S.window, S.window_options, S.set_window),
+        ),
+        direction={"initial": "column", "sm": "row"},
+        wrap="wrap",
+        spacing="3",
+        width="100%",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.center(
+                rx.icon("search-x", size=28), class_name="ps-step", width="56px", height="56px"
+            ),
+            rx.cond(
+                S.error != "",
+                rx.heading(S.error, as_="h2", size="5"),
+                rx.cond(
+                    S.q != "",
+                    rx.heading("No images match '", S.q, "'", as_="h2", size="5"),
+                    rx.heading(
+                        rx.cond(S.filtered, "No images match these filters", "No images yet"),
+                        as_="h2",
+                        size="5",
+                    ),
+                ),
+            ),
+            rx.cond(
+                S.filtered,
+                rx.fragment(
+                    rx.text("Try other words, or clear the filters.", color_scheme="gray"),
+                    rx.button("Clear filters", variant="soft", on_click=S.clear_filters),
+                ),
+                rx.text("Public images appear here as people share them.", color_scheme="gray"),
+            ),
+            align="center",
+            spacing="3",
+            padding_y="48px",
+        ),
+        size="4",
+        variant="surface",
+        width="100%",
+        custom_attrs={"data-testid": "explore-empty"},
+    )
+
+
+def results() -> rx.Component:
+    return rx.cond(
+        S.cards.length() > 0,
+        image_grid(
+            S.cards,
+            label="Public images",
+            more=infinite_scroll(
+                on_visible=S.load_more_if_visible,
+                on_more=S.load_more,
+                has_more=S.has_more,
+                loading=S.loading,
+                count=S.cards.length(),
+            ),
+        ),
+        empty_state(),
+    )
+
+
+def explore_page() -> rx.Component:
+    return page_frame(
+        rx.vstack(
+            rx.vstack(
+                rx.heading("Explore", as_="h1", size="8"),
+                rx.text("What people are making with Pixel Studio.", color_scheme="gray"),
+                spacing="1",
+                padding_top="40px",
+            ),
+            search_form(),
+            filters(),
+            rx.cond(
+                ~S.loaded,
+                rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                results(),
+            ),
+            spacing="5",
+            width="100%",
+            padding_bottom="48px",
+        ),
+    )

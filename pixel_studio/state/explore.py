@@ -1,0 +1,199 @@
+"""`/explore`: public images for everyone, newest first by default, searchable and filtered.
+
+The URL is the source of truth (`?q=&model=&style=&sort=&window=`): `load` (on_load) reads
+it, and every filter change navigates to the new URL (`rx.redirect(..., replace=True)`),
+which runs on_load again. A search can so be shared, and survives a reload. Pages after the
+first are keyset pages (`services.explore`'s opaque cursor), kept server-side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, get_args
+from urllib.parse import urlencode
+
+import reflex as rx
+from pydantic import ValidationError
+
+from pixel_studio.cache import get_cache
+from pixel_studio.catalog import STYLES, all_models
+from pixel_studio.db import session_scope
+from pixel_studio.services import explore as explore_service
+from pixel_studio.services.cards import Sort
+from pixel_studio.services.errors import ServiceError
+from pixel_studio.state.image_cards import ImageCard, card_view
+from pixel_studio.storage import get_storage
+
+PAGE_SIZE = 24
+ALL = "all"  # the select's "no filter" value (a Radix select item cannot have value "")
+SORTS: dict[str, str] = {"recent": "Newest", "liked": "Most liked", "trending": "Trending"}
+WINDOWS: dict[str, str] = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days"}
+DEFAULTS: dict[str, str] = {"q": "", "model": ALL, "style": ALL, "sort": "recent", "window": "7d"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+def filters_from(params: Mapping[str, Any]) -> dict[str, str]:
+    """The filters in a query string, each checked on its own: a bad value (an unknown sort,
+    a 500-character search) falls back to its default instead of failing the page."""
+    out = dict(DEFAULTS)
+    for name in DEFAULTS:
+        raw = params.get(name)
+        if isinstance(raw, list):  # ?q=a&q=b: the first one
+            raw = raw[0] if raw else None
+        if raw is None or str(raw).strip() in ("", ALL):
+            continue
+        value = str(raw).strip()
+        try:
+            explore_service.ExploreQuery.model_validate({name: value})
+        except ValidationError:
+            continue
+        out[name] = value
+    return out
+
+
+def explore_url(filters: Mapping[str, str]) -> str:
+    """`/explore` with the filters that differ from the defaults, in a fixed order."""
+    shown = {k: filters[k].strip() for k in DEFAULTS if filters.get(k, DEFAULTS[k]) != DEFAULTS[k]}
+    if shown.get("sort") != "trending":
+        shown.pop("window", None)  # the window only means something for trending
+    shown = {k: v for k, v in shown.items() if v}
+    return "/explore" + ("?" + urlencode(shown) if shown else "")
+
+
+def query_of(filters: Mapping[str, str], cursor: str | None) -> explore_service.ExploreQuery:
+    return explore_service.ExploreQuery.model_validate(
+        {
+            "q": filters["q"],
+            "model": None if filters["model"] == ALL else filters["model"],
+            "style": None if filters["style"] == ALL else filters["style"],
+            "sort": filters["sort"],
+            "window": filters["window"],
+            "cursor": cursor,
+            "limit": PAGE_SIZE,
+        }
+    )
+
+
+def read_page(filters: Mapping[str, str], cursor: str | None) -> tuple[list[ImageCard], str | None]:
+    """One explore page as grid cards (blocking: run it in a thread). Public images only,
+    so no viewer is needed."""
+    storage = get_storage()
+    with session_scope() as session:
+        page = explore_service.explore(session, get_cache(), query_of(filters, cursor))
+        return [card_view(storage, c, None) for c in page.items], page.next_cursor
+
+
+class ExploreState(rx.State):
+    cards: rx.Field[list[ImageCard]] = rx.field(default_factory=list)
+    q: rx.Field[str] = rx.field("")
+    model: rx.Field[str] = rx.field(ALL)
+    style: rx.Field[str] = rx.field(ALL)
+    sort: rx.Field[str] = rx.field("recent")
+    window: rx.Field[str] = rx.field("7d")
+    has_more: rx.Field[bool] = rx.field(False)
+    loading: rx.Field[bool] = rx.field(False)
+    loaded: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    _cursor: str | None = None
+
+    @rx.var
+    def model_options(self) -> list[Option]:
+        return [Option(ALL, "All models")] + [Option(m.id, m.display_name) for m in all_models()]
+
+    @rx.var
+    def style_options(self) -> list[Option]:
+        return [Option(ALL, "All styles")] + [Option(s, s.capitalize()) for s in STYLES]
+
+    @rx.var
+    def sort_options(self) -> list[Option]:
+        return [Option(k, v) for k, v in SORTS.items()]
+
+    @rx.var
+    def window_options(self) -> list[Option]:
+        return [Option(k, v) for k, v in WINDOWS.items()]
+
+    @rx.var
+    def filtered(self) -> bool:
+        return self.q != "" or self.model != ALL or self.style != ALL
+
+    def _filters(self) -> dict[str, str]:
+        return {
+            "q": self.q,
+            "model": self.model,
+            "style": self.style,
+            "sort": self.sort,
+            "window": self.window,
+        }
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load: the filters from the URL, then the first page."""
+        filters = filters_from(self.router.url.query_parameters)
+        self.q, self.model, self.style = filters["q"], filters["model"], filters["style"]
+        self.sort, self.window = filters["sort"], filters["window"]
+        self.loaded, self.loading, self.error = False, False, ""
+        try:
+            cards, cursor = await asyncio.to_thread(read_page, filters, None)
+        except ServiceError as exc:
+            cards, cursor, self.error = [], None, exc.message
+        self.cards, self._cursor, self.has_more = cards, cursor, cursor is not None
+        self.loaded = True
+
+    def _go(self, **changes: str) -> Any:
+        """Navigate to the URL of the filters with `changes` applied; on_load does the rest."""
+        return rx.redirect(explore_url({**self._filters(), **changes}), replace=True)
+
+    @rx.event
+    def search(self, form: dict[str, Any]) -> Any:
+        """The search form was submitted (Enter or the button)."""
+        return self._go(q=str(form.get("q") or "").strip()[:200])
+
+    @rx.event
+    def set_model(self, value: str) -> Any:
+        return self._go(model=value)
+
+    @rx.event
+    def set_style(self, value: str) -> Any:
+        return self._go(style=value)
+
+    @rx.event
+    def set_sort(self, value: str) -> Any:
+        return self._go(sort=value if value in get_args(Sort) else "recent")
+
+    @rx.event
+    def set_window(self, value: str) -> Any:
+        return self._go(window=value if value in WINDOWS else "7d")
+
+    @rx.event
+    def clear_filters(self) -> Any:
+        return rx.redirect(explore_url({**DEFAULTS, "sort": self.sort, "window": self.window}))
+
+    @rx.event
+    async def load_more(self) -> AsyncIterator[Any]:
+        if self._cursor is None or self.loading:
+            return
+        self.loading = True
+        yield
+        try:
+            cards, cursor = await asyncio.to_thread(read_page, self._filters(), self._cursor)
+        except ServiceError as exc:
+            self.loading = False
+            yield rx.toast.error(exc.message)
+            return
+        known = {c.image_id for c in self.cards}
+        self.cards = self.cards + [c for c in cards if c.image_id not in known]
+        self._cursor, self.has_more, self.loading = cursor, cursor is not None, False
+
+    @rx.event
+    def load_more_if_visible(self, visible: bool) -> Any:
+        """The infinite-scroll sentinel came into view (or left it: then nothing)."""
+        if visible and self.has_more and not self.loading:
+            return ExploreState.load_more
+        return None
