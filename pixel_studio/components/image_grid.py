@@ -7,9 +7,9 @@ Usage (a page whose state holds `cards: list[ImageCard]`, built with
     image_grid(MyState.cards, more=infinite_scroll(...))       # paged: see infinite_scroll.py
     image_grid(MyState.cards, show_creator=False)              # on one person's own pages
 
-Each card is one link to `/image/<id>` (the whole card is the hit target, so a keyboard user
-tabs once per image): the square thumbnail with the prompt as alt text, a "Private" badge when
-the image is private, the like and comment counts, and the creator. Include `grid_styles()`
+Each card's picture is a link to `/image/<id>` (the square thumbnail with the prompt as alt
+text, a "Private" badge when the image is private); below it the creator, a link to their
+profile `/u/<name>`, and the like and comment counts. Include `grid_styles()`
 once in the page (or `image_grid` does it for you).
 """
 
@@ -27,13 +27,17 @@ GRID_CSS = """
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 200px), 1fr)); }
 .ps-card { display: flex; flex-direction: column; gap: 8px; color: inherit;
   text-decoration: none; border-radius: var(--radius-4); }
-.ps-card:focus-visible { outline: 2px solid var(--accent-8); outline-offset: 3px; }
+.ps-card-link { display: block; color: inherit; border-radius: var(--radius-4); }
+.ps-card:focus-visible, .ps-card-link:focus-visible, .ps-card-creator-link:focus-visible {
+  outline: 2px solid var(--accent-8); outline-offset: 3px; }
+.ps-card-creator-link { color: inherit; text-decoration: none; border-radius: var(--radius-2); }
+.ps-card-creator-link:hover .ps-card-creator { text-decoration: underline; }
 .ps-card-pic { position: relative; aspect-ratio: 1 / 1; overflow: hidden;
   border-radius: var(--radius-4); background: var(--gray-a3);
   box-shadow: 0 0 0 1px var(--gray-a4); }
 .ps-card-pic img { width: 100%; height: 100%; object-fit: cover; display: block;
   transition: transform .25s ease; }
-.ps-card:hover .ps-card-pic img, .ps-card:focus-visible .ps-card-pic img {
+.ps-card-link:hover .ps-card-pic img, .ps-card-link:focus-visible .ps-card-pic img {
   transform: scale(1.04); }
 .ps-card-badge { position: absolute; top: 8px; left: 8px; }
 .ps-card-meta { display: flex; align-items: center; gap: 10px; min-width: 0;
@@ -61,10 +65,10 @@ def _count(icon: str, value: Var[int], label: str) -> rx.Component:
 
 
 def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Component:
-    """One card: a single link to the image page."""
+    """One card: the picture links to the image page, the creator to their profile."""
     creator = rx.cond(
         card.creator != "",
-        rx.el.span(
+        rx.el.a(
             rx.avatar(
                 src=card.creator_avatar,
                 fallback=card.creator.to(str)[:2].upper(),
@@ -73,6 +77,8 @@ def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Comp
                 aria_hidden="true",
             ),
             rx.el.span(card.creator, class_name="ps-card-creator"),
+            href="/u/" + card.creator.to(str),
+            class_name="ps-card-creator-link",
             display="inline-flex",
             align_items="center",
             gap="6px",
@@ -81,37 +87,38 @@ def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Comp
         ),
         rx.el.span(flex="1"),
     )
-    return rx.el.a(
-        rx.box(
-            rx.el.img(
-                src=card.thumb,
-                alt=card.alt,
-                loading="lazy",
-                decoding="async",
-                width="512",
-                height="512",
-            ),
-            rx.cond(
-                card.private,
-                rx.badge(
-                    rx.icon("lock", size=12),
-                    "Private",
-                    variant="solid",
-                    color_scheme="gray",
-                    high_contrast=True,
-                    radius="full",
-                    class_name="ps-card-badge",
-                ),
-            ),
-            class_name="ps-card-pic",
+    picture = rx.box(
+        rx.el.img(
+            src=card.thumb,
+            alt=card.alt,
+            loading="lazy",
+            decoding="async",
+            width="512",
+            height="512",
         ),
+        rx.cond(
+            card.private,
+            rx.badge(
+                rx.icon("lock", size=12),
+                "Private",
+                variant="solid",
+                color_scheme="gray",
+                high_contrast=True,
+                radius="full",
+                class_name="ps-card-badge",
+            ),
+        ),
+        class_name="ps-card-pic",
+    )
+    # Two links side by side, never nested (a link inside a link is invalid HTML).
+    return rx.box(
+        rx.el.a(picture, href=card.href, class_name="ps-card-link"),
         rx.box(
             creator if show_creator else rx.el.span(flex="1"),
             _count("heart", card.like_count, "likes"),
             _count("message-circle", card.comment_count, "comments"),
             class_name="ps-card-meta",
         ),
-        href=card.href,
         class_name="ps-card",
         custom_attrs={"data-testid": "image-card", "data-image-id": card.image_id},
     )
