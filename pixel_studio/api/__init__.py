@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from pixel_studio.api import auth_routes, google, health, media, share
+from pixel_studio.api import auth_routes, discovery, google, health, media, share
 from pixel_studio.settings import get_settings
 
 
@@ -16,6 +16,7 @@ def create_api() -> FastAPI:
     api.include_router(google.router)
     api.include_router(media.router)
     api.include_router(share.router)
+    api.include_router(discovery.router)
     settings = get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
     # Holds only OAuth state + nonce between the redirect and the callback.

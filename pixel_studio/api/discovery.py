@@ -1,0 +1,158 @@
+"""A JSON read API for discovery: explore pages and one image's page.
+
+`GET /api/v1/explore?q=&model=&style=&sort=&window=&cursor=&limit=` and
+`GET /api/v1/images/{id}`, through the same services as the Reflex pages (services/explore,
+services/image_detail) and so the same visibility rule and the same cache entries. Query
+parameters are validated by the services' own pydantic model; every refusal is JSON
+(`{"detail": ..., "field": ...}`), never a 500.
+
+Why the explore body is cached as bytes: an explore page is the same for every viewer (public
+images only, public URLs), so the finished response is stored under the PUBLIC_IMAGES version
+and a warm request is two Redis GETs and a write of the bytes - no parsing, no re-encoding
+(bench/discovery.py measures it against a bare one-GET route). The image page has a part that
+depends on the viewer, so it is assembled per request from the service's cached entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from pixel_studio.api.deps import CacheDep, OptionalUser, SessionDep, SettingsDep
+from pixel_studio.services import cached, explore, image_detail
+from pixel_studio.services.cards import CardPage, ImageCard
+from pixel_studio.services.errors import InvalidInput, NotFound, ServiceError
+from pixel_studio.storage import Storage, get_storage
+
+router = APIRouter(prefix="/api/v1", tags=["discovery"])
+# Image ids are INTEGER columns: a larger number can only be a 404, never a database error.
+MAX_ID = 2**31 - 1
+
+
+class CardOut(BaseModel):
+    id: int
+    title: str | None
+    prompt: str
+    model: str
+    style: str | None
+    width: int
+    height: int
+    like_count: int
+    comment_count: int
+    created_at: datetime
+    creator_username: str
+    creator_avatar_key: str | None
+    thumbnail_url: str
+    url: str
+
+
+class ExplorePageOut(BaseModel):
+    items: list[CardOut]
+    next_cursor: str | None
+
+
+class ImageOut(BaseModel):
+    id: int
+    user_id: int
+    set_id: int
+    parent_id: int | None
+    title: str | None
+    prompt: str
+    model: str
+    style: str | None
+    params: dict[str, Any]
+    width: int
+    height: int
+    seed: int | None
+    private: bool
+    like_count: int
+    comment_count: int
+    created_at: datetime
+    creator_username: str
+    creator_avatar_key: str | None
+    thumbnail_url: str
+    url: str
+
+
+class ImageDetailOut(BaseModel):
+    image: ImageOut
+    is_owner: bool
+    viewer_has_liked: bool
+
+
+def error(exc: ServiceError, status: int) -> JSONResponse:
+    return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=status)
+
+
+def _card_out(storage: Storage, card: ImageCard) -> CardOut:
+    # Explore shows public images only: their URLs are the stable public ones.
+    fields = {k: getattr(card, k) for k in CardOut.model_fields if hasattr(card, k)}
+    return CardOut(
+        **fields,
+        thumbnail_url=storage.public_url(card.thumbnail_key),
+        url=storage.public_url(card.original_key),
+    )
+
+
+def explore_body(page: CardPage, storage: Storage) -> bytes:
+    out = ExplorePageOut(
+        items=[_card_out(storage, c) for c in page.items], next_cursor=page.next_cursor
+    )
+    return out.model_dump_json().encode()
+
+
+@router.get("/explore", response_model=ExplorePageOut)
+def explore_page(
+    query: Annotated[explore.ExploreQuery, Query()],
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+) -> Response:
+    storage = get_storage(settings)
+    name = f"api-explore:{query.model_dump_json()}"
+    key = cached.key_for(cache, name, [cached.PUBLIC_IMAGES])
+    body = cache.get(key)
+    if body is None:
+        try:
+            # The service's loader, not explore.explore: the finished bytes are the one entry.
+            page = explore.load_explore(session, query)
+        except InvalidInput as exc:
+            return error(exc, 400)
+        text = explore_body(page, storage).decode()
+        cache.set(key, text, explore.EXPLORE_TTL)
+        body = text
+    return Response(body, media_type="application/json")
+
+
+@router.get("/images/{image_id}", response_model=ImageDetailOut)
+def image_page(
+    image_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    viewer: OptionalUser,
+) -> Response:
+    viewer_id = viewer.id if viewer is not None else None
+    try:
+        detail = image_detail.get_image_detail(session, cache, viewer_id, image_id)
+    except NotFound as exc:
+        return error(exc, 404)
+    info = detail.image
+    storage = get_storage(settings)
+    if info.private:  # only its owner gets here: a short-lived URL bound to them
+        url = storage.private_url(info.original_key, viewer_id, 300)
+        thumb = storage.private_url(info.thumbnail_key, viewer_id, 300)
+    else:
+        url, thumb = storage.public_url(info.original_key), storage.public_url(info.thumbnail_key)
+    fields = {k: getattr(info, k) for k in ImageOut.model_fields if hasattr(info, k)}
+    out = ImageDetailOut(
+        image=ImageOut(**fields, url=url, thumbnail_url=thumb),
+        is_owner=detail.is_owner,
+        viewer_has_liked=detail.viewer_has_liked,
+    )
+    headers = {"Cache-Control": "private, no-store"}  # what a viewer sees depends on them
+    return Response(out.model_dump_json(), media_type="application/json", headers=headers)
