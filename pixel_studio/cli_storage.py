@@ -1,4 +1,5 @@
-"""`pixel-studio storage …`: removing unreferenced files, and the S3 bucket policy.
+"""`pixel-studio storage …`: removing unreferenced files, moving misplaced ones, and the S3
+bucket policy.
 
 Kept apart from cli.py (which registers these commands) so the storage commands and their
 duration parsing live in one place.
@@ -14,6 +15,7 @@ from typing import Any
 
 from pixel_studio.db import session_scope
 from pixel_studio.services.errors import InvalidInput
+from pixel_studio.services.images import move_misplaced_files
 from pixel_studio.services.storage_sweep import DEFAULT_OLDER_THAN, sweep_orphans
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
@@ -56,6 +58,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rekey(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        moved = move_misplaced_files(session, get_storage())
+    print(f"Moved the files of {moved} image(s) to where their privacy says.")
+    return 0
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not settings.s3_bucket:
@@ -81,5 +90,10 @@ def register(commands: Any) -> None:
     )
     sweep.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
     sweep.set_defaults(func=cmd_sweep)
+    rekey = actions.add_parser(
+        "rekey",
+        help="move files of private images stored outside private/ (once, after upgrading)",
+    )
+    rekey.set_defaults(func=cmd_rekey)
     policy = actions.add_parser("policy", help="print the S3 bucket policy to apply")
     policy.set_defaults(func=cmd_policy)

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from pixel_studio.cli_storage import parse_duration
+from pixel_studio.models import GenerationJob, Image, ImageSet
+from pixel_studio.services import users
 from pixel_studio.storage import get_storage, reset_storage_cache
 from tests.test_cli import fresh_caches, point_at, run  # noqa: F401  (fixture)
 
@@ -80,3 +83,45 @@ def test_parse_duration() -> None:
     for bad in ("", "h", "-1h", "1w", "1.5h"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_duration(bad)
+
+
+def test_rekey_moves_older_private_images(
+    media: Path, db: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Session(db) as s:
+        uid = users.create_user(s, "rekeyer", "rk@example.com", "longenough", bonus=0).id or 0
+        job = GenerationJob(id="rekey-job", user_id=uid, total=1, status="succeeded")
+        s.add(job)
+        s.flush()
+        image_set = ImageSet(user_id=uid, job_id=job.id, prompt="p", model="local-sketch")
+        s.add(image_set)
+        s.flush()
+        base = f"images/u{uid}/s{image_set.id}/old"
+        image = Image(
+            user_id=uid,
+            set_id=image_set.id or 0,
+            prompt="p",
+            model="local-sketch",
+            width=8,
+            height=8,
+            private=True,  # private, but stored where the bucket policy makes it public
+            original_key=f"{base}.png",
+            thumbnail_key=f"{base}.webp",
+        )
+        s.add(image)
+        s.commit()
+        image_id = image.id
+    storage = get_storage()
+    storage.put(f"{base}.png", b"png", "image/png")
+    storage.put(f"{base}.webp", b"webp", "image/webp")
+
+    code, out, _ = run(capsys, "storage", "rekey")
+    assert code == 0 and "1 image" in out
+    with Session(db) as s:
+        row = s.get(Image, image_id)
+        assert row is not None and row.original_key.startswith("private/images/")
+    assert not (media / f"{base}.png").exists()
+    assert (media / row.original_key).read_bytes() == b"png"
+    code, out, _ = run(capsys, "storage", "rekey")
+    assert code == 0 and "0 image" in out
+    reset_storage_cache()

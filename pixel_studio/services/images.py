@@ -15,14 +15,16 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, col
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
 
+from pixel_studio.cache import Cache, get_cache
 from pixel_studio.models import Image
+from pixel_studio.services import cached
 from pixel_studio.services.errors import Conflict, NotFound
 from pixel_studio.services.visibility import is_visible
 from pixel_studio.storage import Storage, content_type_for
-from pixel_studio.storage.base import is_private_key
+from pixel_studio.storage.base import PRIVATE_PREFIX, is_private_key
 from pixel_studio.storage.images import image_keys
 
 log = logging.getLogger(__name__)
@@ -99,12 +101,31 @@ def _discard(storage: Storage, keys: list[str]) -> None:
         log.exception("could not delete files %s; the storage sweep will remove them", keys)
 
 
+def _bump(cache: Cache | None, image_id: int, owner_id: int) -> None:
+    # The image's page, every public listing (explore, search, feeds) and the owner's profile
+    # show it or its URLs: their cached copies must not outlive the change.
+    cached.bump(
+        get_cache() if cache is None else cache,  # an empty MemoryCache is falsy
+        cached.image_scope(image_id),
+        cached.PUBLIC_IMAGES,
+        cached.user_scope(owner_id),
+    )
+
+
 def set_image_privacy(
-    session: Session, storage: Storage, viewer_id: int, image_id: int, private: bool
+    session: Session,
+    storage: Storage,
+    viewer_id: int,
+    image_id: int,
+    private: bool,
+    *,
+    cache: Cache | None = None,
 ) -> Image:
     """Make the viewer's image private or public; its files move under fresh keys. Commits.
 
-    Only the owner may; anyone else gets NotFound. The steps are ordered so that the row always
+    Only the owner may; anyone else gets NotFound. Cached copies of the image's page, public
+    listings and the owner's profile are invalidated (`cache`: the app's when left out). The
+    steps are ordered so that the row always
     names files that exist: copy the files to their new keys, switch the row to them (one
     conditional UPDATE, so a concurrent change wins cleanly: Conflict), then delete the old
     files. A failed copy or commit removes the new copies and leaves everything as it was
@@ -134,10 +155,18 @@ def set_image_privacy(
         raise
     _discard(storage, list(old))
     session.refresh(image)
+    _bump(cache, image_id, image.user_id)
     return image
 
 
-def delete_image(session: Session, storage: Storage, viewer_id: int, image_id: int) -> None:
+def delete_image(
+    session: Session,
+    storage: Storage,
+    viewer_id: int,
+    image_id: int,
+    *,
+    cache: Cache | None = None,
+) -> None:
     """Delete the viewer's image: the row (likes, comments, collection entries go with it by
     cascade; remixes keep existing without their parent), then its files. Commits.
 
@@ -147,6 +176,35 @@ def delete_image(session: Session, storage: Storage, viewer_id: int, image_id: i
     """
     image = _owned_image(session, viewer_id, image_id)
     keys = [image.original_key, image.thumbnail_key]
+    owner_id = image.user_id
     session.execute(delete(Image).where(col(Image.id) == image_id))
     session.commit()
+    _bump(cache, image_id, owner_id)
     _discard(storage, keys)
+
+
+def misplaced_image_ids(session: Session) -> list[int]:
+    """Images whose files are not where their privacy says: private ones stored before the
+    `private/` prefix existed (public on S3 under the bucket policy), or the reverse."""
+    rows = session.exec(
+        select(Image.id).where(
+            or_(
+                col(Image.private) & ~col(Image.original_key).startswith(PRIVATE_PREFIX),
+                ~col(Image.private) & col(Image.original_key).startswith(PRIVATE_PREFIX),
+            )
+        )
+    ).all()
+    return [image_id for image_id in rows if image_id is not None]
+
+
+def move_misplaced_files(session: Session, storage: Storage) -> int:
+    """Move every misplaced image's files to where its privacy says (`pixel-studio storage
+    rekey`, once after upgrading). The same steps as a privacy change; returns how many."""
+    moved = 0
+    for image_id in misplaced_image_ids(session):
+        image = session.get(Image, image_id)
+        if image is None:
+            continue  # deleted meanwhile
+        set_image_privacy(session, storage, image.user_id, image_id, image.private)
+        moved += 1
+    return moved

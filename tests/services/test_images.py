@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Image
+from pixel_studio.services import cached
 from pixel_studio.services import images as image_service
 from pixel_studio.services.errors import NotFound
 from pixel_studio.services.images import delete_image, image_url, set_image_privacy
@@ -249,3 +252,39 @@ def test_concurrent_change_is_a_conflict_and_cleans_up(
     row = _row(session, image.id or 0)
     assert row.private
     assert _files(settings) == {row.original_key, row.thumbnail_key}
+
+
+def test_changes_invalidate_cached_pages_and_listings(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    cache = MemoryCache()
+    uid = make_user(session, "kim", 5)
+    image = _image(db, session, settings, storage, uid)
+    scopes = [cached.image_scope(image.id or 0), cached.PUBLIC_IMAGES, cached.user_scope(uid)]
+    before = [cached.key_for(cache, "x", [scope]) for scope in scopes]
+    set_image_privacy(session, storage, uid, image.id or 0, True, cache=cache)
+    after_privacy = [cached.key_for(cache, "x", [scope]) for scope in scopes]
+    assert all(b != a for b, a in zip(before, after_privacy, strict=True))
+    delete_image(session, storage, uid, image.id or 0, cache=cache)
+    after_delete = [cached.key_for(cache, "x", [scope]) for scope in scopes]
+    assert all(b != a for b, a in zip(after_privacy, after_delete, strict=True))
+
+
+def test_misplaced_files_of_older_private_images_are_moved(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    uid = make_user(session, "lena", 5)
+    legacy = _image(db, session, settings, storage, uid)
+    public = _image(db, session, settings, storage, uid)
+    old_key, public_key = legacy.original_key, public.original_key
+    # A private image stored before the private/ prefix existed: files under images/.
+    session.execute(update(Image).where(col(Image.id) == legacy.id).values(private=True))
+    session.commit()
+    assert image_service.misplaced_image_ids(session) == [legacy.id]
+
+    assert image_service.move_misplaced_files(session, storage) == 1
+    row = _row(session, legacy.id or 0)
+    assert row.private and row.original_key.startswith("private/images/")
+    assert not storage.exists(old_key) and storage.exists(row.original_key)
+    assert _row(session, public.id or 0).original_key == public_key
+    assert image_service.move_misplaced_files(session, storage) == 0
