@@ -224,6 +224,10 @@ class Image(SQLModel, table=True):
 
 class Like(SQLModel, table=True):
     __tablename__ = "image_like"
+    # "Images I liked, newest like first" walks this index (services/likes.liked_images).
+    __table_args__ = (
+        Index("ix_image_like_user_id_created_at", "user_id", "created_at", "image_id"),
+    )
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     image_id: int = Field(foreign_key="image.id", primary_key=True, index=True, ondelete="CASCADE")
@@ -278,7 +282,12 @@ class CollectionImage(SQLModel, table=True):
 
 class Follow(SQLModel, table=True):
     __tablename__ = "follow"
-    __table_args__ = (CheckConstraint("follower_id <> followee_id", name="not_self"),)
+    __table_args__ = (
+        CheckConstraint("follower_id <> followee_id", name="not_self"),
+        # Followers / following lists, newest first, keyset-paged (services/follows.py).
+        Index("ix_follow_follower_id_created_at", "follower_id", "created_at", "followee_id"),
+        Index("ix_follow_followee_id_created_at", "followee_id", "created_at", "follower_id"),
+    )
 
     follower_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     followee_id: int = Field(

@@ -63,6 +63,13 @@ def upgrade() -> None:
     op.create_index("ix_image_public_hot", "image", ["hot", "id"],
                     postgresql_where=_PUBLIC, sqlite_where=_PUBLIC)  # fmt: skip
     op.create_index("ix_image_user_id_created_at_id", "image", ["user_id", "created_at", "id"])
+    # Liked images and follower lists, newest first per user.
+    op.create_index("ix_image_like_user_id_created_at", "image_like",
+                    ["user_id", "created_at", "image_id"])  # fmt: skip
+    op.create_index("ix_follow_follower_id_created_at", "follow",
+                    ["follower_id", "created_at", "followee_id"])  # fmt: skip
+    op.create_index("ix_follow_followee_id_created_at", "follow",
+                    ["followee_id", "created_at", "follower_id"])  # fmt: skip
 
     if dialect == "postgresql":
         op.execute(
@@ -113,6 +120,9 @@ def downgrade() -> None:
         for name in ("image_fts_ai", "image_fts_ad", "image_fts_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS image_fts")
+    op.drop_index("ix_follow_followee_id_created_at", table_name="follow")
+    op.drop_index("ix_follow_follower_id_created_at", table_name="follow")
+    op.drop_index("ix_image_like_user_id_created_at", table_name="image_like")
     for name in (
         "ix_image_user_id_created_at_id",
         "ix_image_public_hot",
