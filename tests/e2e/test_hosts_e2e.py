@@ -109,7 +109,11 @@ def test_log_out_in_one_tab_stops_the_other_at_its_next_action(
     context.close()
 
 
-def test_sign_out_everywhere_ends_other_browsers(browser: Browser, base_url: str) -> None:
+# Production too: there the tab's states live in Redis and several backend processes serve.
+@pytest.mark.parametrize("app_profile", ["embedded", "production"], indirect=True)
+def test_sign_out_everywhere_ends_other_browsers(
+    browser: Browser, base_url: str, app_profile: str
+) -> None:
     laptop, phone = new_context(browser, base_url), new_context(browser, base_url)
     username = unique_name("every")
     here = laptop.new_page()
