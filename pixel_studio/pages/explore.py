@@ -11,6 +11,7 @@ from reflex.vars import Var
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.explore import ExploreState
 
 S = ExploreState
@@ -31,7 +32,7 @@ def _select(
             on_change=on_change,
             size="3",
         ),
-        width=rx.breakpoints(initial="100%", sm="180px"),
+        min_width="0",
     )
 
 
@@ -69,7 +70,8 @@ def search_form() -> rx.Component:
 
 
 def filters() -> rx.Component:
-    return rx.flex(
+    # Two columns on a phone, one row from `sm` up: the filters stay above the fold.
+    return rx.grid(
         _select("Model", "explore-model", S.model, S.model_options, S.set_model),
         _select("Style", "explore-style", S.style, S.style_options, S.set_style),
         _select("Sort", "explore-sort", S.sort, S.sort_options, S.set_sort),
@@ -77,8 +79,7 @@ def filters() -> rx.Component:
             S.sort == "trending",
             _select("Time window", "explore-window", S.window, S.window_options, S.set_window),
         ),
-        direction={"initial": "column", "sm": "row"},
-        wrap="wrap",
+        columns=rx.breakpoints(initial="2", sm="4"),
         spacing="3",
         width="100%",
     )
@@ -142,6 +143,7 @@ def results() -> rx.Component:
 
 def explore_page() -> rx.Component:
     return page_frame(
+        studio_styles(),
         rx.vstack(
             rx.vstack(
                 rx.heading("Explore", as_="h1", size="8"),

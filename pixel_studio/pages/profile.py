@@ -11,6 +11,7 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.follow_list import FollowListState, PersonRow
 from pixel_studio.state.profile import CollectionTile, ProfileState, SetTile
 
@@ -44,10 +45,10 @@ def follow_button(following: Var[bool], busy: Var[bool], on_click: Any, name: An
     )
 
 
-def stat(value: Var[int], label: str, href: Any = None) -> rx.Component:
+def stat(value: Var[int], one: str, many: str, href: Any = None) -> rx.Component:
     body = rx.hstack(
         rx.text(value, weight="bold", high_contrast=True),
-        rx.text(label, color_scheme="gray"),
+        rx.text(rx.cond(value == 1, one, many), color_scheme="gray"),
         spacing="1",
         align="baseline",
     )
@@ -78,9 +79,9 @@ def header() -> rx.Component:
                 spacing="4",
             ),
             rx.flex(
-                stat(S.image_count, "images"),
-                stat(S.follower_count, "followers", S.followers_href),
-                stat(S.following_count, "following", S.following_href),
+                stat(S.image_count, "image", "images"),
+                stat(S.follower_count, "follower", "followers", S.followers_href),
+                stat(S.following_count, "following", "following", S.following_href),
                 wrap="wrap",
                 spacing="4",
             ),
@@ -242,6 +243,7 @@ def loading() -> rx.Component:
 
 def profile_page() -> rx.Component:
     return page_frame(
+        studio_styles(),
         rx.el.style(TILE_CSS),
         rx.cond(
             ~S.loaded,
