@@ -1,10 +1,9 @@
 """`/image/[image_id]`: the image large; beside it who made it, the prompt and parameters and
 what to do with it. Visitors see public images; a private one reads as "not found".
 
-Places kept for the social layer (filled by its engineers, each with its own state):
-- `social_actions()`: the like button and "add to collection", in the actions card;
-- `comments_section()`: the comment thread, below the image.
-They render nothing today: no fake counts or buttons.
+The social layer, each part with its own state:
+- `social_actions()`: the like button and "Add to collection" (components/social_actions.py);
+- `comments_section()`: the comment thread, below the image (components/comments.py).
 """
 
 from __future__ import annotations
@@ -12,8 +11,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from pixel_studio.components.comments import comments_thread
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.social_actions import collection_dialog, like_button
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_page import ImagePageState
@@ -26,13 +27,13 @@ S = ImagePageState
 
 
 def social_actions() -> rx.Component:
-    """Like button and "add to collection" go here (social layer)."""
-    return rx.fragment()
+    """The like button and "Add to collection"."""
+    return rx.fragment(like_button(), collection_dialog(S.image_id))
 
 
 def comments_section() -> rx.Component:
-    """The comment thread goes here (social layer)."""
-    return rx.fragment()
+    """The comment thread."""
+    return comments_thread()
 
 
 # ---------------------------------------------------------------- pieces

@@ -1,10 +1,11 @@
 """`/image/[image_id]`: one image large, its prompt and parameters, who made it; copy, share,
 download, remix; for the owner, privacy and delete.
 
-What a viewer sees is decided by the one visibility rule (`services.images.get_visible_image`):
-a private image asked for by anyone but its owner reads exactly like a missing id.
-The social parts (like button, comments, add to collection) get their own states when they
-land; this one stays about the image itself.
+What a viewer sees comes from the image read model (`services.image_detail.get_image_detail`,
+cached per image, the viewer's parts read live): a private image asked for by anyone but its
+owner reads exactly like a missing id. The social parts have their own states (state/likes.py,
+state/comments.py, state/collections.py); `load` hands the like button its starting numbers
+and asks the comment thread to load, so the page reads the image once.
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ import asyncio
 import dataclasses
 import logging
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol, cast
 
 import reflex as rx
 
 from pixel_studio.api.share import download_path, share_url
+from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import Image
+from pixel_studio.services import image_detail as detail_service
 from pixel_studio.services import images as images_service
 from pixel_studio.services import sets as sets_service
-from pixel_studio.services import users as users_service
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, checked_user_id
-from pixel_studio.state.image_cards import ImageCard, avatar_src, image_card
+from pixel_studio.state.comments import CommentsState
+from pixel_studio.state.image_cards import ImageCard, image_card
 from pixel_studio.state.job_views import model_name
+from pixel_studio.state.likes import LikeButtonState
 from pixel_studio.state.route_params import id_from_path
 from pixel_studio.state.set_detail import Param
 from pixel_studio.state.sets import when
@@ -55,9 +59,26 @@ class ImagePage:
     created_iso: str
     params: list[Param]
     siblings: list[ImageCard]  # the set's other images this viewer may see
+    liked: bool  # by this viewer
+    like_count: int
 
 
-def image_params(image: Image) -> list[Param]:
+class _Described(Protocol):
+    """What `image_params` reads: an Image row and the read model's ImageInfo both have it."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+
+def image_params(image: _Described) -> list[Param]:
     """The parameters a person reads, in the order the create form asks for them."""
     params: dict[str, Any] = image.params or {}
     out = [
@@ -77,38 +98,40 @@ def image_params(image: Image) -> list[Param]:
     return out
 
 
-def _title(image: Image) -> str:
-    return image.title or image.prompt  # most images have no title of their own
-
-
 def read_image(viewer_id: int | None, image_id: int) -> ImagePage:
-    """The image as this viewer may see it. NotFound otherwise."""
+    """The image as this viewer may see it (the read model), and its set's other images.
+    NotFound otherwise."""
     storage = get_storage()
     with session_scope() as session:
-        image = images_service.get_visible_image(session, viewer_id, image_id)
-        creator = users_service.get_user(session, image.user_id)
-        in_set = sets_service.get_set(session, viewer_id, image.set_id).images
-        created = image.created_at
+        detail = detail_service.get_image_detail(session, get_cache(), viewer_id, image_id)
+        info = detail.image
+        in_set = sets_service.get_set(session, viewer_id, info.set_id).images
+        created = info.created_at
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
         return ImagePage(
             image_id=image_id,
-            title=_title(image),
-            prompt=image.prompt,
-            negative_prompt=str((image.params or {}).get("negative_prompt") or ""),
-            model_name=model_name(image.model),
-            url=images_service.image_url(storage, image, viewer_id),
-            width=image.width,
-            height=image.height,
-            private=image.private,
-            is_owner=viewer_id is not None and viewer_id == image.user_id,
-            creator=creator.username,
-            creator_avatar=avatar_src(storage, creator),
-            set_id=image.set_id,
+            title=info.title or info.prompt,  # most images have no title of their own
+            prompt=info.prompt,
+            negative_prompt=str((info.params or {}).get("negative_prompt") or ""),
+            model_name=model_name(info.model),
+            # image_url reads only the keys, `private` and `user_id`, which ImageInfo has too.
+            url=images_service.image_url(storage, cast(Image, info), viewer_id),
+            width=info.width,
+            height=info.height,
+            private=info.private,
+            is_owner=detail.is_owner,
+            creator=info.creator_username,
+            creator_avatar=(
+                storage.public_url(info.creator_avatar_key) if info.creator_avatar_key else ""
+            ),
+            set_id=info.set_id,
             when=when(created),
             created_iso=created.isoformat(timespec="seconds"),
-            params=image_params(image),
+            params=image_params(info),
             siblings=[image_card(storage, i, viewer_id) for i in in_set if i.id != image_id],
+            liked=detail.viewer_has_liked,
+            like_count=info.like_count,
         )
 
 
@@ -195,11 +218,20 @@ class ImagePageState(rx.State):
             return None
 
     @rx.event
-    async def load(self) -> None:
-        """on_load (after `AuthState.load_user`): the image named in the URL."""
+    async def load(self) -> Any:
+        """on_load (after `AuthState.load_user`): the image named in the URL; then its
+        like button (from the same read) and its comment thread."""
         self.loaded = False
         self.saving_privacy = self.deleting = False
-        self._show(await self._read(image_id_from_path(str(self.router.url.path or ""))))
+        page = await self._read(image_id_from_path(str(self.router.url.path or "")))
+        self._show(page)
+        likes = await self.get_state(LikeButtonState)
+        likes.show(
+            page.image_id if page else 0,
+            page.liked if page else False,
+            page.like_count if page else 0,
+        )
+        return CommentsState.load if page is not None else None
 
     @rx.event
     def copy_prompt(self) -> list[Any]:

@@ -11,6 +11,12 @@ thumbnail URLs of new images, and a late or missed event is corrected by what th
 says now. Before each tab is updated its session is checked (once per session token and
 event): a tab whose session has ended is signed out and unregistered, never updated. A bad
 event or tab is logged and skipped: nothing here may stop the loop.
+
+Notification events (the user's unread count changed) take the same path: the count is read
+again from the database once per event, and every open tab of the user whose session is
+live gets it in its bell (and the page refreshes its list or comment thread if it shows one).
+Tabs are registered by the jobs panel and by the bell (state/notifications.py), so a tab
+without the jobs panel is not dropped from the registry by a job event.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from reflex.event import Event
 from reflex.state import BaseState, StateUpdate
 
 from pixel_studio.db import session_scope
-from pixel_studio.events import EventSource, JobEvent
+from pixel_studio.events import EventSource, JobEvent, NotificationEvent
 from pixel_studio.models import JobStatus
 from pixel_studio.state.auth import (
     AuthState,
@@ -35,8 +41,10 @@ from pixel_studio.state.auth import (
     memo_lookup,
     session_ended,
 )
+from pixel_studio.state.comments import CommentsState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.notifications import BellState, NotificationsState, read_unread
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.storage import get_storage
@@ -79,7 +87,9 @@ async def apply_to_tab(
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=JobsState)) as root:
         jobs = await root.get_state(JobsState)
         if not jobs.belongs_to(event.user_id):
-            return False
+            # A page without the jobs panel, registered by the bell: keep it for notifications.
+            bell = await root.get_state(BellState)
+            return bell.belongs_to(event.user_id)
         auth = await root.get_state(AuthState)
         path = str(root.router.url.path or "")
         applies = await auth.checked_user_id(lookup) == event.user_id
@@ -140,22 +150,77 @@ async def deliver(app: rx.App, event: JobEvent) -> None:
             log.exception("live: could not update tab %s for job %s", token, event.job_id)
 
 
+def read_unread_now(event: NotificationEvent) -> int:
+    """Blocking: the unread count as the database has it now (events may arrive out of
+    order with several backends); the event's own number if that read fails."""
+    try:
+        return read_unread(event.user_id)
+    except Exception:
+        log.exception("live: could not read the unread count of user %s", event.user_id)
+        return event.unread
+
+
+async def apply_notification(
+    app: rx.App, token: str, user_id: int, unread: int, lookup: SessionLookup = lookup_user_id
+) -> bool:
+    """Put the unread count in one tab's bell; False if the tab is no longer that user's."""
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=BellState)) as root:
+        bell = await root.get_state(BellState)
+        jobs = await root.get_state(JobsState)
+        if not (bell.belongs_to(user_id) or jobs.belongs_to(user_id)):
+            return False
+        auth = await root.get_state(AuthState)
+        path = str(root.router.url.path or "")
+        applies = await auth.checked_user_id(lookup) == user_id
+        follow_up: list[Any] = []
+        if applies:
+            bell.unread = unread
+            if path.startswith("/notifications"):
+                follow_up.append(NotificationsState.load)
+            elif path.startswith("/image/"):
+                follow_up.append(CommentsState.refresh)  # a comment or reply may be new
+        else:
+            follow_up = session_ended(path)  # the tab was signed out just now
+    if follow_up:
+        await send_events(app, token, follow_up)
+    return applies
+
+
+async def deliver_notification(app: rx.App, event: NotificationEvent) -> None:
+    tabs = get_tabs()
+    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
+    if not tokens:
+        return
+    unread = await asyncio.to_thread(read_unread_now, event)
+    lookup = memo_lookup()
+    for token in tokens:
+        try:
+            if not await apply_notification(app, token, event.user_id, unread, lookup):
+                await asyncio.to_thread(tabs.forget, event.user_id, token)
+        except Exception:
+            log.exception("live: could not update the bell of tab %s", token)
+
+
 async def job_event_listener(app: rx.App) -> None:
     """Lifespan task: forever pop an event and deliver it; stops cleanly when cancelled."""
     source = EventSource()
-    waiting: asyncio.Task[JobEvent | None] | None = None
+    # Any: the transport may carry kinds this listener does not handle (skipped below).
+    waiting: asyncio.Task[Any] | None = None
     try:
         while True:
-            waiting = asyncio.create_task(asyncio.to_thread(source.next, POLL_SECONDS))
+            waiting = asyncio.create_task(asyncio.to_thread(source.next_event, POLL_SECONDS))
             # Shielded: a cancel must not abandon the thread mid-wait (see `finally`).
             event = await asyncio.shield(waiting)
             waiting = None
             if event is None:
                 continue
             try:
-                await deliver(app, event)
+                if isinstance(event, NotificationEvent):
+                    await deliver_notification(app, event)
+                elif isinstance(event, JobEvent):
+                    await deliver(app, event)
             except Exception:
-                log.exception("live: could not deliver an event for job %s", event.job_id)
+                log.exception("live: could not deliver an event: %r", event)
     finally:
         if waiting is not None:
             # Let the thread's wait end (at most POLL_SECONDS) before closing its connection,

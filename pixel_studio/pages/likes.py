@@ -1,0 +1,58 @@
+"""`/likes`: the images I liked, newest like first, as a grid with infinite scroll."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.infinite_scroll import infinite_scroll
+from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.studio import studio_styles
+from pixel_studio.pages.collections import empty
+from pixel_studio.state.likes import LikedImagesState
+
+S = LikedImagesState
+
+
+def likes_page() -> rx.Component:
+    return page_frame(
+        studio_styles(),
+        signed_in_only(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading("Your likes", as_="h1", size="8"),
+                    rx.text("Images you liked, the latest first.", color_scheme="gray"),
+                    spacing="1",
+                    padding_top="40px",
+                ),
+                rx.cond(
+                    ~S.loaded,
+                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    rx.cond(
+                        S.cards.length() > 0,
+                        image_grid(
+                            S.cards,
+                            show_creator=False,
+                            label="Liked images",
+                            more=infinite_scroll(
+                                on_visible=S.load_more_if_visible,
+                                on_more=S.load_more,
+                                has_more=S.has_more,
+                                loading=S.loading,
+                                count=S.cards.length(),
+                            ),
+                        ),
+                        empty(
+                            "heart",
+                            "No likes yet",
+                            "Tap the heart on an image you love: it will be kept here.",
+                            link_button("Explore images", "/explore", variant="soft"),
+                        ),
+                    ),
+                ),
+                spacing="5",
+                width="100%",
+                padding_bottom="32px",
+            ),
+        ),
+    )
