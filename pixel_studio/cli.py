@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +18,7 @@ from functools import partial
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from pixel_studio import cli_storage, migrations
+from pixel_studio import cli_demo, cli_storage, migrations
 from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditKind
@@ -178,16 +179,35 @@ def _quiet(_event: JobEvent) -> None:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     created = seed_demo()
     if not created:
-        print("Demo users already exist; nothing to do.")
-        return 0
-    # Printed only when the accounts are made, so a re-run stays quiet.
-    print("Created demo users (sign in with these):")
-    width = max(len(d.username) for d in created)
-    for demo in created:
-        print(f"  {demo.username:<{width}}  password: {demo.password}")
+        print("Demo users already exist.")
+    else:
+        # Printed only when the accounts are made, so a re-run stays quiet.
+        print("Created demo users (sign in with these):")
+        width = max(len(d.username) for d in created)
+        for demo in created:
+            print(f"  {demo.username:<{width}}  password: {demo.password}")
+    names = tuple(d.username for d in DEMO_USERS)
+    made = cli_demo.seed_gallery(names, args.images)
+    seconds = time.perf_counter() - started
+    if made.images or made.collections:
+        print(
+            f"Gallery: {made.images} images in {made.jobs} sets, {made.titles} titles, "
+            f"{made.likes} likes, {made.comments} comments + {made.replies} replies, "
+            f"{made.follows} follows, {made.collections} collections."
+        )
+    else:
+        print(f"Gallery already has {args.images} images; nothing to do.")
+    print(f"Done in {seconds:.1f} s.")
     return 0
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) > 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 10000")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,7 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--note", default="", help="why (kept in the ledger)")
     grant.set_defaults(func=cmd_grant_credits)
 
-    seed = commands.add_parser("seed-demo", help="create a few demo users (skips existing ones)")
+    seed = commands.add_parser(
+        "seed-demo", help="create demo users and a gallery around them (skips what exists)"
+    )
+    seed.add_argument(
+        "--images",
+        type=_count,
+        default=cli_demo.DEFAULT_IMAGES,
+        metavar="N",
+        help=f"gallery images to have in all (default {cli_demo.DEFAULT_IMAGES}; 0: none)",
+    )
     seed.set_defaults(func=cmd_seed_demo)
 
     cli_storage.register(commands)

@@ -10,9 +10,19 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pixel_studio import cli
+from pixel_studio import cli, cli_demo
 from pixel_studio.db import get_engine
-from pixel_studio.models import CreditKind, CreditTransaction, Image, User
+from pixel_studio.models import (
+    Collection,
+    CollectionImage,
+    Comment,
+    CreditKind,
+    CreditTransaction,
+    Follow,
+    Image,
+    Like,
+    User,
+)
 from pixel_studio.services import credits, users
 from pixel_studio.settings import get_settings
 
@@ -144,7 +154,7 @@ def test_seed_demo_is_idempotent(
     on_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     on_db_media = tmp_path / "media"
-    code, out, _ = run(capsys, "seed-demo")
+    code, out, _ = run(capsys, "seed-demo", "--images", "0")
     assert code == 0
     for demo in cli.DEMO_USERS:
         assert demo.username in out and demo.password in out  # printed once, at creation
@@ -160,7 +170,7 @@ def test_seed_demo_is_idempotent(
             assert all((on_db_media / i.thumbnail_key).is_file() for i in images)
         count = len(s.exec(select(User)).all())
 
-    code, out, _ = run(capsys, "seed-demo")
+    code, out, _ = run(capsys, "seed-demo", "--images", "0")
     assert code == 0 and "already exist" in out
     assert not any(demo.password in out for demo in cli.DEMO_USERS)
     with Session(on_db) as s:
@@ -174,7 +184,7 @@ def test_seed_demo_skips_only_existing_users(
     with Session(on_db) as s:
         users.create_user(s, first.username, "someone@example.com", "their own pw", bonus=5)
         s.commit()
-    code, out, _ = run(capsys, "seed-demo")
+    code, out, _ = run(capsys, "seed-demo", "--images", "0")
     assert code == 0
     assert first.password not in out
     assert all(d.username in out for d in cli.DEMO_USERS[1:])
@@ -198,3 +208,44 @@ def test_missing_command_shows_usage(capsys: pytest.CaptureFixture[str]) -> None
         cli.main([])
     assert exit_.value.code == 2
     assert "usage: pixel-studio" in capsys.readouterr().err
+
+
+def test_seed_demo_gallery_is_alive_and_idempotent(
+    on_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "seed-demo", "--images", "12")
+    assert code == 0 and "Gallery: 12 images in 2 sets" in out and "Done in" in out
+    gallery = list(cli_demo.GALLERY_USERS)
+    with Session(on_db) as s:
+        owners = s.exec(select(User).where(col(User.username).in_(gallery))).all()
+        assert len(owners) == len(gallery) and all(u.password_hash is None for u in owners)
+        images = s.exec(select(Image).where(col(Image.user_id).in_([u.id for u in owners]))).all()
+        assert len(images) == 12 and len({i.user_id for i in images}) == 2
+        assert all((tmp_path / "media" / i.thumbnail_key).is_file() for i in images)
+        assert all(i.width == 256 and not i.private for i in images)
+        assert sum(1 for i in images if i.title) == 4  # every third
+        like_rows = s.exec(select(Like)).all()
+        assert like_rows and sum(i.like_count for i in images) == len(like_rows)
+        notes = s.exec(select(Comment)).all()
+        assert len(notes) == 3 + 2 + 1  # images 0, 4, 8; replies on 0 and 8; 0 goes deeper
+        assert sum(1 for c in notes if c.parent_id is not None) == 3
+        assert sum(i.comment_count for i in images) == len(notes)
+        assert len(s.exec(select(Follow)).all()) == 3 * (len(cli.DEMO_USERS) + len(gallery))
+        shelves = s.exec(select(Collection)).all()
+        assert sorted(c.title for c in shelves) == ["Favourites", "Night scenes"]
+        assert len(s.exec(select(CollectionImage)).all()) == 16
+        counts = [len(s.exec(select(t)).all()) for t in (Image, Like, Comment, Follow, Collection)]
+
+    code, out, _ = run(capsys, "seed-demo", "--images", "12")
+    assert code == 0 and "nothing to do" in out and "Done in" in out
+    with Session(on_db) as s:
+        again = [len(s.exec(select(t)).all()) for t in (Image, Like, Comment, Follow, Collection)]
+    assert again == counts
+
+
+def test_seed_demo_refuses_a_bad_image_count(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("-1", "x", "10001", "²"):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["seed-demo", "--images", bad])
+        assert exit_.value.code == 2
+        assert "--images" in capsys.readouterr().err
