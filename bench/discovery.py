@@ -1,0 +1,425 @@
+"""Explore and image-page reads at 10k (and with --large, 1M) images, beside their floors.
+
+Set-up (all real, all loopback): a fresh PostgreSQL database migrated to head, filled with
+psycopg 3 COPY (images, users, sets/jobs, likes, comments, follows in proportion), the
+secondary indexes built after the load, then VACUUM ANALYZE. Redis is a claimed test database.
+
+Cold (no cached entry: a fresh MemoryCache per call; a new Session per call, as a request has):
+the service call (services.explore.explore, services.image_detail.get_image_detail) beside
+the same query written by hand and run through a held psycopg connection (same columns, same
+ORDER BY / LIMIT). For search the hand-written floor is the best single statement for that
+kind of term: the plain filtered walk for a common word, the MATERIALIZED CTE over the GIN
+index for a rare token. Goal: <= 1.5x the floor, and flat from 10k to 1M rows.
+
+Warm (entries in Redis): GET /api/v1/explore and /api/v1/images/{id} of the real API app
+(pixel_studio.api.create_api) beside a bare Starlette route doing one Redis GET of the same
+bytes (bench/_discovery_floor_app.py); both under uvicorn on loopback, hit in turn by one
+httpx keep-alive client. Goal: <= 1.3x the floor.
+
+    .venv/bin/python bench/discovery.py [--large] [--samples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from pixel_studio.cache import MemoryCache  # noqa: E402
+from pixel_studio.db import make_engine  # noqa: E402
+from pixel_studio.migrations import upgrade  # noqa: E402
+from pixel_studio.models import HOT_EPOCH_DIVISOR  # noqa: E402
+from pixel_studio.services.explore import ExploreQuery, explore  # noqa: E402
+from pixel_studio.services.image_detail import get_image_detail  # noqa: E402
+from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
+from tests.redis_fixtures import claimed_redis_db  # noqa: E402
+
+WORDS = (
+    "fox cat dog tree sky sea moon sun red blue green castle forest city river night day "
+    "storm cloud bird"
+).split()
+SPAN = timedelta(days=30)  # created_at spread over 30 days at every size: same share in 7d
+CARD_COLS = (
+    "image.id, image.thumbnail_key, image.original_key, image.width, image.height, "
+    "image.prompt, image.title, image.model, image.style, image.like_count, "
+    "image.comment_count, image.created_at, image.user_id, user_account.username, "
+    "user_account.avatar_key, image.private, image.hot"
+)
+JOIN = "FROM image JOIN user_account ON user_account.id = image.user_id"
+FLOOR_SQL = {
+    "recent": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
+    "trending 7d": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "AND image.created_at >= now() - interval '7 days' "
+    "ORDER BY image.hot DESC, image.id DESC LIMIT 25",
+    "search common word": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "AND image.search @@ websearch_to_tsquery('english', %(q)s) "
+    "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
+    "search rare token": "WITH found AS MATERIALIZED (SELECT id FROM image WHERE NOT private "
+    "AND search @@ websearch_to_tsquery('english', %(q)s)) "
+    f"SELECT {CARD_COLS} {JOIN} WHERE image.id IN (SELECT id FROM found) "
+    "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
+    "image detail": "SELECT image.id, image.user_id, image.set_id, image.prompt, image.model, "
+    "image.params, image.width, image.height, image.seed, image.private, image.original_key, "
+    "image.thumbnail_key, image.parent_id, image.like_count, image.comment_count, "
+    "image.created_at, image.title, image.style, image.hot, user_account.username, "
+    f"user_account.avatar_key {JOIN} WHERE image.id = %(id)s",
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load(url: str, n: int) -> dict[str, float]:
+    """Fill the database with n images and proportional rows; returns timings (s)."""
+    users = max(50, n // 100)
+    per_set = 4
+    sets = math.ceil(n / per_set)
+    now = datetime.now(UTC)
+    step = SPAN / n
+    timings: dict[str, float] = {}
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        tables = ["image", "image_like", "comment", "follow", "image_set", "generation_job"]
+        rows = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [tables],
+        ).fetchall()
+        for name, _ in rows:  # rebuilt after the load: far faster than row by row
+            conn.execute(f'DROP INDEX "{name}"')
+        # Foreign keys and the like are consistent by construction: skip their triggers.
+        conn.execute("SET session_replication_role = replica")
+        t = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy(
+                "COPY user_account (id, username, email, credits, is_admin, default_private,"
+                " created_at) FROM STDIN"
+            ) as copy:
+                for u in range(1, users + 1):
+                    copy.write_row((u, f"user{u}", f"user{u}@bench.test", 0, False, False, now))
+            with cur.copy(
+                "COPY generation_job (id, user_id, params, status, done, total,"
+                " credits_charged, credits_refunded, attempts, created_at) FROM STDIN"
+            ) as copy:
+                for s in range(1, sets + 1):
+                    owner = s * 7919 % users + 1
+                    copy.write_row((f"j{s}", owner, "{}", "succeeded", 4, 4, 4, 0, 1, now))
+            with cur.copy(
+                "COPY image_set (id, user_id, job_id, prompt, model, params, created_at)"
+                " FROM STDIN"
+            ) as copy:
+                for s in range(1, sets + 1):
+                    owner = s * 7919 % users + 1
+                    copy.write_row((s, owner, f"j{s}", "p", "local-sketch", "{}", now))
+            with cur.copy(
+                "COPY image (id, user_id, set_id, prompt, title, model, style, params, width,"
+                " height, seed, private, original_key, thumbnail_key, like_count,"
+                " comment_count, created_at, hot) FROM STDIN"
+            ) as copy:
+                for i in range(1, n + 1):
+                    s = (i - 1) // per_set + 1
+                    likes = i % 5
+                    created = now - step * i
+                    hot = math.log10(max(likes, 1)) + created.timestamp() / HOT_EPOCH_DIVISOR
+                    prompt = f"{WORDS[i % 20]} {WORDS[(i // 20) % 20]} tok{i}"
+                    title = f"{WORDS[(i // 7) % 20]} study" if i % 4 == 0 else None
+                    key = f"images/u{s * 7919 % users + 1}/s{s}/{i}"
+                    copy.write_row(
+                        (i, s * 7919 % users + 1, s, prompt, title, "local-sketch",
+                         None, "{}", 256, 256, i, i % 10 == 0, f"{key}.png", f"{key}.webp",
+                         likes, 1 if i % 3 == 0 else 0, created, hot)
+                    )  # fmt: skip
+            with cur.copy("COPY image_like (user_id, image_id, created_at) FROM STDIN") as copy:
+                for i in range(1, n + 1):
+                    for j in range(i % 5):
+                        copy.write_row(((i + j * 37) % users + 1, i, now))
+            with cur.copy(
+                "COPY comment (user_id, image_id, body, deleted, like_count, created_at)"
+                " FROM STDIN"
+            ) as copy:
+                for i in range(3, n + 1, 3):
+                    copy.write_row(((i * 31) % users + 1, i, f"nice {WORDS[i % 20]}", False, 0, now))
+            with cur.copy("COPY follow (follower_id, followee_id, created_at) FROM STDIN") as copy:
+                for u in range(1, users + 1):
+                    for j in range(1, 11):
+                        copy.write_row((u, (u - 1 + j * 13) % users + 1, now))
+        timings["copy"] = time.perf_counter() - t
+        conn.execute("SET session_replication_role = origin")
+        for table, column in (("user_account", "id"), ("image_set", "id"), ("image", "id"),
+                              ("comment", "id")):  # fmt: skip
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                f" (SELECT max({column}) FROM {table}))"
+            )
+        t = time.perf_counter()
+        for _, definition in rows:
+            conn.execute(definition)
+        timings["indexes"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute("VACUUM ANALYZE")
+        timings["vacuum_analyze"] = time.perf_counter() - t
+    return timings
+
+
+# --- cold: service vs hand-written query ----------------------------------------------------
+
+
+def cold_cases(n: int, rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
+    """Per case, a function giving the next call's arguments (rotating over ids / tokens)."""
+
+    def public_id() -> int:
+        while True:
+            i = rng.randint(1, n)
+            if i % 10:
+                return i
+
+    return {
+        "recent": lambda: {"query": ExploreQuery()},
+        "trending 7d": lambda: {"query": ExploreQuery(sort="trending", window="7d")},
+        "search common word": lambda: {"query": ExploreQuery(q="fox"), "q": "fox"},
+        "search rare token": lambda: (
+            lambda tok: {"query": ExploreQuery(q=tok), "q": tok}
+        )(f"tok{public_id()}"),
+        "image detail": lambda: {"id": public_id()},
+    }
+
+
+def service_call(engine: Engine, case: str, args: dict[str, Any]) -> None:
+    with Session(engine) as session:
+        if case == "image detail":
+            get_image_detail(session, MemoryCache(), None, args["id"])
+        else:
+            explore(session, MemoryCache(), args["query"])
+
+
+def floor_call(conn: psycopg.Connection[Any], case: str, args: dict[str, Any]) -> None:
+    params = {k: v for k, v in args.items() if k in ("q", "id")}
+    conn.execute(FLOOR_SQL[case], params).fetchall()
+
+
+def measure_cold(
+    engine: Engine, url: str, n: int, samples: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    rng = random.Random(7)
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        for case, next_args in cold_cases(n, rng).items():
+            svc: list[float] = []
+            flr: list[float] = []
+            for k in range(samples + 20):  # A, B in turn; the first 20 pairs warm up
+                args = next_args()
+                t0 = time.perf_counter()
+                service_call(engine, case, args)
+                t1 = time.perf_counter()
+                floor_call(conn, case, args)
+                t2 = time.perf_counter()
+                if k >= 20:
+                    svc.append((t1 - t0) * 1000)
+                    flr.append((t2 - t1) * 1000)
+            out[case] = (svc, flr)
+    return out
+
+
+def explain(engine: Engine, n: int) -> list[str]:
+    """The plan lines (scans, sorts) of every statement each service call runs."""
+    captured: list[tuple[str, Any]] = []
+
+    def grab(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    lines: list[str] = []
+    try:
+        for case, next_args in cold_cases(n, random.Random(3)).items():
+            captured.clear()
+            service_call(engine, case, next_args())
+            statements = list(captured)
+            lines.append(f"  {case}: {len(statements)} statement(s)")
+            with engine.connect() as c:
+                raw = c.connection.driver_connection
+                assert raw is not None
+                for statement, params in statements:
+                    with raw.cursor() as cur:
+                        cur.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, params)
+                        for (line,) in cur.fetchall():
+                            if any(w in line for w in ("Scan", "Sort", "Execution Time")):
+                                lines.append("    " + line.strip())
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    return lines
+
+
+# --- warm: the API over HTTP vs one Redis GET over HTTP --------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+           "--no-access-log", "--log-level", "warning"] + (["--factory"] if factory else [])  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/nothing-here", timeout=0.5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{app} did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def measure_warm(
+    env: dict[str, str], redis_url: str, image_id: int, samples: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    cases = {
+        "explore recent": "/api/v1/explore",
+        "explore search common word": "/api/v1/explore?q=fox",
+        "image detail": f"/api/v1/images/{image_id}",
+    }
+    client = redis.Redis.from_url(redis_url)
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    floor_env = {"BENCH_REDIS_URL": redis_url}
+    with (
+        served("pixel_studio.api:create_api", env, factory=True) as api,
+        served("bench._discovery_floor_app:app", floor_env) as bare,
+        httpx.Client(timeout=10) as http,
+    ):
+        for name, path in cases.items():
+            first = http.get(api + path)  # fills the cache
+            assert first.status_code == 200, first.text
+            slug = name.replace(" ", "-")
+            client.set("bench:floor:" + slug, first.content)
+            api_t: list[float] = []
+            bare_t: list[float] = []
+            for k in range(samples + 50):
+                t0 = time.perf_counter()
+                a = http.get(api + path)
+                t1 = time.perf_counter()
+                b = http.get(f"{bare}/raw/{slug}")
+                t2 = time.perf_counter()
+                assert a.content == b.content, "the floor must send the same bytes"
+                if k >= 50:
+                    api_t.append((t1 - t0) * 1000)
+                    bare_t.append((t2 - t1) * 1000)
+            out[name] = (api_t, bare_t)
+    return out
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def table(title: str, rows: dict[str, tuple[list[float], list[float]]], goal: str) -> None:
+    print(f"\n{title}\n")
+    print("| case | p50 (ms) | p95 (ms) | floor p50 | floor p95 | p50 ÷ floor | p95 ÷ floor | goal |")
+    print("|---|---|---|---|---|---|---|---|")
+    for case, (a, b) in rows.items():
+        a50, a95, b50, b95 = statistics.median(a), pct(a, 0.95), statistics.median(b), pct(b, 0.95)
+        print(
+            f"| {case} | {a50:.3f} | {a95:.3f} | {b50:.3f} | {b95:.3f} | {a50 / b50:.2f}× "
+            f"| {a95 / b95:.2f}× | {goal} |"
+        )
+
+
+def run_size(n: int, samples: int, warm: bool) -> None:
+    name = create_pg_database()
+    data_dir = Path(tempfile.mkdtemp(prefix="ps-bench-"))
+    try:
+        url = pg_url(name)
+        upgrade(url)
+        t = time.perf_counter()
+        timings = load(url, n)
+        total = time.perf_counter() - t
+        print(
+            f"\n### {n:,} images — loaded in {total:.1f} s (COPY {timings['copy']:.1f} s, "
+            f"indexes {timings['indexes']:.1f} s, VACUUM ANALYZE "
+            f"{timings['vacuum_analyze']:.1f} s)"
+        )
+        engine = make_engine(url)
+        print("\nEXPLAIN ANALYZE of the service's statements (scan and sort nodes):\n```")
+        print("\n".join(explain(engine, n)))
+        print("```")
+        table(
+            f"Cold (no cache entry), {samples} calls each, {n:,} images",
+            measure_cold(engine, url, n, samples),
+            "≤ 1.5×",
+        )
+        engine.dispose()
+        if warm:
+            with claimed_redis_db() as redis_url:
+                env = {
+                    "DATABASE_URL": url,
+                    "REDIS_URL": redis_url,
+                    "DATA_DIR": str(data_dir),
+                    "SECRET_KEY": "bench",
+                }
+                table(
+                    f"Warm (Redis), HTTP, {samples} requests each, {n:,} images",
+                    measure_warm(env, redis_url, 11, samples),
+                    "≤ 1.3×",
+                )
+    finally:
+        drop_pg_database(name)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="also 1,000,000 images (~minutes)")
+    parser.add_argument("--samples", type=int, default=300, help="calls per case")
+    parser.add_argument("--sizes", help="comma-separated image counts (overrides --large)")
+    args = parser.parse_args()
+    sizes = [10_000, 1_000_000] if args.large else [10_000]
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}, PostgreSQL + Redis on loopback"
+    )
+    for i, n in enumerate(sizes):
+        run_size(n, args.samples, warm=i == 0)  # warm reads do not touch the database
+
+
+if __name__ == "__main__":
+    main()
