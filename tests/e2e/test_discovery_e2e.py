@@ -45,7 +45,8 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
 
     fan_ctx = browser.new_context(base_url=base_url, viewport=DESKTOP)
     page = fan_ctx.new_page()
-    sign_up(page, unique("fan"))
+    fan = unique("fan")
+    sign_up(page, fan)
 
     # The feed starts empty and points to Explore.
     page.goto("/feed")
@@ -88,7 +89,11 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
     expect(main.get_by_role("img", name=prompt).first).to_be_visible()
     main.get_by_role("button", name=f"Follow {creator}").click()
     expect(main.get_by_role("button", name=f"Unfollow {creator}")).to_have_text("Following")
-    expect(main.get_by_role("link", name=re.compile(r"^1\s*follower$"))).to_be_visible()
+    main.get_by_role("link", name=re.compile(r"^1\s*follower$")).click()
+    expect(page).to_have_url(re.compile(rf"/u/{creator}/followers/?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"People following {creator}")
+    expect(main.get_by_role("link", name=fan)).to_have_attribute("href", f"/u/{fan}")
+    expect(main.get_by_role("button", name=f"Follow {fan}")).to_have_count(0)  # oneself
 
     # Their public image is now in the feed.
     page.goto("/feed")
