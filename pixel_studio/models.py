@@ -159,8 +159,14 @@ def _hot_default(context: Any) -> float:
 
 
 def _style_default(context: Any) -> str | None:
-    """Column default for Image.style: params["style"], for the explore style filter."""
-    style = (context.get_current_parameters().get("params") or {}).get("style")
+    """Column default for Image.style, for the explore style filter: the style preset the
+    person picked (local and Hugging Face models), else OpenAI's vivid / natural."""
+    return image_style(context.get_current_parameters().get("params") or {})
+
+
+def image_style(params: dict[str, Any]) -> str | None:
+    preset = params.get("style_preset")
+    style = preset if preset and preset != "none" else params.get("style")
     return str(style)[:32] if style else None
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 from alembic import op
-from pixel_studio.models import hot_score
+from pixel_studio.models import hot_score, image_style
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -85,7 +85,8 @@ def upgrade() -> None:
 def _backfill(dialect: str) -> None:
     if dialect == "postgresql":
         op.execute(
-            "UPDATE image SET style = left(params->>'style', 32),"
+            "UPDATE image SET style = left(coalesce(nullif(params->>'style_preset', 'none'),"
+            " params->>'style'), 32),"
             " hot = log(greatest(like_count, 1)::float8)"
             " + extract(epoch FROM created_at)::float8 / 45000.0"
         )
@@ -104,11 +105,10 @@ def _backfill(dialect: str) -> None:
     rows = bind.execute(sa.select(image.c.id, image.c.like_count, image.c.created_at,
                                   image.c.params)).all()  # fmt: skip
     for image_id, likes, created_at, params in rows:
-        style = (params or {}).get("style")
         bind.execute(
             image.update()
             .where(image.c.id == image_id)
-            .values(hot=hot_score(likes, created_at), style=str(style)[:32] if style else None)
+            .values(hot=hot_score(likes, created_at), style=image_style(params or {}))
         )
 
 

@@ -18,7 +18,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from pixel_studio.cache import get_cache
-from pixel_studio.catalog import STYLES, all_models
+from pixel_studio.catalog import STYLE_PRESETS, STYLES, all_models
 from pixel_studio.db import session_scope
 from pixel_studio.services import explore as explore_service
 from pixel_studio.services.cards import Sort
@@ -109,7 +109,10 @@ class ExploreState(rx.State):
 
     @rx.var
     def style_options(self) -> list[Option]:
-        return [Option(ALL, "All styles")] + [Option(s, s.capitalize()) for s in STYLES]
+        styles = [s for s in STYLE_PRESETS if s != "none"] + list(STYLES)
+        return [Option(ALL, "All styles")] + [
+            Option(s, s.replace("-", " ").capitalize()) for s in styles
+        ]
 
     @rx.var
     def sort_options(self) -> list[Option]:

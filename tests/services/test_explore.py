@@ -70,8 +70,11 @@ def test_filters_by_model_and_style(session: Session) -> None:
     vivid = add_image(session, ann, "sunset", model="openai", params={"style": "vivid"})
     add_image(session, ann, "sunset", model="openai", params={"style": "natural"})
     local = add_image(session, ann, "sunset")
+    anime = add_image(session, ann, "sunset", params={"style_preset": "anime"})
+    add_image(session, ann, "sunset", params={"style_preset": "none"})
     assert _ids(session, style="vivid") == [vivid]
-    assert _ids(session, model="local-sketch", q="sunset") == [local]
+    assert _ids(session, style="anime") == [anime]  # the create page's style presets too
+    assert set(_ids(session, model="local-sketch", q="sunset")) >= {local, anime}
     stored = session.get(Image, vivid)
     assert stored is not None and stored.style == "vivid"  # filled at insert from params
 
