@@ -1,9 +1,10 @@
 """Live events: small messages from whoever changed something to the pages that show it.
 
-Two kinds share one transport: `JobEvent` (a job's progress, from workers) and
-`NotificationEvent` (a user's unread-notification count changed, from the social services).
-The JSON carries a `type` tag ("job" / "notification"); a message without one is a job event,
-so a backlog written before notifications existed still parses.
+Three kinds share one transport: `JobEvent` (a job's progress, from workers),
+`NotificationEvent` (a user's unread-notification count changed, from the social services) and
+`BalanceEvent` (a user's credits changed outside a job: a Stripe purchase).
+The JSON carries a `type` tag ("job" / "notification" / "balance"); a message without one is a
+job event, so a backlog written before notifications existed still parses.
 
 Two transports, one interface, chosen by settings like every other part:
 - no REDIS_URL (embedded profile): an in-process queue; the worker threads and the backend's
@@ -63,19 +64,34 @@ class NotificationEvent(BaseModel):
     type: Literal["notification"] = "notification"
 
 
+class BalanceEvent(BaseModel):
+    """The user's credit balance is now `balance`: every open tab updates its credits badge."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    balance: int
+    type: Literal["balance"] = "balance"
+
+
+AnyEvent = JobEvent | NotificationEvent | BalanceEvent
+
+
 def _event_type(value: Any) -> str:
     tag = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
     return tag or "job"  # untagged JSON predates the tag: a job event
 
 
 Event = Annotated[
-    Annotated[JobEvent, Tag("job")] | Annotated[NotificationEvent, Tag("notification")],
+    Annotated[JobEvent, Tag("job")]
+    | Annotated[NotificationEvent, Tag("notification")]
+    | Annotated[BalanceEvent, Tag("balance")],
     Discriminator(_event_type),
 ]
-_EVENT: TypeAdapter[JobEvent | NotificationEvent] = TypeAdapter(Event)
+_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(Event)
 
 # The embedded transport. Unbounded put never blocks a worker thread; nothing else reads it.
-_local: queue.Queue[JobEvent | NotificationEvent] = queue.Queue()
+_local: queue.Queue[AnyEvent] = queue.Queue()
 
 
 @lru_cache(maxsize=8)
@@ -84,7 +100,7 @@ def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def publish(event: JobEvent | NotificationEvent, settings: Settings | None = None) -> None:
+def publish(event: AnyEvent, settings: Settings | None = None) -> None:
     """Hand `event` to the listeners. Never raises: a lost event costs a refresh, not a job."""
     settings = settings or get_settings()
     if not settings.redis_url:
@@ -125,7 +141,7 @@ class EventSource:
         event = self.next_event(timeout)
         return event if isinstance(event, JobEvent) else None
 
-    def next_event(self, timeout: float) -> JobEvent | NotificationEvent | None:
+    def next_event(self, timeout: float) -> AnyEvent | None:
         """The oldest pending event of either kind, or None after `timeout` seconds."""
         if self._client is None:
             try:
@@ -156,9 +172,9 @@ class EventSource:
             self._client.close()
 
 
-def drain_local() -> list[JobEvent | NotificationEvent]:
+def drain_local() -> list[AnyEvent]:
     """Everything waiting in the in-process queue (tests, and a listener shutting down)."""
-    out: list[JobEvent | NotificationEvent] = []
+    out: list[AnyEvent] = []
     while True:
         try:
             out.append(_local.get_nowait())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,26 @@ def site_origins(site_url: str) -> list[str]:
         return [origin]
     port = f":{parts.port}" if parts.port else ""
     return [f"{parts.scheme}://{alias}{port}" for alias in LOOPBACK_HOSTS]
+
+
+class CreditPack(BaseModel):
+    """One pack on sale: `credits` for `price_cents` (in STRIPE_CURRENCY's smallest unit)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    credits: int = Field(gt=0, le=1_000_000)
+    # Stripe refuses card charges under about 50 cents (or the currency's equivalent).
+    price_cents: int = Field(ge=50, le=1_000_000)
+
+
+DEFAULT_CREDIT_PACKS = [
+    CreditPack(id="small", credits=50, price_cents=299),
+    CreditPack(id="medium", credits=150, price_cents=699),
+    CreditPack(id="large", credits=400, price_cents=1499),
+]
+
+
+# A `limits` rate string with one limit: "5/minute", "30 per 1 minute", "100/2 hours".
+RATE_LIMIT_PATTERN = r"^[1-9][0-9]{0,6} ?(/|per) ?([1-9][0-9]{0,5} ?)?(second|minute|hour|day)s?$"
 
 
 class Settings(BaseSettings):
@@ -60,6 +80,11 @@ class Settings(BaseSettings):
 
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
+    # Where the official client sends API calls (a test peer on loopback, or Stripe's).
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_currency: str = Field(default="usd", pattern=r"^[a-z]{3}$")
+    # CREDIT_PACKS as JSON: [{"id": "small", "credits": 50, "price_cents": 299}, ...]
+    credit_packs: list[CreditPack] = Field(default_factory=lambda: list(DEFAULT_CREDIT_PACKS))
 
     google_client_id: str = ""
     google_client_secret: str = ""
@@ -100,10 +125,26 @@ class Settings(BaseSettings):
     # free credits. Input that is refused anyway does not count.
     signups_per_window: int = Field(default=5, ge=1)
     signup_window_seconds: int = Field(default=3600, ge=1)
+    # Rate-limit tiers (services/rate_limits.py, moving window), per signed-in user or per
+    # visitor's address: "<count>/<second|minute|hour|day>" or "<count> per <n> <unit>".
+    # Sign-in attempts use LOGIN_ATTEMPTS_PER_WINDOW / LOGIN_WINDOW_SECONDS above.
+    rate_limit_generation: str = Field(default="5/minute", pattern=RATE_LIMIT_PATTERN)
+    rate_limit_financial: str = Field(default="10/minute", pattern=RATE_LIMIT_PATTERN)
+    rate_limit_write: str = Field(default="30/minute", pattern=RATE_LIMIT_PATTERN)
+    rate_limit_read: str = Field(default="60/minute", pattern=RATE_LIMIT_PATTERN)
     # Reverse proxies in front of the backends that append to X-Forwarded-For. 0 ignores the
     # header (it is client-controlled); behind one proxy set 1, or every user shares its IP
     # and the per-IP login limit locks everyone out together.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+
+    @field_validator("credit_packs")
+    @classmethod
+    def _packs_distinct(cls, packs: list[CreditPack]) -> list[CreditPack]:
+        if not 1 <= len(packs) <= 6:
+            raise ValueError("CREDIT_PACKS must list between 1 and 6 packs.")
+        if len({p.id for p in packs}) != len(packs):
+            raise ValueError("CREDIT_PACKS: every pack needs its own id.")
+        return packs
 
     @model_validator(mode="after")
     def _lease_outlasts_provider_call(self) -> Self:
@@ -134,6 +175,11 @@ class Settings(BaseSettings):
     @property
     def socket_origins(self) -> list[str]:
         return site_origins(self.site_url)
+
+    @property
+    def payments_enabled(self) -> bool:
+        """Both keys: a shop that cannot hear the webhook would take money without crediting."""
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
 
     @property
     def google_enabled(self) -> bool:

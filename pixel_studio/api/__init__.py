@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from pixel_studio.api import auth_routes, discovery, google, health, media, share
+from pixel_studio.api import (
+    auth_routes,
+    discovery,
+    google,
+    health,
+    media,
+    share,
+    stripe_webhook,
+)
 from pixel_studio.settings import get_settings
 
 
@@ -17,6 +25,7 @@ def create_api() -> FastAPI:
     api.include_router(media.router)
     api.include_router(share.router)
     api.include_router(discovery.router)
+    api.include_router(stripe_webhook.router)
     settings = get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
     # Holds only OAuth state + nonce between the redirect and the callback.

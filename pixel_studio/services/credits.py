@@ -6,10 +6,13 @@ concurrent debits can never take a balance below zero, whatever the isolation le
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, tuple_, update
 from sqlmodel import Session, col, select
 
-from pixel_studio.models import CreditKind, CreditTransaction, User
+from pixel_studio.models import CreditKind, CreditTransaction, ImageSet, User
 from pixel_studio.services.errors import InsufficientCredits, NotFound
 
 
@@ -70,3 +73,66 @@ def recent_transactions(session: Session, user_id: int, limit: int = 50) -> list
             .limit(limit)
         )
     )
+
+
+Cursor = tuple[datetime, int]  # (created_at, id) of the last row shown: keyset pagination
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One ledger row as the credits page shows it, with what it belongs to."""
+
+    id: int
+    amount: int
+    kind: str
+    note: str
+    balance_after: int
+    created_at: datetime
+    job_id: str | None
+    set_id: int | None  # the set its job made (spend, refund), if the set still exists
+    stripe_event_id: str | None  # the payment's event (purchase)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[HistoryItem]
+    next_before: Cursor | None
+
+
+def history(
+    session: Session, user_id: int, *, before: Cursor | None = None, limit: int = 25
+) -> HistoryPage:
+    """Every ledger row of the user, newest first, keyset-paged on (created_at, id) over the
+    (user_id, created_at) index; each row with its job's set when it has one."""
+    limit = max(1, min(limit, 100))
+    stmt = (
+        select(CreditTransaction, ImageSet.id)
+        .outerjoin(ImageSet, col(ImageSet.job_id) == col(CreditTransaction.job_id))
+        .where(col(CreditTransaction.user_id) == user_id)
+    )
+    if before is not None:
+        stmt = stmt.where(
+            tuple_(col(CreditTransaction.created_at), col(CreditTransaction.id)) < tuple_(*before)
+        )
+    stmt = stmt.order_by(
+        col(CreditTransaction.created_at).desc(), col(CreditTransaction.id).desc()
+    ).limit(limit + 1)
+    rows = list(session.exec(stmt).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        HistoryItem(
+            id=tx.id or 0,
+            amount=tx.amount,
+            kind=tx.kind,
+            note=tx.note,
+            balance_after=tx.balance_after,
+            created_at=tx.created_at,
+            job_id=tx.job_id,
+            set_id=set_id,
+            stripe_event_id=tx.stripe_event_id,
+        )
+        for tx, set_id in rows
+    ]
+    last = rows[-1][0] if rows and more else None
+    return HistoryPage(items, (last.created_at, last.id or 0) if last is not None else None)

@@ -40,3 +40,7 @@ class RateLimited(ServiceError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class PaymentUnavailable(ServiceError):
+    """Payments are not configured, or the payment provider could not be reached."""
