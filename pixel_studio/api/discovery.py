@@ -3,8 +3,9 @@
 `GET /api/v1/explore?q=&model=&style=&sort=&window=&cursor=&limit=` and
 `GET /api/v1/images/{id}`, through the same services as the Reflex pages (services/explore,
 services/image_detail) and so the same visibility rule and the same cache entries. Query
-parameters are validated by the services' own pydantic model; every refusal is JSON
-(`{"detail": ..., "field": ...}`), never a 500.
+parameters are validated by the services' own pydantic model; every refusal is the REST API's
+JSON error (`{"error": {"code", "message", "field"}}`, api/v1/errors.py), never a 500. The
+viewer is the API token's owner (`Authorization: Bearer`), else the session cookie's user.
 
 Why the explore body is cached as bytes: an explore page is the same for every viewer (public
 images only, public URLs), so the finished response is stored under the PUBLIC_IMAGES version
@@ -15,20 +16,28 @@ depends on the viewer, so it is assembled per request from the service's cached 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlmodel import Session
 
-from pixel_studio.api.deps import CacheDep, OptionalUser, SessionDep, SettingsDep
+from pixel_studio.api.deps import CacheDep, SessionDep, SettingsDep
+from pixel_studio.api.v1.auth import Viewer
+from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, service_error_response
+from pixel_studio.cache import Cache, get_cache
+from pixel_studio.db import session_scope
 from pixel_studio.services import cached, explore, image_detail
 from pixel_studio.services.cards import CardPage, ImageCard
 from pixel_studio.services.errors import InvalidInput, NotFound, ServiceError
+from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
 
-router = APIRouter(prefix="/api/v1", tags=["discovery"])
+router = APIRouter(prefix="/api/v1", tags=["discovery"], responses=COMMON_ERRORS)
 # Image ids are INTEGER columns: a larger number can only be a 404, never a database error.
 MAX_ID = 2**31 - 1
 
@@ -85,7 +94,9 @@ class ImageDetailOut(BaseModel):
 
 
 def error(exc: ServiceError, status: int) -> JSONResponse:
-    return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=status)
+    response = service_error_response(exc)
+    response.status_code = status
+    return response
 
 
 def _card_out(storage: Storage, card: ImageCard) -> CardOut:
@@ -105,36 +116,45 @@ def explore_body(page: CardPage, storage: Storage) -> bytes:
     return out.model_dump_json().encode()
 
 
-@router.get("/explore", response_model=ExplorePageOut)
-def explore_page(
-    query: Annotated[explore.ExploreQuery, Query()],
-    session: SessionDep,
-    cache: CacheDep,
-    settings: SettingsDep,
-) -> Response:
-    storage = get_storage(settings)
+async def explore_deps() -> tuple[Settings, Cache, Callable[[], AbstractContextManager[Session]]]:
+    """Settings, cache and a session factory, resolved without a thread hop.
+
+    FastAPI runs every plain `def` dependency in its threadpool; on a warm read those hops
+    (settings, cache, the session generator's entry and exit) cost more than the two Redis
+    GETs. So they are resolved here, inline, and a session is opened only on a miss."""
+    return get_settings(), get_cache(), session_scope
+
+
+ExploreDeps = Annotated[
+    tuple[Settings, Cache, Callable[[], AbstractContextManager[Session]]], Depends(explore_deps)
+]
+
+
+@router.get("/explore", response_model=ExplorePageOut, responses=BAD_INPUT)
+def explore_page(query: Annotated[explore.ExploreQuery, Query()], deps: ExploreDeps) -> Response:
+    settings, cache, sessions = deps
     name = f"api-explore:{query.model_dump_json()}"
     key = cached.key_for(cache, name, [cached.PUBLIC_IMAGES])
     body = cache.get(key)
     if body is None:
         try:
-            # The service's loader, not explore.explore: the finished bytes are the one entry.
-            page = explore.load_explore(session, query)
+            with sessions() as session:
+                # The service's loader, not explore.explore: the finished bytes are the entry.
+                page = explore.load_explore(session, query)
         except InvalidInput as exc:
             return error(exc, 400)
-        text = explore_body(page, storage).decode()
-        cache.set(key, text, explore.EXPLORE_TTL)
-        body = text
+        body = explore_body(page, get_storage(settings)).decode()
+        cache.set(key, body, explore.EXPLORE_TTL)
     return Response(body, media_type="application/json")
 
 
-@router.get("/images/{image_id}", response_model=ImageDetailOut)
+@router.get("/images/{image_id}", response_model=ImageDetailOut, responses=NOT_FOUND)
 def image_page(
     image_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: SessionDep,
     cache: CacheDep,
     settings: SettingsDep,
-    viewer: OptionalUser,
+    viewer: Viewer,
 ) -> Response:
     viewer_id = viewer.id if viewer is not None else None
     try:

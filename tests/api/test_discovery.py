@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pixel_studio.api import create_api
+from pixel_studio.api import create_api, discovery
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
+from pixel_studio.db import session_scope
 from pixel_studio.services import auth, likes, users
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
@@ -33,6 +34,11 @@ def client(db: Engine, settings: Settings, memory: MemoryCache) -> Iterator[Test
     api.dependency_overrides[get_settings] = lambda: settings
     api.dependency_overrides[db_session] = session_override
     api.dependency_overrides[get_cache] = lambda: memory
+    api.dependency_overrides[discovery.explore_deps] = lambda: (
+        settings,
+        memory,
+        lambda: session_scope(db),
+    )
     with TestClient(api) as c:
         yield c
 
