@@ -60,7 +60,8 @@ help:
 	@echo "make dev     hot-reloading dev server (frontend :$(PORT), backend :$(BACKEND_PORT))"
 	@echo "make setup   only the set-up: .venv, Python packages, bun"
 	@echo "make lint    ruff check, ruff format --check, mypy"
-	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md)"
+	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md;"
+	@echo "             BENCH_LARGE=1 adds the 1M-image discovery run, a few minutes more)"
 
 setup: $(DEPS_STAMP) $(BUN_STAMP)
 
@@ -118,6 +119,8 @@ lint: setup
 bench: setup services
 	@shopt -s nullglob; found=0; \
 	for script in bench/[!_]*.py; do \
-		found=1; echo "== $$script"; python "$$script"; \
+		found=1; echo "== $$script"; extra=""; \
+		if [ -n "$(BENCH_LARGE)" ] && [ "$$script" = bench/discovery.py ]; then extra=--large; fi; \
+		python "$$script" $$extra; \
 	done; \
 	[ "$$found" = 1 ] || echo "No benchmarks in bench/ yet."
