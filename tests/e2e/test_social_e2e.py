@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.test_accounts_e2e import (
     DESKTOP,
@@ -42,7 +42,7 @@ def make_public_image(page: Page) -> str:
     return re.sub(r"^https?://[^/]+", "", page.url).rstrip("/")
 
 
-def bell_count(page: Page) -> object:
+def bell_count(page: Page) -> Locator:
     return visible(nav(page).get_by_test_id("bell-count"))
 
 
@@ -70,7 +70,7 @@ def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: s
     expect(comment).to_be_visible()
 
     # A, without a reload: the bell counts the like and the comment; the comment shows.
-    expect(bell_count(a)).to_have_text("2", timeout=LIVE)  # type: ignore[arg-type]
+    expect(bell_count(a)).to_have_text("2", timeout=LIVE)
     a_comment = a.get_by_test_id("comment").filter(has_text="The colours are wonderful")
     expect(a_comment).to_be_visible(timeout=LIVE)
     a_comment.get_by_role("button", name="Reply").click()
@@ -80,7 +80,7 @@ def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: s
 
     # B, without a reload: the reply is in the thread and B's bell counts it.
     expect(b.get_by_text("Thank you, it was a windy evening")).to_be_visible(timeout=LIVE)
-    expect(bell_count(b)).to_have_text("1", timeout=LIVE)  # type: ignore[arg-type]
+    expect(bell_count(b)).to_have_text("1", timeout=LIVE)
     assert has_no_horizontal_scroll(b)
 
     # B collects the image in a new collection, from the dialog (keyboard: Enter submits).

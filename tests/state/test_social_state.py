@@ -169,6 +169,34 @@ def test_a_revoked_session_likes_and_comments_nothing() -> None:
         assert s.exec(select(Like)).all() == [] and s.exec(select(Comment)).all() == []
 
 
+def test_a_revoked_session_changes_no_collection_and_reads_no_notifications() -> None:
+    owner = new_user("alice")
+    (image_id,) = make_set(owner, count=1)
+    with session_scope() as s:
+        kept = collections.create_collection(s, get_cache(), owner.id or 0, "Kept")
+    cookie = signed_in_cookie(owner)
+    detail = make_state(CollectionDetailState, cookie=cookie, path=f"/collections/{kept.id}")
+    run(AuthState.load_user, sub(detail, AuthState))
+    run(CollectionDetailState.load, detail)
+    picker = sub(open_image(image_id, cookie), CollectionPickerState)
+    step(CollectionPickerState.open_for, picker, image_id)
+    assert detail.is_owner and picker.open
+    notes = make_state(NotificationsState, cookie=cookie, path="/notifications")
+    run(AuthState.require_user, sub(notes, AuthState))
+    with session_scope() as s:
+        auth.revoke(s, session_token(cookie))
+
+    assert SESSION_ENDED in str(run(CollectionDetailState.delete_collection, detail))
+    assert not detail.found and not detail.is_owner  # signed out: nothing of it left
+    assert SESSION_ENDED in texts(step(CollectionPickerState.toggle, picker, kept.id, True))
+    assert SESSION_ENDED in str(run(NotificationsState.mark_all_read, notes))
+    run(NotificationsState.load, notes)
+    assert notes.rows == [] and not notes.loaded
+    with Session(get_engine()) as s:
+        assert s.exec(select(Collection.title)).all() == ["Kept"]
+        assert s.exec(select(CollectionImage)).all() == []
+
+
 def test_likes_page_lists_newest_like_first_and_pages() -> None:
     owner, fan = new_user("alice"), new_user("bob")
     ids = make_set(owner, count=3)
