@@ -13,7 +13,8 @@ from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.pages.auth_pages import login_page, signup_page
-from pixel_studio.pages.collections import collection_detail_page, collections_page
+from pixel_studio.pages.collection_detail import collection_detail_page
+from pixel_studio.pages.collections import collections_page
 from pixel_studio.pages.create import create_page
 from pixel_studio.pages.explore import explore_page
 from pixel_studio.pages.feed import feed_page

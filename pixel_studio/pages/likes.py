@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pixel_studio.components.empty_state import empty
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import studio_styles
-from pixel_studio.pages.collections import empty
 from pixel_studio.state.likes import LikedImagesState
 
 S = LikedImagesState

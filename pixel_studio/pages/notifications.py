@@ -6,10 +6,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from pixel_studio.components.empty_state import empty
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import studio_styles
-from pixel_studio.pages.collections import empty
 from pixel_studio.state.notifications import NotificationRow, NotificationsState
 
 S = NotificationsState

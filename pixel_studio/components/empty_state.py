@@ -1,0 +1,26 @@
+"""Small pieces the social pages share: a "private" badge and an empty state card."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def private_badge() -> rx.Component:
+    return rx.badge(rx.icon("lock", size=12), "Private", variant="soft", radius="full")
+
+
+def empty(icon: str, title: str, text: str, action: rx.Component | None = None) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.center(rx.icon(icon, size=28), class_name="ps-step", width="56px", height="56px"),
+            rx.heading(title, as_="h2", size="5"),
+            rx.text(text, color_scheme="gray", size="2", align="center"),
+            action if action is not None else rx.fragment(),
+            align="center",
+            spacing="3",
+            padding_y="48px",
+        ),
+        size="4",
+        variant="surface",
+        width="100%",
+    )
