@@ -58,10 +58,28 @@ from pixel_studio.services.image_detail import get_image_detail  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 from tests.redis_fixtures import claimed_redis_db  # noqa: E402
 
-WORDS = (
-    "fox cat dog tree sky sea moon sun red blue green castle forest city river night day "
-    "storm cloud bird"
-).split()
+WORDS = [
+    "fox",
+    "cat",
+    "dog",
+    "tree",
+    "sky",
+    "sea",
+    "moon",
+    "sun",
+    "red",
+    "blue",
+    "green",
+    "castle",
+    "forest",
+    "city",
+    "river",
+    "night",
+    "day",
+    "storm",
+    "cloud",
+    "bird",
+]
 SPAN = timedelta(days=30)  # created_at spread over 30 days at every size: same share in 7d
 CARD_COLS = (
     "image.id, image.thumbnail_key, image.original_key, image.width, image.height, "
@@ -134,8 +152,7 @@ def load(url: str, n: int) -> dict[str, float]:
                     owner = s * 7919 % users + 1
                     copy.write_row((f"j{s}", owner, "{}", "succeeded", 4, 4, 4, 0, 1, now))
             with cur.copy(
-                "COPY image_set (id, user_id, job_id, prompt, model, params, created_at)"
-                " FROM STDIN"
+                "COPY image_set (id, user_id, job_id, prompt, model, params, created_at) FROM STDIN"
             ) as copy:
                 for s in range(1, sets + 1):
                     owner = s * 7919 % users + 1
@@ -163,11 +180,12 @@ def load(url: str, n: int) -> dict[str, float]:
                     for j in range(i % 5):
                         copy.write_row(((i + j * 37) % users + 1, i, now))
             with cur.copy(
-                "COPY comment (user_id, image_id, body, deleted, like_count, created_at)"
-                " FROM STDIN"
+                "COPY comment (user_id, image_id, body, deleted, like_count, created_at) FROM STDIN"
             ) as copy:
                 for i in range(3, n + 1, 3):
-                    copy.write_row(((i * 31) % users + 1, i, f"nice {WORDS[i % 20]}", False, 0, now))
+                    copy.write_row(
+                        ((i * 31) % users + 1, i, f"nice {WORDS[i % 20]}", False, 0, now)
+                    )
             with cur.copy("COPY follow (follower_id, followee_id, created_at) FROM STDIN") as copy:
                 for u in range(1, users + 1):
                     for j in range(1, 11):
@@ -206,9 +224,9 @@ def cold_cases(n: int, rng: random.Random) -> dict[str, Callable[[], dict[str, A
         "recent": lambda: {"query": ExploreQuery()},
         "trending 7d": lambda: {"query": ExploreQuery(sort="trending", window="7d")},
         "search common word": lambda: {"query": ExploreQuery(q="fox"), "q": "fox"},
-        "search rare token": lambda: (
-            lambda tok: {"query": ExploreQuery(q=tok), "q": tok}
-        )(f"tok{public_id()}"),
+        "search rare token": lambda: (lambda tok: {"query": ExploreQuery(q=tok), "q": tok})(
+            f"tok{public_id()}"
+        ),
         "image detail": lambda: {"id": public_id()},
     }
 
@@ -292,7 +310,8 @@ def free_port() -> int:
 def served(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str]:
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-           "--no-access-log", "--log-level", "warning"] + (["--factory"] if factory else [])  # fmt: skip
+           "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    cmd += ["--factory"] if factory else []
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -352,7 +371,9 @@ def measure_warm(
 
 def table(title: str, rows: dict[str, tuple[list[float], list[float]]], goal: str) -> None:
     print(f"\n{title}\n")
-    print("| case | p50 (ms) | p95 (ms) | floor p50 | floor p95 | p50 ÷ floor | p95 ÷ floor | goal |")
+    print(
+        "| case | p50 (ms) | p95 (ms) | floor p50 | floor p95 | p50 ÷ floor | p95 ÷ floor | goal |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for case, (a, b) in rows.items():
         a50, a95, b50, b95 = statistics.median(a), pct(a, 0.95), statistics.median(b), pct(b, 0.95)
