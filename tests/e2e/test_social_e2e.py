@@ -6,6 +6,7 @@ collection from the dialog, and finds it in /collections/<id> and in /likes."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -46,9 +47,12 @@ def bell_count(page: Page) -> Locator:
     return visible(nav(page).get_by_test_id("bell-count"))
 
 
-def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: str) -> None:
+def test_two_people_like_comment_reply_and_collect(
+    browser: Browser, base_url: str, shots_dir: Path
+) -> None:
     a_context = browser.new_context(base_url=base_url, viewport=DESKTOP)
-    b_context = browser.new_context(base_url=base_url, viewport=PHONE)
+    # B on a phone, in dark mode (the system preference the app follows).
+    b_context = browser.new_context(base_url=base_url, viewport=PHONE, color_scheme="dark")
     a, b = a_context.new_page(), b_context.new_page()
     a_name, b_name = unique("ann"), unique("ben")
     sign_up(a, a_name)
@@ -82,6 +86,7 @@ def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: s
     expect(b.get_by_text("Thank you, it was a windy evening")).to_be_visible(timeout=LIVE)
     expect(bell_count(b)).to_have_text("1", timeout=LIVE)
     assert has_no_horizontal_scroll(b)
+    b.screenshot(path=str(shots_dir / "social-image-phone-dark.png"), full_page=True)
 
     # B collects the image in a new collection, from the dialog (keyboard: Enter submits).
     b.get_by_role("button", name="Add to collection").click()
@@ -90,6 +95,7 @@ def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: s
     dialog.get_by_label("New collection").fill("Lighthouses")
     dialog.get_by_label("New collection").press("Enter")
     expect(dialog.get_by_role("checkbox", name="Lighthouses")).to_be_checked()
+    b.screenshot(path=str(shots_dir / "social-collect-dialog-phone-dark.png"))
     b.keyboard.press("Escape")
     expect(b.get_by_role("dialog")).to_have_count(0)
 
@@ -110,6 +116,7 @@ def test_two_people_like_comment_reply_and_collect(browser: Browser, base_url: s
     items = a.get_by_test_id("notification")
     expect(items).to_have_count(2)
     expect(items.first).to_contain_text(f"{b_name} commented on your image")
+    a.screenshot(path=str(shots_dir / "social-notifications-desktop.png"), full_page=True)
     a.get_by_role("button", name="Mark all read").click()
     expect(nav(a).get_by_test_id("bell-count")).to_have_count(0)
     a_context.close()
