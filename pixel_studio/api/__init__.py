@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -11,21 +12,26 @@ from pixel_studio.api import (
     google,
     health,
     media,
+    metrics,
     share,
     stripe_webhook,
+    v1,
 )
+from pixel_studio.metrics import MetricsMiddleware
 from pixel_studio.settings import get_settings
 
 
 def create_api() -> FastAPI:
     api = FastAPI(title="Pixel Studio API", docs_url="/api/docs", openapi_url="/api/openapi.json")
     api.include_router(health.router)
+    api.include_router(metrics.router)
     api.include_router(auth_routes.router)
     api.include_router(google.router)
     api.include_router(media.router)
     api.include_router(share.router)
     api.include_router(discovery.router)
     api.include_router(stripe_webhook.router)
+    v1.install(api)  # REST API v1, its JSON errors and catch-all: after every /api/v1 router
     settings = get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
     # Holds only OAuth state + nonce between the redirect and the callback.
@@ -37,4 +43,9 @@ def create_api() -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Every request counted by its route template (pixel_studio/metrics.py) ...
+    api.add_middleware(MetricsMiddleware, routes=api.router.routes)
+    # ... and given a request id (X-Request-ID when it is a UUID, else a fresh one; echoed in
+    # the response) that its log lines and any job it submits carry (logging_setup.py).
+    api.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return api

@@ -1,0 +1,131 @@
+"""Personal API tokens: created, named, listed and revoked from the settings page.
+
+A token is `ps_` + 32 random bytes (URL-safe base64), shown once when created; only its
+SHA-256 is stored (auth.hash_token, the same digest as session tokens), so a leaked database
+gives no usable token. Revoking deletes the row: the next request with it is refused.
+The last-used time is written at most once a minute per token, so a busy client does not turn
+every read into a write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from pixel_studio.db import utcnow
+from pixel_studio.models import ApiToken, User
+from pixel_studio.services import auth, users
+from pixel_studio.services.errors import InvalidInput, NotFound
+
+PREFIX = "ps_"
+MAX_NAME = 100
+MAX_TOKENS = 20  # per user: enough for every script and machine, not a place to hoard
+MAX_TOKEN_LENGTH = 200  # anything longer is not one of ours: refused before hashing
+LAST_USED_EVERY = timedelta(seconds=60)
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("Give the token a name, so you know later where it is used.")
+    if len(value) > MAX_NAME:
+        raise ValueError(f"The name is too long ({MAX_NAME} characters at most).")
+    if users.has_control_chars(value):
+        raise ValueError("The name contains a character that is not allowed.")
+    return value
+
+
+class TokenName(BaseModel):
+    name: Annotated[str, AfterValidator(_name)]
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What the settings page lists: never the token itself."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewToken:
+    info: TokenInfo
+    secret: str  # the only time it is known: show it once
+
+
+def _info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(row.id or 0, row.name, row.created_at, row.last_used_at)
+
+
+def create_token(session: Session, user_id: int, name: str) -> NewToken:
+    """A new named token for the user. Commits. InvalidInput for a bad name or too many."""
+    clean = users.parse(TokenName, {"name": name}).name
+    count = session.exec(
+        select(func.count()).select_from(ApiToken).where(col(ApiToken.user_id) == user_id)
+    ).one()
+    if count >= MAX_TOKENS:
+        raise InvalidInput(
+            f"You have {MAX_TOKENS} tokens already; revoke one you no longer use.", field="name"
+        )
+    secret = PREFIX + auth.new_token()
+    row = ApiToken(user_id=user_id, name=clean, token_hash=auth.hash_token(secret))
+    session.add(row)
+    session.commit()
+    return NewToken(_info(row), secret)
+
+
+def list_tokens(session: Session, user_id: int) -> list[TokenInfo]:
+    """The user's tokens, newest first."""
+    rows = session.exec(
+        select(ApiToken)
+        .where(col(ApiToken.user_id) == user_id)
+        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+    ).all()
+    return [_info(r) for r in rows]
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> None:
+    """Delete one of the user's tokens. Commits. NotFound if it is not theirs (or gone)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound("That token does not exist (already revoked?).")
+    session.delete(row)
+    session.commit()
+
+
+def user_for_api_token(session: Session, token: str | None) -> User | None:
+    """The user a presented token belongs to, or None. Records the last-used time (commits
+    when it does)."""
+    if not token or not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    found = session.exec(
+        select(ApiToken, User)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .where(col(ApiToken.token_hash) == auth.hash_token(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    now = utcnow()
+    if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
+        # Conditional, so concurrent requests with one token write it once.
+        session.execute(
+            update(ApiToken)
+            .where(
+                col(ApiToken.id) == row.id,
+                or_(
+                    col(ApiToken.last_used_at).is_(None),
+                    col(ApiToken.last_used_at) < now - LAST_USED_EVERY,
+                ),
+            )
+            .values(last_used_at=now)
+        )
+        session.commit()
+    return user
