@@ -104,6 +104,7 @@ class MemoryCache:
 
 class RedisCache:
     def __init__(self, url: str) -> None:
+        self.url = url  # the rate limiter keeps its windows on the same server
         self._redis = redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )

@@ -53,18 +53,17 @@ def authenticate(
         raise InvalidInput("Enter your username or email and your password.", field="login")
     if users.has_control_chars(login):
         raise InvalidInput("Enter a valid username or email.", field="login")
-    limit, window = settings.login_attempts_per_window, settings.login_window_seconds
-    message = "Too many sign-in attempts."
-    rate_limits.hit(cache, f"login:ip:{rate_limits.client_key(ip)}", limit, window, message)
+    limiter = rate_limits.limiter_for(cache)
+    rate_limits.hit(limiter, rate_limits.AUTH, rate_limits.ip_key(ip), settings)
     user = users.find_by_login(session, login)
     if user is not None and users.verify_password(user, password):
-        rate_limits.reset(cache, f"login:acct:{user.id}")
+        rate_limits.clear(limiter, rate_limits.AUTH, f"acct:{user.id}", settings)
         return user
     if user is None:
         users.hash_password(password)  # same work either way: no timing hint that it exists
     # Unknown names count too, so a 429 does not tell that an account exists.
-    account = f"login:acct:{user.id}" if user is not None else f"login:name:{login}"
-    rate_limits.hit(cache, account, limit, window, message)
+    account = f"acct:{user.id}" if user is not None else f"name:{login}"
+    rate_limits.hit(limiter, rate_limits.AUTH, account, settings)
     raise AuthFailed(WRONG_CREDENTIALS, field="password")
 
 
@@ -81,13 +80,8 @@ def sign_up(
 
     Input that would be refused does not use up the allowance: only real sign-ups count."""
     users.validate_sign_up(session, username, email, password)
-    rate_limits.hit(
-        cache,
-        f"signup:ip:{rate_limits.client_key(ip)}",
-        settings.signups_per_window,
-        settings.signup_window_seconds,
-        "Too many sign-ups from your network.",
-    )
+    limiter = rate_limits.limiter_for(cache)
+    rate_limits.hit(limiter, rate_limits.SIGNUP, rate_limits.ip_key(ip), settings)
     return users.create_user(
         session, username, email, password, bonus=settings.signup_bonus_credits
     )
