@@ -6,6 +6,7 @@ import reflex as rx
 
 from pixel_studio.components.forms import field
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.state.api_tokens import ApiTokensState, TokenRow
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.google_connect import GoogleConnectState
 from pixel_studio.state.settings_page import AVATAR_MAX_BYTES, AVATAR_TYPES, SettingsState
@@ -217,6 +218,83 @@ def sessions_section() -> rx.Component:
     )
 
 
+def _token_row(row: TokenRow) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(row.name, weight="medium"),
+            rx.text(
+                "Created ",
+                row.created,
+                " · ",
+                rx.cond(row.last_used != "", "last used " + row.last_used, "never used"),
+                size="1",
+                color_scheme="gray",
+            ),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Revoke",
+            on_click=ApiTokensState.revoke_token(row.id),  # type: ignore[misc]  # a bound event
+            color_scheme="red",
+            variant="soft",
+            size="1",
+            aria_label="Revoke " + row.name,
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def api_tokens_section() -> rx.Component:
+    s = ApiTokensState
+    return section(
+        "API tokens",
+        "For scripts and programs using the REST API (/api/docs). Send one as "
+        "Authorization: Bearer <token>. Revoke any you no longer use.",
+        rx.vstack(
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        value=s.new_name,
+                        on_change=s.set_new_name,
+                        placeholder="Token name, e.g. laptop script",
+                        aria_label="Token name",
+                        max_length=100,
+                        flex="1",
+                    ),
+                    rx.button("Create token", type="submit", loading=s.busy),
+                    width="100%",
+                ),
+                on_submit=s.create_token,
+                width="100%",
+            ),
+            rx.cond(s.error != "", rx.text(s.error, color_scheme="red", size="2")),
+            rx.cond(
+                s.new_token != "",
+                rx.callout.root(
+                    rx.callout.text("Copy this token now: it is not shown again."),
+                    rx.code(s.new_token, id="new-api-token", word_break="break-all"),
+                    rx.hstack(
+                        rx.button("Copy", on_click=rx.set_clipboard(s.new_token), size="1"),
+                        rx.button("Done", on_click=s.dismiss_token, variant="soft", size="1"),
+                    ),
+                    color_scheme="green",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                s.has_tokens,
+                rx.vstack(rx.foreach(s.tokens, _token_row), spacing="3", width="100%"),
+                rx.text("No tokens yet.", size="2", color_scheme="gray"),
+            ),
+            spacing="3",
+            width="100%",
+            on_mount=s.load,
+        ),
+    )
+
+
 def settings_page() -> rx.Component:
     return page_frame(
         signed_in_only(
@@ -232,6 +310,7 @@ def settings_page() -> rx.Component:
                 google_section(),
                 privacy_section(),
                 sessions_section(),
+                api_tokens_section(),
                 spacing="5",
                 width="100%",
             ),

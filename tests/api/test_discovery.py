@@ -84,13 +84,13 @@ def test_explore_lists_public_images_only_and_follows_changes(
 def test_explore_refuses_bad_queries_as_json(client: TestClient, params: dict[str, str]) -> None:
     r = client.get("/api/v1/explore", params=params)
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
-    assert r.json()["detail"]
+    assert r.json()["error"]["code"] == "invalid_input"  # the REST API's error shape
 
 
 def test_explore_bad_cursor_is_a_400_with_its_field(client: TestClient) -> None:
     r = client.get("/api/v1/explore", params={"cursor": "not-ours"})
     assert r.status_code == 400
-    assert r.json()["field"] == "cursor"
+    assert r.json()["error"]["field"] == "cursor"
 
 
 def test_image_detail_follows_the_visibility_rule(
@@ -109,7 +109,7 @@ def test_image_detail_follows_the_visibility_rule(
         if token:
             client.cookies.set(SESSION_COOKIE, token)
         r = client.get(f"/api/v1/images/{private}")
-        assert r.status_code == 404 and "private" in r.json()["detail"]
+        assert r.status_code == 404 and "private" in r.json()["error"]["message"]
     client.cookies.set(SESSION_COOKIE, owner_token)
     r = client.get(f"/api/v1/images/{private}")
     assert r.status_code == 200 and r.json()["is_owner"] is True
