@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
+from pixel_studio.models import GenerationJob
 from pixel_studio.services import (
     collections,
     comments,
@@ -30,6 +32,9 @@ from pixel_studio.services import (
 )
 from pixel_studio.services.errors import NotFound
 from pixel_studio.services.images import delete_image, image_url, set_image_privacy
+from pixel_studio.services.jobs import run_job
+from pixel_studio.services.sets import delete_set
+from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
 from tests.db_fixtures import wipe
 from tests.privacy_probes import (
@@ -40,6 +45,7 @@ from tests.privacy_probes import (
     probes_for,
 )
 from tests.privacy_world import PUBLIC_MARKER, World, build_world
+from tests.services.generation_helpers import Events, images_of, submit_job
 from tests.state.test_account_state import _reset_caches
 
 VIEWERS = ("alice", "bob", "visitor")
@@ -61,6 +67,12 @@ def world(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         get_engine().dispose()
         _reset_caches()
         wipe(engine)
+
+
+def submit_job_ids(session: Session, user_id: int) -> list[str]:
+    """The user's job ids, oldest first."""
+    stmt = select(GenerationJob.id).where(GenerationJob.user_id == user_id)
+    return list(session.exec(stmt.order_by(col(GenerationJob.created_at), col(GenerationJob.id))))
 
 
 def cookie_of(w: World, viewer: str) -> str:
@@ -302,3 +314,37 @@ def test_a_public_image_made_private_leaves_warm_caches(world: World) -> None:
         assert PUBLIC_MARKER not in load_page(list(events["explore"]), "/explore", "")
         with pytest.raises(NotFound):
             image_detail.get_image_detail(s, cache, None, w.public_image)
+
+
+def test_new_images_and_deleted_sets_reach_warm_caches(world: World) -> None:
+    """The worker's new image shows in warm listings (public) and in its owner's profile
+    count (public or private) on the next read; a deleted set leaves every warm listing."""
+    w = world
+    cache = get_cache()
+    settings = get_settings()
+    with session_scope() as s:
+        # Warm: explore, Bob's feed, Alice's profile as Bob and as herself.
+        before = explore.explore(s, cache, explore.ExploreQuery()).items
+        assert [c.id for c in feed.following_feed(s, cache, w.bob).items] == [w.public_image]
+        assert profiles.get_profile(s, cache, w.bob, w.alice_name).image_count == 1
+        assert profiles.get_profile(s, cache, w.alice, w.alice_name).image_count == 3
+        for private in (False, True):
+            job = submit_job(s, w.alice, settings, count=1, private=private)
+            run_job(job.id, engine=get_engine(), settings=settings, publish=Events())
+        new_public = images_of(s, submit_job_ids(s, w.alice)[-2])[0].id
+        listed = [c.id for c in explore.explore(s, cache, explore.ExploreQuery()).items]
+        assert listed == [new_public, *[c.id for c in before]], "a new public image shows"
+        assert new_public in [c.id for c in feed.following_feed(s, cache, w.bob).items]
+        assert profiles.get_profile(s, cache, w.bob, w.alice_name).image_count == 2
+        assert profiles.get_profile(s, cache, w.alice, w.alice_name).image_count == 5
+
+        # Deleting the public image's set takes it out of every warm read.
+        public_set = images_of(s, submit_job_ids(s, w.alice)[-2])[0].set_id
+        delete_set(s, w.alice, public_set, get_storage())
+        assert new_public not in [
+            c.id for c in explore.explore(s, cache, explore.ExploreQuery()).items
+        ]
+        assert new_public not in [c.id for c in feed.following_feed(s, cache, w.bob).items]
+        assert profiles.get_profile(s, cache, w.bob, w.alice_name).image_count == 1
+        with pytest.raises(NotFound):
+            image_detail.get_image_detail(s, cache, w.bob, new_public)

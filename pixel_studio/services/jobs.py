@@ -27,13 +27,15 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pixel_studio import events
+from pixel_studio import events, metrics
+from pixel_studio.cache import get_cache
 from pixel_studio.catalog import UnknownModelError
 from pixel_studio.db import get_engine, session_scope, utcnow
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
 from pixel_studio.providers import ImageRequest, Provider, ProviderError, get_provider
 from pixel_studio.providers.base import MAX_SEED, GeneratedImage, resolve_seed
+from pixel_studio.services import cached
 from pixel_studio.services.job_state import Publish, close_job
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
@@ -89,6 +91,7 @@ def run_job(
             total=claim.total,
         )
     )
+    started = time.monotonic()
     try:
         model = str(claim.params["model"])
         provider = (
@@ -112,6 +115,8 @@ def run_job(
     except Exception:
         log.exception("job %s: unexpected error", job_id)
         _fail(engine, claim, GENERIC_FAILURE, emit)
+    finally:
+        metrics.JOB_DURATION.observe(time.monotonic() - started)
 
 
 def _lease(settings: Settings) -> datetime:
@@ -283,6 +288,7 @@ def _generate_with_retries(
         try:
             return provider.generate(request)
         except ProviderError as exc:
+            metrics.count_provider_error(exc)
             if not exc.transient or attempt >= settings.generation_max_retries:
                 raise
             delay = backoff_delay(attempt, settings, exc.retry_after)
@@ -367,6 +373,10 @@ def _store_image(
         storage.delete_many([original_key, thumbnail_key])
         raise
     assert image_id is not None
+    # Explore, feeds and the owner's profile are cached: the new image shows on their next
+    # read (a private one only changes the owner's own profile).
+    scopes = [cached.user_scope(claim.user_id)] + ([] if private else [cached.PUBLIC_IMAGES])
+    cached.bump(get_cache(), *scopes)
     return JobEvent(
         job_id=claim.job_id,
         user_id=claim.user_id,

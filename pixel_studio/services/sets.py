@@ -14,7 +14,9 @@ from sqlalchemy import delete, func, tuple_
 from sqlmodel import Session, col, select
 
 from pixel_studio import events
+from pixel_studio.cache import get_cache
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus, User
+from pixel_studio.services import cached
 from pixel_studio.services.errors import NotAllowed, NotFound
 from pixel_studio.services.images import can_view_image, get_visible_image
 from pixel_studio.services.job_state import ACTIVE, Publish, close_job
@@ -161,17 +163,21 @@ def delete_set(
         # Locks the job row first (as a worker's progress write does) so the two never
         # deadlock, and any image a worker commits before this point is deleted below.
         closed = close_job(session, image_set.job_id, JobStatus.cancelled, user_id=user_id)
-    keys = [
-        key
-        for original, thumbnail in session.exec(
-            select(Image.original_key, Image.thumbnail_key).where(Image.set_id == set_id)
-        ).all()
-        for key in (original, thumbnail)
-    ]
+    rows = session.exec(
+        select(Image.id, Image.private, Image.original_key, Image.thumbnail_key).where(
+            Image.set_id == set_id
+        )
+    ).all()
+    keys = [key for _id, _private, original, thumbnail in rows for key in (original, thumbnail)]
     session.execute(delete(Image).where(col(Image.set_id) == set_id))
     session.execute(delete(ImageSet).where(col(ImageSet.id) == set_id))
     session.commit()
     session.expunge(image_set)
+    # Cached image pages, public listings and the owner's profile must not outlive the set.
+    scopes = [cached.image_scope(image_id or 0) for image_id, _p, _o, _t in rows]
+    if any(not private for _id, private, _o, _t in rows):
+        scopes.append(cached.PUBLIC_IMAGES)
+    cached.bump(get_cache(), *scopes, cached.user_scope(user_id))
     try:
         storage.delete_many(keys)
     except Exception:
