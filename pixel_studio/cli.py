@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pixel_studio import cli_demo, cli_storage, migrations
 from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
+from pixel_studio.logging_setup import configure_logging
 from pixel_studio.models import CreditKind
 from pixel_studio.services import credits, generation, users
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound, ServiceError
@@ -249,7 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_demo)
 
     cli_storage.register(commands)
+
+    metrics_cmd = commands.add_parser("metrics", help="Prometheus multi-process metrics")
+    metrics_actions = metrics_cmd.add_subparsers(dest="metrics_command", required=True)
+    reset = metrics_actions.add_parser(
+        "reset", help="empty PROMETHEUS_MULTIPROC_DIR (before the processes start, never during)"
+    )
+    reset.set_defaults(func=cmd_metrics_reset)
     return parser
+
+
+def cmd_metrics_reset(_args: argparse.Namespace) -> int:
+    from pixel_studio.metrics import MULTIPROC_ENV, reset_multiproc_dir
+
+    path = reset_multiproc_dir()
+    print(f"emptied {path}" if path else f"{MULTIPROC_ENV} is not set: nothing to reset")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         get_settings().check_startup()
+        configure_logging("cli")
         return func(args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal, cast
 import redis
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 
+from pixel_studio import metrics
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ def _redis_client(url: str) -> redis.Redis:
 def publish(event: AnyEvent, settings: Settings | None = None) -> None:
     """Hand `event` to the listeners. Never raises: a lost event costs a refresh, not a job."""
     settings = settings or get_settings()
+    if isinstance(event, JobEvent):  # every job status change passes here exactly once
+        metrics.count_job_status(str(event.status))
     if not settings.redis_url:
         _local.put(event)
         return

@@ -8,6 +8,7 @@ the job has committed (DESIGN.md pitfalls): a worker must never look for a missi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,30 @@ def enqueue(job_id: str, settings: Settings | None = None) -> None:
 
         app_for(settings).send_task(TASK_NAME, args=[job_id])
         return
-    _embedded_executor().submit(_run_embedded, job_id)
+    # The thread runs in a copy of this context: the submitting request's id follows the job
+    # into its log lines (logging_setup.py), as the Celery task header does for a worker.
+    context = contextvars.copy_context()
+    _embedded_executor().submit(context.run, _run_embedded, job_id)
+
+
+def queue_depth(settings: Settings | None = None) -> int | None:
+    """Jobs waiting for a worker: the Celery queue's length on a Redis broker, or the
+    in-process executor's backlog. None when the broker is not Redis (RabbitMQ: ask it)."""
+    settings = settings or get_settings()
+    if uses_celery(settings):
+        url = settings.celery_broker_url or settings.redis_url
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            return None
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return int(client.llen(settings.celery_queue))  # type: ignore[arg-type]
+        finally:
+            client.close()
+    with _lock:
+        executor = _executor
+    return executor._work_queue.qsize() if executor is not None else 0
 
 
 def _embedded_executor() -> ThreadPoolExecutor:
@@ -58,10 +82,13 @@ def _embedded_executor() -> ThreadPoolExecutor:
 def _run_embedded(job_id: str) -> None:
     from pixel_studio.services.jobs import run_job
 
+    log.info("job %s: in-process worker starts", job_id)
     try:
         run_job(job_id)
     except Exception:  # run_job handles job errors; this is a last resort for the thread
         log.exception("embedded worker: job %s crashed", job_id)
+        return
+    log.info("job %s: in-process worker done", job_id)
 
 
 def requeue_stale(

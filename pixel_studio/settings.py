@@ -8,7 +8,7 @@ import stat
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -136,6 +136,17 @@ class Settings(BaseSettings):
     # header (it is client-controlled); behind one proxy set 1, or every user shares its IP
     # and the per-IP login limit locks everyone out together.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+
+    # Operations (logging_setup.py, metrics.py). LOG_FORMAT=text reads well on a terminal;
+    # json (one object a line, with the request id) is what the Procfile and compose set.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Sentry error reports: nothing is sent (or imported) without a DSN.
+    sentry_dsn: str = ""
+    sentry_environment: str = Field(default="production", max_length=64)
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # /metrics asks for `Authorization: Bearer <token>` when set (else: keep it off the proxy).
+    metrics_token: str = ""
 
     @field_validator("credit_packs")
     @classmethod

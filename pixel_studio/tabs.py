@@ -23,6 +23,7 @@ class TabRegistry(Protocol):
     def register(self, user_id: int, client_token: str) -> None: ...
     def forget(self, user_id: int, client_token: str) -> None: ...
     def tokens_for(self, user_id: int) -> list[str]: ...
+    def count(self) -> int: ...
 
 
 class MemoryTabs:
@@ -46,6 +47,12 @@ class MemoryTabs:
                 del tabs[token]
             return list(tabs)
 
+    def count(self) -> int:
+        """Tabs registered (every user), seen within the TTL: the metrics' gauge."""
+        cutoff = time.time() - TAB_TTL_SECONDS
+        with self._lock:
+            return sum(seen >= cutoff for tabs in self._tabs.values() for seen in tabs.values())
+
 
 class RedisTabs:
     def __init__(self, url: str) -> None:
@@ -55,15 +62,30 @@ class RedisTabs:
     def _key(user_id: int) -> str:
         return f"pixel_studio:tabs:{user_id}"
 
+    # Every registered tab of every user ("<user>:<token>", score = last seen), so the metrics'
+    # count is one ZCOUNT rather than a SCAN over the per-user keys.
+    ALL_KEY = "pixel_studio:tabs:all"
+
     def register(self, user_id: int, client_token: str) -> None:
         key = self._key(user_id)
         pipe = self._redis.pipeline()
         pipe.zadd(key, {client_token: time.time()})
         pipe.expire(key, TAB_TTL_SECONDS)
+        pipe.zadd(self.ALL_KEY, {f"{user_id}:{client_token}": time.time()})
         pipe.execute()
 
     def forget(self, user_id: int, client_token: str) -> None:
-        self._redis.zrem(self._key(user_id), client_token)
+        pipe = self._redis.pipeline()
+        pipe.zrem(self._key(user_id), client_token)
+        pipe.zrem(self.ALL_KEY, f"{user_id}:{client_token}")
+        pipe.execute()
+
+    def count(self) -> int:
+        pipe = self._redis.pipeline()
+        pipe.zremrangebyscore(self.ALL_KEY, 0, time.time() - TAB_TTL_SECONDS)
+        pipe.zcard(self.ALL_KEY)
+        _, total = pipe.execute()
+        return int(total)
 
     def tokens_for(self, user_id: int) -> list[str]:
         key = self._key(user_id)

@@ -9,11 +9,15 @@ is delivered again); the service's claim step makes a second delivery harmless.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import lru_cache
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
+from pixel_studio import metrics
+from pixel_studio.logging_setup import configure_logging, request_id
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -54,8 +58,48 @@ def make_app(settings: Settings) -> Celery:
         # Results are never read: progress and outcome live in the database and in events.
         task_ignore_result=True,
         task_default_queue=settings.celery_queue,
+        # Our logging_setup configures the root logger (the setup_logging hook below).
+        worker_hijack_root_logger=False,
     )
     return app
+
+
+# The request id that submitted a job rides along as a task header, so the worker's log lines
+# for that job carry the same id as the backend's (logging_setup.py).
+REQUEST_ID_HEADER = "ps_request_id"
+_request_tokens: dict[str, Any] = {}
+
+
+@signals.before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    rid = request_id.get()
+    if rid and headers is not None:
+        headers[REQUEST_ID_HEADER] = rid
+
+
+@signals.task_prerun.connect
+def _take_request_id(task_id: str = "", task: Any = None, **_: Any) -> None:
+    rid = getattr(task.request, REQUEST_ID_HEADER, None) if task is not None else None
+    # A task sent outside any request (requeue_stale) still gets an id of its own.
+    _request_tokens[task_id] = request_id.set(str(rid) if rid else f"task-{task_id}")
+
+
+@signals.task_postrun.connect
+def _drop_request_id(task_id: str = "", **_: Any) -> None:
+    token = _request_tokens.pop(task_id, None)
+    if token is not None:
+        request_id.reset(token)
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    # Connected, it also keeps Celery from installing its own handlers: one format everywhere.
+    configure_logging("worker")
+
+
+@signals.worker_process_shutdown.connect
+def _pool_process_gone(**_: Any) -> None:
+    metrics.mark_process_dead(os.getpid())
 
 
 @lru_cache

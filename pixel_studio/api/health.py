@@ -9,6 +9,8 @@ from sqlalchemy import text
 
 from pixel_studio.api.deps import SettingsDep
 from pixel_studio.db import get_engine
+from pixel_studio.job_queue import uses_celery
+from pixel_studio.settings import Settings
 
 router = APIRouter()
 
@@ -33,8 +35,27 @@ def readyz(settings: SettingsDep) -> JSONResponse:
             checks["redis"] = "ok"
         except redis.RedisError as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
+    if uses_celery(settings):
+        checks["broker"] = _broker_check(settings)
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status_code=200 if ready else 503,
     )
+
+
+def _broker_check(settings: Settings) -> str:
+    """Can a job be queued? One connection to the Celery broker (Redis or RabbitMQ) through
+    kombu, Celery's own transport layer, with a short timeout and no retry loop."""
+    from kombu import Connection
+
+    url = settings.celery_broker_url or settings.redis_url
+    try:
+        with Connection(url, connect_timeout=2, transport_options={"socket_timeout": 2}) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            if url.startswith(("redis://", "rediss://")):
+                # kombu's Redis transport connects lazily: make it speak once.
+                conn.default_channel.client.ping()
+        return "ok"
+    except Exception as exc:  # any failure means jobs cannot be queued
+        return f"error: {type(exc).__name__}"

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from pixel_studio import metrics
 from pixel_studio.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,12 @@ def get_or_load(
     raw = cache.get(key)
     if raw is not None:
         try:
-            return adapter.validate_json(raw)
+            value = adapter.validate_json(raw)
+            metrics.count_cache(hit=True)
+            return value
         except ValidationError:  # written by an older release: reload
             log.info("cache entry %s no longer parses; reloading", key)
+    metrics.count_cache(hit=False)
     value = load()
     cache.set(key, adapter.dump_json(value).decode(), ttl)
     return value

@@ -86,10 +86,35 @@ def test_readyz_checks_redis_when_configured(
     use_database(monkeypatch, db.url.render_as_string(hide_password=False))
     live = client_with(settings.model_copy(update={"redis_url": LIVE_REDIS})).get("/readyz")
     assert live.status_code == 200, live.text
-    assert live.json()["checks"] == {"database": "ok", "redis": "ok"}
+    # REDIS_URL alone also makes it the Celery broker: checked too.
+    assert live.json()["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
 
     dead_url = f"redis://127.0.0.1:{closed_port()}/0"
     dead = client_with(settings.model_copy(update={"redis_url": dead_url})).get("/readyz")
     assert dead.status_code == 503
     assert dead.json()["checks"]["database"] == "ok"
     assert dead.json()["checks"]["redis"].startswith("error:")
+
+
+@pytest.mark.parametrize("scheme", ["redis", "amqp"])
+def test_readyz_503_when_the_celery_broker_is_down(
+    scheme: str, db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis (cache, state) is up, the broker jobs go to is a dead port: not ready."""
+    use_database(monkeypatch, db.url.render_as_string(hide_password=False))
+    dead_broker = f"{scheme}://127.0.0.1:{closed_port()}/0"
+    down = settings.model_copy(update={"redis_url": LIVE_REDIS, "celery_broker_url": dead_broker})
+    resp = client_with(down).get("/readyz")
+    assert resp.status_code == 503, resp.text
+    checks = resp.json()["checks"]
+    assert checks["database"] == "ok" and checks["redis"] == "ok"
+    assert checks["broker"].startswith("error:")
+
+
+def test_readyz_checks_no_broker_in_the_embedded_profile(
+    db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(monkeypatch, db.url.render_as_string(hide_password=False))
+    resp = client_with(settings).get("/readyz")
+    assert resp.status_code == 200
+    assert "broker" not in resp.json()["checks"]

@@ -1,0 +1,226 @@
+"""Prometheus metrics (prometheus-client), served at /metrics by api/metrics.py.
+
+Multi-process: with PROMETHEUS_MULTIPROC_DIR set (a real environment variable, read when
+prometheus_client is imported), every process — each granian worker of each Reflex backend and
+each Celery pool process — writes its counters to files there, and /metrics adds them all up.
+Clear the folder before the processes start (`pixel-studio metrics reset`, the Procfile's
+first step), never while they run. Without it, each process counts for itself (make run).
+
+Labels are bounded by construction: routes by their template (never a raw path), job statuses,
+provider error classes, cache hit/miss. Values computed at scrape time (queue depth, registered
+tabs) are read from the shared source (Redis, or this process in the embedded profile), so they
+are right whichever backend answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
+
+HTTP_REQUESTS = Counter(
+    "pixel_studio_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "pixel_studio_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+JOBS = Counter(
+    "pixel_studio_jobs",
+    "Generation jobs reaching a status: queued (submitted), succeeded, failed, cancelled.",
+    ["status"],
+)
+JOB_DURATION = Histogram(
+    "pixel_studio_job_duration_seconds",
+    "Time a worker spent on one delivery of a job, from its claim to its end.",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+PROVIDER_ERRORS = Counter(
+    "pixel_studio_provider_errors",
+    "Image-model call failures (each try), by error kind.",
+    ["kind"],
+)
+CACHE_LOOKUPS = Counter(
+    "pixel_studio_cache_lookups",
+    "Cache-aside reads (services/cached.py): hit or miss. Ratio = hit / (hit + miss).",
+    ["result"],
+)
+
+
+def _init_known_labels() -> None:
+    """Every known label value starts at 0, so each series exists before its first event
+    (a rate() over a series that appears late misses its first increments)."""
+    from pixel_studio.providers import errors
+
+    for status in ("queued", *TERMINAL_STATUSES):
+        JOBS.labels(status=status)
+    for result in ("hit", "miss"):
+        CACHE_LOOKUPS.labels(result=result)
+    kinds = [errors.ProviderError, *errors.ProviderError.__subclasses__()]
+    for kind in kinds:
+        PROVIDER_ERRORS.labels(kind=kind.__name__)
+
+
+_init_known_labels()
+
+
+def count_job_status(status: str) -> None:
+    if status == "queued" or status in TERMINAL_STATUSES:
+        JOBS.labels(status=status).inc()
+
+
+def count_provider_error(exc: BaseException) -> None:
+    # The class name: a fixed, small set (providers/errors.py), never the message.
+    PROVIDER_ERRORS.labels(kind=type(exc).__name__).inc()
+
+
+def count_cache(hit: bool) -> None:
+    CACHE_LOOKUPS.labels(result="hit" if hit else "miss").inc()
+
+
+def multiproc_dir() -> Path | None:
+    raw = os.environ.get(MULTIPROC_ENV, "")
+    return Path(raw) if raw else None
+
+
+def reset_multiproc_dir() -> Path | None:
+    """Empty the multi-process folder (before the processes start). Returns it, or None."""
+    path = multiproc_dir()
+    if path is None:
+        return None
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def mark_process_dead(pid: int) -> None:
+    """A finished process's live gauges no longer count (counters and histograms stay)."""
+    if multiproc_dir() is not None:
+        multiprocess.mark_process_dead(pid)
+
+
+class _LiveCollector(Collector):
+    """Values read at scrape time from where they live, not counted by any process."""
+
+    def collect(self) -> Iterable[Metric]:
+        depth = _queue_depth()
+        if depth is not None:
+            gauge = GaugeMetricFamily(
+                "pixel_studio_queue_depth", "Jobs waiting for a worker (broker queue length)."
+            )
+            gauge.add_metric([], depth)
+            yield gauge
+        tabs = _registered_tabs()
+        if tabs is not None:
+            gauge = GaugeMetricFamily(
+                "pixel_studio_tabs_registered",
+                "Browser tabs registered for live job events (seen in the registry's TTL).",
+            )
+            gauge.add_metric([], tabs)
+            yield gauge
+
+
+def _queue_depth() -> int | None:
+    from pixel_studio import job_queue
+
+    try:
+        return job_queue.queue_depth()
+    except Exception:  # a broker outage must not break the scrape; /readyz reports it
+        log.warning("queue depth unavailable", exc_info=True)
+        return None
+
+
+def _registered_tabs() -> int | None:
+    from pixel_studio.tabs import get_tabs
+
+    try:
+        return get_tabs().count()
+    except Exception:
+        log.warning("tab registry unavailable", exc_info=True)
+        return None
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text for /metrics: every process's counters plus the live values."""
+    if multiproc_dir() is not None:
+        counted = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counted)
+    else:
+        counted = REGISTRY  # this process's own metrics
+    live = CollectorRegistry()
+    live.register(_LiveCollector())
+    return generate_latest(counted) + generate_latest(live), CONTENT_TYPE_LATEST
+
+
+def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str:
+    """The template of the route that serves `scope` ("/api/v1/images/{image_id}"); "reflex"
+    for what the Reflex app beneath serves (pages, assets), "unmatched" otherwise."""
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        if isinstance(route, Mount) and route.path == "":
+            return "reflex"
+        return str(getattr(route, "path", "unmatched"))
+    return "unmatched"
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware on the FastAPI app (which mounts Reflex): counts and times every
+    HTTP request. WebSocket traffic (Reflex's /_event) is not an HTTP request: not counted."""
+
+    def __init__(self, app: ASGIApp, routes: Any) -> None:
+        self.app = app
+        self._routes = routes  # the FastAPI router's list, read at request time
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = route_template(self._routes, scope)
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        status = 500
+        start = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            HTTP_LATENCY.labels(method=method, route=route).observe(time.perf_counter() - start)
+            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
