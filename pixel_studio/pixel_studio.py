@@ -12,6 +12,7 @@ import reflex as rx
 from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
+from pixel_studio.logging_setup import configure_logging
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.collection_detail import collection_detail_page
 from pixel_studio.pages.collections import collections_page
@@ -49,6 +50,9 @@ from pixel_studio.state.settings_page import SettingsState
 
 TITLE = "Pixel Studio"
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
+
+# LOG_FORMAT / LOG_LEVEL / SENTRY_DSN: each backend worker process sets up logging at import.
+configure_logging("backend")
 
 app = rx.App(
     api_transformer=create_api(),

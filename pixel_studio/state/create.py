@@ -18,6 +18,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from pixel_studio.db import session_scope
+from pixel_studio.logging_setup import request_context
 from pixel_studio.models import User
 from pixel_studio.providers.base import MAX_SEED
 from pixel_studio.services import generation
@@ -87,7 +88,10 @@ def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Pref
 def start_job(user_id: int, data: dict[str, Any]) -> tuple[JobView | None, int | None]:
     """Pay for and queue the job. Returns the job as the panel shows it and the new balance.
     Raises ServiceError (RequestErrors: every field problem at once)."""
-    with session_scope() as session:
+    # A socket event has no HTTP request id: the submission gets its own, which the job's
+    # log lines carry into the worker or job thread (logging_setup.py).
+    with request_context() as rid, session_scope() as session:
+        log.info("user %s submits a generation from the create page (request %s)", user_id, rid)
         job = generation.create_job(session, user_id, data, get_settings())
         return job_view(session, get_storage(), user_id, job.id), balance_of(session, user_id)
 
