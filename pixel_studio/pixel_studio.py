@@ -17,6 +17,7 @@ from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.collection_detail import collection_detail_page
 from pixel_studio.pages.collections import collections_page
 from pixel_studio.pages.create import create_page
+from pixel_studio.pages.credits import credits_page
 from pixel_studio.pages.explore import explore_page
 from pixel_studio.pages.feed import feed_page
 from pixel_studio.pages.home import home_page
@@ -35,6 +36,7 @@ from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionsState
 from pixel_studio.state.create import CreateState
+from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.explore import ExploreState
 from pixel_studio.state.feed import FeedState
 from pixel_studio.state.follow_list import FollowListState
@@ -85,6 +87,7 @@ page(signup_page, "/signup", "Sign up", [AuthState.redirect_signed_in, SignUpSta
 page(login_page, "/login", "Log in", [AuthState.redirect_signed_in, LogInState.prepare])
 page(home_page, "/home", "Home", AuthState.require_user)
 page(settings_page, "/settings", "Settings", [AuthState.require_user, SettingsState.load])
+page(credits_page, "/credits", "Credits", [AuthState.require_user, CreditsState.load])
 # Pages that show jobs load them (and register the tab for live events) after the user.
 page(create_page, "/create", "Create", [AuthState.require_user, JobsState.load, CreateState.load])
 page(sets_page, "/sets", "Your sets", [AuthState.require_user, JobsState.load, SetsState.load])

@@ -53,14 +53,20 @@ def color_mode_toggle() -> rx.Component:
 
 
 def credits_badge() -> rx.Component:
-    return rx.badge(
-        rx.icon("coins", size=14),
-        rx.text(AuthState.credits, " credits", as_="span"),
-        size="2",
-        variant="soft",
-        radius="full",
-        title="Your credit balance",
-        class_name="ps-credits",
+    """The balance (kept live: state/live.py); opens /credits to see the history or buy."""
+    return rx.link(
+        rx.badge(
+            rx.icon("coins", size=14),
+            rx.text(AuthState.credits, " credits", as_="span"),
+            size="2",
+            variant="soft",
+            radius="full",
+            class_name="ps-credits",
+        ),
+        href="/credits",
+        underline="none",
+        title="Your credit balance: buy more or see your history",
+        custom_attrs={"data-testid": "credits-badge"},
     )
 
 

@@ -32,7 +32,7 @@ from reflex.event import Event
 from reflex.state import BaseState, StateUpdate
 
 from pixel_studio.db import session_scope
-from pixel_studio.events import EventSource, JobEvent, NotificationEvent
+from pixel_studio.events import BalanceEvent, EventSource, JobEvent, NotificationEvent
 from pixel_studio.models import JobStatus
 from pixel_studio.state.auth import (
     AuthState,
@@ -42,6 +42,7 @@ from pixel_studio.state.auth import (
     session_ended,
 )
 from pixel_studio.state.comments import CommentsState
+from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.notifications import BellState, NotificationsState, read_unread
@@ -201,6 +202,58 @@ async def deliver_notification(app: rx.App, event: NotificationEvent) -> None:
             log.exception("live: could not update the bell of tab %s", token)
 
 
+def read_balance_now(event: BalanceEvent) -> int:
+    """Blocking: the balance as the database has it now (a job event may have moved it since);
+    the event's own number if that read fails."""
+    try:
+        with session_scope() as session:
+            balance = balance_of(session, event.user_id)
+        return event.balance if balance is None else balance
+    except Exception:
+        log.exception("live: could not read the balance of user %s", event.user_id)
+        return event.balance
+
+
+async def apply_balance(
+    app: rx.App, token: str, user_id: int, balance: int, lookup: SessionLookup = lookup_user_id
+) -> bool:
+    """Put the balance in one tab's credits badge (and refresh /credits' history); False if
+    the tab is no longer that user's."""
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=AuthState)) as root:
+        bell = await root.get_state(BellState)
+        jobs = await root.get_state(JobsState)
+        if not (bell.belongs_to(user_id) or jobs.belongs_to(user_id)):
+            return False
+        auth = await root.get_state(AuthState)
+        path = str(root.router.url.path or "")
+        applies = await auth.checked_user_id(lookup) == user_id
+        follow_up: list[Any] = []
+        if applies:
+            auth.credits = balance
+            if path.startswith("/credits"):
+                follow_up.append(CreditsState.refresh)
+        else:
+            follow_up = session_ended(path)
+    if follow_up:
+        await send_events(app, token, follow_up)
+    return applies
+
+
+async def deliver_balance(app: rx.App, event: BalanceEvent) -> None:
+    tabs = get_tabs()
+    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
+    if not tokens:
+        return
+    balance = await asyncio.to_thread(read_balance_now, event)
+    lookup = memo_lookup()
+    for token in tokens:
+        try:
+            if not await apply_balance(app, token, event.user_id, balance, lookup):
+                await asyncio.to_thread(tabs.forget, event.user_id, token)
+        except Exception:
+            log.exception("live: could not update the balance of tab %s", token)
+
+
 async def job_event_listener(app: rx.App) -> None:
     """Lifespan task: forever pop an event and deliver it; stops cleanly when cancelled."""
     source = EventSource()
@@ -219,6 +272,8 @@ async def job_event_listener(app: rx.App) -> None:
                     await deliver_notification(app, event)
                 elif isinstance(event, JobEvent):
                     await deliver(app, event)
+                elif isinstance(event, BalanceEvent):
+                    await deliver_balance(app, event)
             except Exception:
                 log.exception("live: could not deliver an event: %r", event)
     finally:
