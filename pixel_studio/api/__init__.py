@@ -17,6 +17,7 @@ from pixel_studio.api import (
     stripe_webhook,
     v1,
 )
+from pixel_studio.api.csrf import CrossSiteGuard
 from pixel_studio.metrics import MetricsMiddleware
 from pixel_studio.settings import get_settings
 
@@ -34,6 +35,8 @@ def create_api() -> FastAPI:
     v1.install(api)  # REST API v1, its JSON errors and catch-all: after every /api/v1 router
     settings = get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
+    # Every POST/PUT/PATCH/DELETE another site's page sends is refused here (api/csrf.py).
+    api.add_middleware(CrossSiteGuard, allowed_origins=settings.socket_origins)
     # Holds only OAuth state + nonce between the redirect and the callback.
     api.add_middleware(
         SessionMiddleware,
@@ -44,7 +47,7 @@ def create_api() -> FastAPI:
         https_only=settings.secure_cookies,
     )
     # Every request counted by its route template (pixel_studio/metrics.py) ...
-    api.add_middleware(MetricsMiddleware, routes=api.router.routes)
+    api.add_middleware(MetricsMiddleware)
     # ... and given a request id (X-Request-ID when it is a UUID, else a fresh one; echoed in
     # the response) that its log lines and any job it submits carry (logging_setup.py).
     api.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

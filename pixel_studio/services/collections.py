@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Collection, CollectionImage, Image
-from pixel_studio.services import cached
+from pixel_studio.services import cached, rate_limits
 from pixel_studio.services.errors import NotAllowed, NotFound
 from pixel_studio.services.social_sql import Cursor, insert_ignore, older_than, visible_image
 from pixel_studio.services.users import parse
@@ -102,6 +102,7 @@ def create_collection(
     private: bool = False,
 ) -> Collection:
     """A new collection of the owner's. Commits. InvalidInput(field=title/description)."""
+    rate_limits.hit_write(cache, owner_id)  # the write tier, per user, before any work
     name = parse(TitleInput, {"title": title}).title
     text = parse(DescriptionInput, {"description": description}).description
     collection = Collection(
@@ -135,6 +136,7 @@ def set_collection_privacy(
 
 def delete_collection(session: Session, cache: Cache, owner_id: int, collection_id: int) -> None:
     """Delete the owner's collection (its entries go by cascade; the images stay). Commits."""
+    rate_limits.hit_write(cache, owner_id)  # the write tier, per user, before any work
     _owned(session, owner_id, collection_id)
     session.execute(delete(Collection).where(col(Collection.id) == collection_id))
     session.commit()
@@ -146,6 +148,7 @@ def add_image(
 ) -> bool:
     """Put an image the owner may see into their collection. Commits. True if added, False
     if it was already there (an image is in a collection at most once)."""
+    rate_limits.hit_write(cache, owner_id)  # the write tier, per user, before any work
     _owned(session, owner_id, collection_id)
     visible_image(session, owner_id, image_id)
     entry = {"collection_id": collection_id, "image_id": image_id, "created_at": utcnow()}
@@ -164,6 +167,7 @@ def remove_image(
     session: Session, cache: Cache, owner_id: int, collection_id: int, image_id: int
 ) -> bool:
     """Take an image out of the owner's collection. Commits. True if it was there."""
+    rate_limits.hit_write(cache, owner_id)  # the write tier, per user, before any work
     _owned(session, owner_id, collection_id)
     result = session.execute(
         delete(CollectionImage).where(
@@ -321,6 +325,7 @@ def _owned(session: Session, owner_id: int, collection_id: int) -> Collection:
 def _change(
     session: Session, cache: Cache, owner_id: int, collection_id: int, **values: object
 ) -> Collection:
+    rate_limits.hit_write(cache, owner_id)  # the write tier, per user, before any work
     collection = _owned(session, owner_id, collection_id)
     session.execute(update(Collection).where(col(Collection.id) == collection_id).values(**values))
     session.commit()

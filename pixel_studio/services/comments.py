@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Comment, CommentLike, Image, User
-from pixel_studio.services import cached, notifications
+from pixel_studio.services import cached, notifications, rate_limits
 from pixel_studio.services.errors import NotAllowed, NotFound
 from pixel_studio.services.notifications import Kind, NotifyPublish
 from pixel_studio.services.social_sql import bump_counter, insert_ignore, visible_image
@@ -98,6 +98,7 @@ def add_comment(
     """Comment on an image the viewer may see, or reply to a comment on it (any depth).
     Commits. InvalidInput(field="body") for a bad body; NotFound for an invisible image or a
     parent that is missing, deleted or on another image."""
+    rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     text = parse(CommentInput, {"body": body}).body
     image = visible_image(session, viewer_id, image_id)
     parent: Comment | None = None
@@ -154,6 +155,7 @@ def add_comment(
 def delete_comment(session: Session, cache: Cache, viewer_id: int, comment_id: int) -> None:
     """Delete the viewer's own comment. Commits. NotFound if the viewer cannot see it,
     NotAllowed if it is someone else's. Repeating it is harmless."""
+    rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     comment = _visible_comment(session, viewer_id, comment_id, allow_deleted=True)
     if comment.user_id != viewer_id:
         raise NotAllowed("You can only delete your own comments.")
@@ -217,6 +219,7 @@ def unlike_comment(
 def _set_like(
     session: Session, cache: Cache, viewer_id: int, comment_id: int, liked: bool
 ) -> CommentLikeState:
+    rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     comment = _visible_comment(session, viewer_id, comment_id, allow_deleted=not liked)
     try:
         if liked:

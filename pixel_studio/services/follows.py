@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Follow, User
-from pixel_studio.services import cached, notifications
+from pixel_studio.services import cached, notifications, rate_limits
 from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.notifications import Kind, NotifyPublish
 from pixel_studio.services.social_sql import Cursor, insert_ignore, older_than
@@ -90,6 +90,7 @@ def _set(
     on: bool,
     publish: NotifyPublish | None,
 ) -> FollowState:
+    rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     if viewer_id == user_id:
         raise InvalidInput("You cannot follow yourself.", field="user_id")
     if session.get(User, user_id) is None:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image, Like
-from pixel_studio.services import cached, notifications, ranking
+from pixel_studio.services import cached, notifications, ranking, rate_limits
 from pixel_studio.services.errors import NotFound
 from pixel_studio.services.notifications import Kind, NotifyPublish
 from pixel_studio.services.social_sql import (
@@ -87,6 +87,7 @@ def _set_like(
     liked: bool,
     publish: NotifyPublish | None,
 ) -> LikeState:
+    rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     image = visible_image(session, viewer_id, image_id)
     recipient: int | None = None
     try:

@@ -21,11 +21,12 @@ from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.models import User
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import generation
+from pixel_studio.services import generation, rate_limits
 from pixel_studio.services import sets as sets_service
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.services.generation import MAX_PROMPT, RequestErrors
 from pixel_studio.services.images import get_visible_image, image_url
+from pixel_studio.services.rate_limits import get_limiter
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.create_form import (
@@ -88,11 +89,15 @@ def read_prefill(user_id: int, image_id: int | None, set_id: int | None) -> Pref
 def start_job(user_id: int, data: dict[str, Any]) -> tuple[JobView | None, int | None]:
     """Pay for and queue the job. Returns the job as the panel shows it and the new balance.
     Raises ServiceError (RequestErrors: every field problem at once)."""
+    settings = get_settings()
+    # Refused input does not use up the generation tier: only real attempts count.
+    generation.validate_request(data, settings)
+    rate_limits.hit(get_limiter(), rate_limits.GENERATION, rate_limits.user_key(user_id), settings)
     # A socket event has no HTTP request id: the submission gets its own, which the job's
     # log lines carry into the worker or job thread (logging_setup.py).
     with request_context() as rid, session_scope() as session:
         log.info("user %s submits a generation from the create page (request %s)", user_id, rid)
-        job = generation.create_job(session, user_id, data, get_settings())
+        job = generation.create_job(session, user_id, data, settings)
         return job_view(session, get_storage(), user_id, job.id), balance_of(session, user_id)
 
 
