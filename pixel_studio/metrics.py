@@ -20,7 +20,6 @@ import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -33,7 +32,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -180,32 +179,30 @@ def render() -> tuple[bytes, str]:
     return generate_latest(counted) + generate_latest(live), CONTENT_TYPE_LATEST
 
 
-def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str:
-    """The template of the route that serves `scope` ("/api/v1/images/{image_id}"); "reflex"
-    for what the Reflex app beneath serves (pages, assets), "unmatched" otherwise."""
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match == Match.NONE:
-            continue
-        if isinstance(route, Mount) and route.path == "":
-            return "reflex"
-        return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+def route_template(scope: Scope) -> str:
+    """The template of the route that served `scope` ("/api/v1/images/{image_id}"), which the
+    router records in the scope; "reflex" for what the Reflex app beneath serves under its
+    catch-all mount (pages, assets), "unmatched" when no route took it."""
+    route = scope.get("route")
+    if route is None:
+        return "unmatched"
+    path = str(getattr(route, "path", ""))
+    if isinstance(route, Mount) and path in ("", "/"):
+        return "reflex"
+    return path or "unmatched"
 
 
 class MetricsMiddleware:
     """Pure ASGI middleware on the FastAPI app (which mounts Reflex): counts and times every
     HTTP request. WebSocket traffic (Reflex's /_event) is not an HTTP request: not counted."""
 
-    def __init__(self, app: ASGIApp, routes: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._routes = routes  # the FastAPI router's list, read at request time
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = route_template(self._routes, scope)
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500
         start = time.perf_counter()
@@ -219,6 +216,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
+            route = route_template(scope)  # known once the router has matched
             HTTP_LATENCY.labels(method=method, route=route).observe(time.perf_counter() - start)
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
 
