@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from pixel_studio.settings import get_settings
@@ -39,7 +42,35 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping: it is a round trip on every checkout, as long as the query of a cached
+    # read itself. A connection is pinged only when it sat idle for PING_IDLE_AFTER seconds
+    # (a server restart or a dropped socket happens while it waits in the pool), pool_recycle
+    # bounds its age, and read() retries a read once on a connection found dead mid-use.
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=POOL_RECYCLE)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_AFTER = 10.0  # seconds in the pool after which a checkout pings first
+POOL_RECYCLE = 1800  # seconds: a connection older than this is replaced on checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_IDLE_AFTER:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception:
+            alive = False
+        if not alive:  # the pool discards it and checks out (or opens) another
+            raise DisconnectionError("connection found dead after idling in the pool")
 
 
 @lru_cache
@@ -57,3 +88,32 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for a request that only reads: its statements run in autocommit, so reading
+    costs no BEGIN and no ROLLBACK round trip (PostgreSQL). Each statement sees its own
+    snapshot; use session_scope() when several reads must agree or anything is written."""
+    with (
+        (engine or get_engine()).connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+        Session(conn, expire_on_commit=False) as session,
+    ):
+        yield session
+
+
+T = TypeVar("T")
+
+
+def read(load: Callable[[Session], T], engine: Engine | None = None) -> T:
+    """load(session) in a read_session, run again once on a fresh connection if the first
+    was found dead mid-use (a server restart within PING_IDLE_AFTER of its last use): a read
+    changes nothing, so running it twice is safe."""
+    try:
+        with read_session(engine) as session:
+            return load(session)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with read_session(engine) as session:
+        return load(session)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, literal, tuple_
 from sqlmodel import col, select
 
 from pixel_studio.models import Image, User
@@ -117,6 +117,13 @@ def after(sort: Sort, cursor: str | None) -> ColumnElement[bool] | None:
         return None
     key, image_id = decode_cursor(cursor, sort)
     return tuple_(sort_column(sort), col(Image.id)) < tuple_(key, image_id)
+
+
+def limit_of(n: int) -> ColumnElement[int]:
+    """A LIMIT written into the SQL, not sent as a parameter: PostgreSQL then plans (and
+    psycopg prepares) the page's statement for that number of rows; a `LIMIT $1` costs about
+    0.1 ms more per call. Still one cached compilation: only the number is rendered in."""
+    return literal(n, Integer, literal_execute=True)
 
 
 def order_by(sort: Sort) -> tuple[Any, Any]:

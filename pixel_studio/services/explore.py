@@ -24,18 +24,39 @@ index (a MATERIALIZED CTE) and sorted. Both steps are bounded for every kind of 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    tuple_,
+)
 from sqlmodel import Session, col
 
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image
 from pixel_studio.services import cached
-from pixel_studio.services.cards import CardPage, Sort, after, card_select, order_by, page_of
+from pixel_studio.services.cards import (
+    CardPage,
+    Sort,
+    card_select,
+    decode_cursor,
+    limit_of,
+    order_by,
+    page_of,
+    sort_column,
+)
 from pixel_studio.services.visibility import visible_to
 
 Window = Literal["24h", "7d", "30d"]
@@ -90,32 +111,130 @@ def explore(session: Session, cache: Cache, query: ExploreQuery) -> CardPage:
 
 
 def load_explore(session: Session, query: ExploreQuery) -> CardPage:
-    """One explore page from the database. InvalidInput for a cursor that is not ours."""
-    where: list[ColumnElement[bool]] = [visible_to(None, Image)]
+    """One explore page from the database. InvalidInput for a cursor that is not ours.
+
+    The statements are built once per shape (sort, which filters, cursor or not, page size;
+    lru_cache) with the values as bound parameters, and run on the session's Core
+    connection: building a SELECT with its joins and filters cost about as much Python time
+    as PostgreSQL takes to run it (bench/discovery.py, cold)."""
+    values: dict[str, Any] = {}
     if query.model:
-        where.append(col(Image.model) == query.model)
+        values["model"] = query.model
     if query.style:
-        where.append(col(Image.style) == query.style)
+        values["style"] = query.style
     if query.sort == "trending":
-        where.append(col(Image.created_at) >= utcnow() - WINDOWS[query.window])
-    keyset = after(query.sort, query.cursor)
-    if keyset is not None:
-        where.append(keyset)
+        values["since"] = utcnow() - WINDOWS[query.window]
+    if query.cursor is not None:
+        values["after_key"], values["after_id"] = decode_cursor(query.cursor, query.sort)
+    shape = _Shape(
+        query.sort, "model" in values, "style" in values, "since" in values, "after_id" in values
+    )
+    n = query.limit + 1
+    connection = session.connection()
     if query.q is None:
-        stmt = card_select().where(*where).order_by(*order_by(query.sort)).limit(query.limit + 1)
-        return page_of(session.execute(stmt).all(), query.limit, query.sort)
+        rows = connection.execute(_page_stmt(shape, n), values).all()
+        return page_of(rows, query.limit, query.sort)
     terms = search_terms(query.q)
     if not any(not negated for negated, _ in terms):
         return CardPage(items=[], next_cursor=None)  # nothing searchable: no word at all
-    if session.get_bind().dialect.name == "postgresql":
-        return _search_postgresql(session, query, where, terms)
+    if connection.dialect.name == "postgresql":
+        values["terms"] = _websearch(terms)
+        # Common term: walk the sort's index over at most SEARCH_PROBE rows, match those.
+        rows = connection.execute(_probe_stmt(shape, n), values).all()
+        if len(rows) <= query.limit:
+            # Rare term (or the last page): the matches are few; gather them through the GIN
+            # index.
+            rows = connection.execute(_found_stmt(shape, n), values).all()
+        return page_of(rows, query.limit, query.sort)
+    values["fts"] = fts5_query(terms)
+    return page_of(connection.execute(_fts5_stmt(shape, n), values).all(), query.limit, query.sort)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides an explore statement's SQL; the values themselves are bound."""
+
+    sort: Sort
+    model: bool
+    style: bool
+    since: bool
+    after: bool
+
+
+def _where(shape: _Shape) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [visible_to(None, Image)]
+    if shape.model:
+        where.append(col(Image.model) == bindparam("model"))
+    if shape.style:
+        where.append(col(Image.style) == bindparam("style"))
+    if shape.since:
+        where.append(col(Image.created_at) >= bindparam("since", type_=_CREATED_AT_TYPE))
+    if shape.after:
+        key = sort_column(shape.sort)
+        after_key = bindparam("after_key", type_=key.property.columns[0].type)
+        where.append(tuple_(key, col(Image.id)) < tuple_(after_key, bindparam("after_id")))
+    return where
+
+
+_CREATED_AT_TYPE = Image.__table__.c.created_at.type  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=256)
+def _page_stmt(shape: _Shape, n: int) -> Select[Any]:
+    key = order_by(shape.sort)
+    return card_select().where(*_where(shape)).order_by(*key).limit(limit_of(n))
+
+
+def _tsquery() -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(text("'english'"), bindparam("terms", type_=String))
+
+
+@lru_cache(maxsize=256)
+def _probe_stmt(shape: _Shape, n: int) -> Select[Any]:
+    key = order_by(shape.sort)
+    # The match sits outside the LIMITed walk so PostgreSQL cannot turn it into a GIN scan of
+    # every match (what it does for `id IN (walk) AND search @@ q`: 70 ms for a common word).
+    walk = (
+        select(col(Image.id), literal_column("image.search").label("search"))
+        .where(*_where(shape))
+        .order_by(*key)
+        .limit(limit_of(SEARCH_PROBE))
+        .subquery("walk")
+    )
+    hits = select(walk.c.id).where(walk.c.search.op("@@")(_tsquery()))
+    return card_select().where(col(Image.id).in_(hits)).order_by(*key).limit(limit_of(n))
+
+
+@lru_cache(maxsize=256)
+def _found_stmt(shape: _Shape, n: int) -> Select[Any]:
+    matches = literal_column("image.search").op("@@")(_tsquery())
+    found = (
+        select(col(Image.id))
+        .where(*_where(shape), matches)
+        .cte("found")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        card_select()
+        .where(col(Image.id).in_(select(found.c.id)))
+        .order_by(*order_by(shape.sort))
+        .limit(limit_of(n))
+    )
+
+
+@lru_cache(maxsize=256)
+def _fts5_stmt(shape: _Shape, n: int) -> Select[Any]:
     match = col(Image.id).in_(
         select(literal_column("rowid"))
         .select_from(text("image_fts"))
-        .where(text("image_fts MATCH :fts").bindparams(fts=fts5_query(terms)))
+        .where(text("image_fts MATCH :fts"))
     )
-    stmt = card_select().where(*where, match).order_by(*order_by(query.sort)).limit(query.limit + 1)
-    return page_of(session.execute(stmt).all(), query.limit, query.sort)
+    return (
+        card_select()
+        .where(*_where(shape), match)
+        .order_by(*order_by(shape.sort))
+        .limit(limit_of(n))
+    )
 
 
 def search_terms(q: str) -> list[tuple[bool, str]]:
@@ -138,35 +257,3 @@ def fts5_query(terms: list[tuple[bool, str]]) -> str:
 
 def _websearch(terms: list[tuple[bool, str]]) -> str:
     return " ".join(("-" if negated else "") + word for negated, word in terms)
-
-
-def _search_postgresql(
-    session: Session, query: ExploreQuery, where: list[ColumnElement[bool]], terms: Any
-) -> CardPage:
-    tsquery = func.websearch_to_tsquery(text("'english'"), _websearch(terms))
-    key = order_by(query.sort)
-    # Common term: walk the sort's index over at most SEARCH_PROBE rows, then match those. The
-    # match sits outside the LIMITed subquery so PostgreSQL cannot turn it into a GIN scan of
-    # every match (what it does for `id IN (walk) AND search @@ q`: 70 ms for a common word).
-    walk = (
-        select(col(Image.id), literal_column("image.search").label("search"))
-        .where(*where)
-        .order_by(*key)
-        .limit(SEARCH_PROBE)
-        .subquery("walk")
-    )
-    hits = select(walk.c.id).where(walk.c.search.op("@@")(tsquery))
-    probe = card_select().where(col(Image.id).in_(hits)).order_by(*key).limit(query.limit + 1)
-    rows = session.execute(probe).all()
-    if len(rows) > query.limit:
-        return page_of(rows, query.limit, query.sort)
-    # Rare term (or the last page): the matches are few; gather them through the GIN index.
-    matches = literal_column("image.search").op("@@")(tsquery)
-    found = select(col(Image.id)).where(*where, matches).cte("found").prefix_with("MATERIALIZED")
-    stmt = (
-        card_select()
-        .where(col(Image.id).in_(select(found.c.id)))
-        .order_by(*key)
-        .limit(query.limit + 1)
-    )
-    return page_of(session.execute(stmt).all(), query.limit, query.sort)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import TypeAdapter
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -84,39 +85,45 @@ def get_image_detail(
     return ImageDetail(image=info, is_owner=viewer_id == info.user_id, viewer_has_liked=liked)
 
 
+# The columns of ImageInfo, in its field order: plain Core rows, no ORM entity to build, track
+# and refresh (the image's page is read far more often than anything here is written).
+_INFO_COLUMNS = (
+    Image.id,
+    Image.user_id,
+    Image.set_id,
+    Image.parent_id,
+    Image.prompt,
+    Image.title,
+    Image.model,
+    Image.style,
+    Image.params,
+    Image.width,
+    Image.height,
+    Image.seed,
+    Image.private,
+    Image.original_key,
+    Image.thumbnail_key,
+    Image.like_count,
+    Image.comment_count,
+    Image.created_at,
+    User.username,
+    User.avatar_key,
+)
+
+
 def load_image_info(session: Session, image_id: int) -> ImageInfo:
     """The image from the database (no visibility check: callers apply it)."""
-    row = session.exec(
-        select(Image, User.username, User.avatar_key)
+    stmt = (
+        sa_select(*_INFO_COLUMNS)  # type: ignore[call-overload]
         .join(User, col(User.id) == col(Image.user_id))
         .where(col(Image.id) == image_id)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    )
+    row = session.execute(stmt).one_or_none()
     if row is None:
         raise NotFound("That image does not exist or is private.")
-    image, username, avatar_key = row
-    return ImageInfo(
-        id=image.id or 0,
-        user_id=image.user_id,
-        set_id=image.set_id,
-        parent_id=image.parent_id,
-        prompt=image.prompt,
-        title=image.title,
-        model=image.model,
-        style=image.style,
-        params=dict(image.params),
-        width=image.width,
-        height=image.height,
-        seed=image.seed,
-        private=image.private,
-        original_key=image.original_key,
-        thumbnail_key=image.thumbnail_key,
-        like_count=image.like_count,
-        comment_count=image.comment_count,
-        created_at=image.created_at,
-        creator_username=username,
-        creator_avatar_key=avatar_key,
-    )
+    values = list(row)
+    values[8] = dict(values[8] or {})  # params: a copy, never the driver's object
+    return ImageInfo(*values)
 
 
 def set_image_title(
