@@ -175,6 +175,15 @@ NOT_READS: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/logout"): "ends the session",
     ("POST", "/auth/google/link"): "links a Google account to the signed-in user",
     ("POST", "/api/stripe/webhook"): "signed webhook from Stripe; no image data",
+    ("POST", "/api/v1/generations"): "starts the caller's own job; answers with it",
+    ("POST", "/api/v1/collections"): "creates the caller's own collection",
+    ("PUT", "/api/v1/users/{username}/follow"): "following a user reveals nothing private",
+    ("DELETE", "/api/v1/users/{username}/follow"): "unfollowing likewise",
+}
+# Write bodies that pass validation, so a write probe reaches the visibility check.
+WRITE_BODIES: dict[str, dict[str, Any]] = {
+    "comments": {"body": "hello there"},
+    "collections": {"title": "renamed"},
 }
 # Object routes whose owner answer differs from 200 (default for the owner's own thing).
 OWNER_STATUS: dict[str, int] = {
@@ -213,6 +222,10 @@ def _param_probes(path: str, name: str, w: World, alice: int) -> list[tuple[str,
         return [(str(i), True, owner_ok) for i in (w.private_set, w.turned_set)]
     if name == "collection_id":
         return [(str(w.private_collection), True, owner_ok)]
+    if name == "job_id":
+        return [(w.private_job, True, owner_ok)]
+    if name == "rest":  # the API's catch-all: an unknown path is a 404 for everyone
+        return [("zz/no-such-thing", True, 404)]
     if name == "comment_id":
         return [(str(w.bob_comment), True, owner_ok)]
     if name in ("username", "profile_name"):
@@ -235,6 +248,13 @@ def _param_probes(path: str, name: str, w: World, alice: int) -> list[tuple[str,
         f"the route {path} has the parameter {{{name}}}, which the privacy matrix cannot "
         f"fill: add it to _param_probes in {HERE}"
     )
+
+
+def write_body(path: str) -> dict[str, Any] | None:
+    for word, body in WRITE_BODIES.items():
+        if path.rstrip("}").rsplit("/", 1)[0].endswith(word) or path.endswith(word):
+            return body
+    return None
 
 
 def probes_for(path: str, w: World) -> list[Probe]:

@@ -19,7 +19,15 @@ from sqlmodel import Session
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
-from pixel_studio.services import auth, collections, comments, follows, likes, users
+from pixel_studio.services import (
+    api_tokens,
+    auth,
+    collections,
+    comments,
+    follows,
+    likes,
+    users,
+)
 from pixel_studio.services.images import set_image_privacy
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
@@ -57,6 +65,9 @@ class World:
     alice_public_collection: int  # A's, public, holding P, T and Q
     bob_collection: int  # B's, public, holding T (and Q)
     bob_comment: int  # B's comment on T
+    private_job: str  # the generation job that made P
+    alice_token: str  # personal API tokens (Authorization: Bearer)
+    bob_token: str
     old_keys: list[str]  # T's keys while it was public: dead URLs now
     private_keys: list[str] = field(default_factory=list)  # P's and T's current keys
 
@@ -166,6 +177,9 @@ def build_world() -> World:
             alice_public_collection=shown.id or 0,
             bob_collection=bob_coll.id or 0,
             bob_comment=note.id,
+            private_job=s.get(ImageSet, rows[p].set_id).job_id,  # type: ignore[union-attr]
+            alice_token=api_tokens.create_token(s, a, "matrix").secret,
+            bob_token=api_tokens.create_token(s, b, "matrix").secret,
             old_keys=old_keys,
             private_keys=private_keys,
         )

@@ -9,6 +9,7 @@ page or route that skips the visibility rule fails here. SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,12 +44,15 @@ from tests.privacy_probes import (
     load_page,
     page_paths,
     probes_for,
+    write_body,
 )
 from tests.privacy_world import PUBLIC_MARKER, World, build_world
 from tests.services.generation_helpers import Events, images_of, submit_job
 from tests.state.test_account_state import _reset_caches
 
-VIEWERS = ("alice", "bob", "visitor")
+VIEWERS = ("alice", "bob", "visitor")  # pages: the session cookie
+# HTTP: the cookie, and the personal API token of /api/v1 (Authorization: Bearer).
+HTTP_VIEWERS = ("alice", "alice-token", "bob", "bob-token", "visitor")
 
 
 @pytest.fixture
@@ -73,6 +77,13 @@ def submit_job_ids(session: Session, user_id: int) -> list[str]:
     """The user's job ids, oldest first."""
     stmt = select(GenerationJob.id).where(GenerationJob.user_id == user_id)
     return list(session.exec(stmt.order_by(col(GenerationJob.created_at), col(GenerationJob.id))))
+
+
+def headers_of(w: World, viewer: str) -> dict[str, str]:
+    tokens = {"alice-token": w.alice_token, "bob-token": w.bob_token}
+    if viewer in tokens:
+        return {"authorization": f"Bearer {tokens[viewer]}"}
+    return {"cookie": cookie_of(w, viewer)} if viewer != "visitor" else {}
 
 
 def cookie_of(w: World, viewer: str) -> str:
@@ -153,35 +164,63 @@ def test_every_http_route_hides_private_things_from_others(world: World) -> None
     api = the_app().api_transformer
     problems: list[str] = []
     probed = 0
-    with TestClient(api, follow_redirects=False) as client:
+    with TestClient(api, follow_redirects=False, raise_server_exceptions=False) as client:
         for path, methods in api_routes(api.routes):
-            for method in sorted(methods - {"GET", "HEAD"}):
-                if (method, path) not in NOT_READS:
+            for method in sorted(methods - {"GET", "HEAD", "OPTIONS"}):
+                if (method, path) in NOT_READS:
+                    continue
+                probes = [p for p in probes_for(path, w) if p.guarded]
+                if not probes:
                     problems.append(
-                        f"{method} {path} is not in the privacy matrix: probe it or list it in "
-                        "NOT_READS (tests/privacy_probes.py) with the reason it reads nothing"
+                        f"{method} {path} is not in the privacy matrix: give its parameters a "
+                        "fill in _param_probes or list it in NOT_READS (tests/privacy_probes.py)"
                     )
+                # B (and a visitor) writing to A's private things: as if they did not exist.
+                for probe in probes:
+                    for viewer in ("bob", "bob-token", "visitor"):
+                        r = client.request(
+                            method,
+                            probe.url,
+                            headers=headers_of(w, viewer),
+                            json=write_body(path),
+                        )
+                        probed += 1
+                        where = f"{viewer} {method} {probe.url} -> {r.status_code}"
+                        leaks = w.leaks(r.content.decode("latin-1"))
+                        if leaks:
+                            problems.append(f"{where}: leaks {leaks}")
+                        allowed = {404} if viewer == "bob-token" else {401, 404}
+                        if r.status_code not in allowed:
+                            problems.append(f"{where}: expected {sorted(allowed)}")
             if "GET" not in methods:
                 continue
+            # The API token is a credential on /api/v1 only; elsewhere the cookie is.
+            viewers = HTTP_VIEWERS if path.startswith("/api/v1/") else VIEWERS
+            # Where the route serves the thing itself (not a sub-list such as its comments),
+            # the owner's 200 must carry one of its markers.
+            itself = bool(re.search(r"\}$", path))
             for probe in probes_for(path, w):
-                for viewer in VIEWERS:
-                    headers = {"cookie": cookie_of(w, viewer)} if viewer != "visitor" else {}
-                    r = client.get(probe.url, headers=headers)
+                for viewer in viewers:
+                    r = client.get(probe.url, headers=headers_of(w, viewer))
                     probed += 1
                     text = r.content.decode("latin-1") + repr(dict(r.headers))
                     leaks = w.leaks(text)
                     where = f"{viewer} GET {probe.url} -> {r.status_code}"
                     if r.status_code >= 500:
                         problems.append(f"{where}: a server error")
-                    if viewer == "alice":
+                    # A token-only route refuses a cookie with 401 whatever the id.
+                    no_credential = r.status_code == 401 and not viewer.endswith("-token")
+                    if viewer.startswith("alice"):
+                        if no_credential:
+                            continue
                         if probe.owner is not None and r.status_code != probe.owner:
                             problems.append(f"{where}: the owner expected {probe.owner}")
-                        if probe.guarded and r.status_code == 200 and not leaks:
+                        if itself and probe.guarded and r.status_code == 200 and not leaks:
                             problems.append(f"{where}: the owner got 200 without her thing")
                         continue
                     if leaks:
                         problems.append(f"{where}: leaks {leaks}")
-                    if probe.guarded and r.status_code != 404:
+                    if probe.guarded and r.status_code != 404 and not no_credential:
                         problems.append(f"{where}: expected 404, exactly as for a missing id")
     assert not problems, "\n".join(problems)
     assert probed > 50
