@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -381,3 +382,58 @@ def test_follows_and_credit_history(client: TestClient, db: Engine, settings: Se
     assert rest["items"][1]["kind"] == "bonus" and rest["next_cursor"] is None
     assert_error(client.get("/api/v1/me/credits", headers=a, params={"cursor": "zz"}), 400)
     assert client.get("/api/v1/me/credits", headers=b).json()["items"] == []
+
+
+def test_the_readme_client_creates_a_generation_and_polls_it(
+    client: TestClient,
+    db: Engine,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The five lines in README.md's REST API section, run as written against the app."""
+    w = make_world(db, settings)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## REST API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) == 5
+    # The job runs when queued (what a worker does), here in this thread.
+    monkeypatch.setattr(
+        generation,
+        "enqueue_job",
+        lambda job_id, settings=None: run_job(job_id, engine=db, settings=settings_),
+    )
+    monkeypatch.setattr(events, "publish", lambda event, settings=None: None)
+    settings_ = settings
+
+    class FakeHttpx:
+        @staticmethod
+        def Client(base_url: str, headers: dict[str, str]) -> TestClient:  # noqa: N802
+            assert base_url == "http://127.0.0.1:3000/api/v1"
+            assert headers["Authorization"] == "Bearer ps_..."
+            return TestClient(
+                client.app,
+                base_url="http://testserver/api/v1",
+                headers={"Authorization": f"Bearer {w.alice_token}"},
+            )
+
+    code = code.replace("import httpx, time", "import time")
+    exec(code, {"httpx": FakeHttpx})  # noqa: S102 - our own README
+    out = capsys.readouterr().out
+    assert out.startswith("succeeded ['/media/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/explore?q=0%00&sort=liked",
+        "/api/v1/users/a%00b/images",
+        "/api/v1/users/alice/followers?cursor=%00",
+    ],
+)
+def test_nul_in_the_address_is_a_422_not_a_database_error(
+    client: TestClient, db: Engine, settings: Settings, url: str
+) -> None:
+    """Found by schemathesis on PostgreSQL: NUL reached a text query and became a 500."""
+    w = make_world(db, settings)
+    assert_error(client.get(url, headers=bearer(w.alice_token)), 422, "invalid_input")

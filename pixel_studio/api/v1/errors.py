@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pixel_studio.services.errors import (
     AuthFailed,
@@ -180,7 +181,30 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
+class RefuseNul:
+    """ASGI middleware: a NUL character in an /api/v1 path or query is a 422, before any
+    route runs. PostgreSQL refuses NUL in text, so it would otherwise reach a query (a search
+    term, a username) and fail there as a server error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope.get("path", "")
+            query: bytes = scope.get("query_string", b"")
+            ours = path == PREFIX or path.startswith(PREFIX + "/")
+            if ours and ("\x00" in path or b"%00" in query or b"\x00" in query):
+                response = error_response(
+                    422, "invalid_input", "The address contains a character that is not allowed."
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install(api: FastAPI) -> None:
+    api.add_middleware(RefuseNul)
     api.add_exception_handler(Exception, _on_crash)
     api.add_exception_handler(StarletteHTTPException, _on_http)
     api.add_exception_handler(RequestValidationError, _on_validation)
