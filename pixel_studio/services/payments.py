@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import CreditKind, StripeEvent, User
+from pixel_studio.services import rate_limits
 from pixel_studio.services.credits import change_balance
 from pixel_studio.services.errors import InvalidInput, NotFound, PaymentUnavailable
 from pixel_studio.services.social_sql import insert_ignore
@@ -93,6 +94,10 @@ def create_checkout(
     if user is None:
         raise NotFound("That user does not exist.")
     pack = find_pack(settings, pack_id)
+    # The financial tier, per user, before Stripe is asked for anything.
+    rate_limits.hit(
+        rate_limits.get_limiter(), rate_limits.FINANCIAL, rate_limits.user_key(user_id), settings
+    )
     site = settings.site_url.rstrip("/")
     params: dict[str, Any] = {
         "mode": "payment",
