@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -105,15 +105,22 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
 T = TypeVar("T")
 
 
-def read(load: Callable[[Session], T], engine: Engine | None = None) -> T:
+def read(
+    load: Callable[[Session], T],
+    engine: Engine | None = None,
+    *,
+    sessions: Callable[[], AbstractContextManager[Session]] | None = None,
+) -> T:
     """load(session) in a read_session, run again once on a fresh connection if the first
     was found dead mid-use (a server restart within PING_IDLE_AFTER of its last use): a read
-    changes nothing, so running it twice is safe."""
+    changes nothing, so running it twice is safe. `sessions`: another session factory (an
+    API route's, which tests override)."""
+    opened = sessions or (lambda: read_session(engine))
     try:
-        with read_session(engine) as session:
+        with opened() as session:
             return load(session)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-    with read_session(engine) as session:
+    with opened() as session:
         return load(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from pixel_studio.api import create_api, discovery
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth, likes, users
+from pixel_studio.services import auth, images, likes, users
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.test_media import make_image
@@ -120,3 +121,66 @@ def test_image_detail_follows_the_visibility_rule(
 def test_image_detail_bad_or_missing_ids_are_json(client: TestClient, image_id: str) -> None:
     r = client.get(f"/api/v1/images/{image_id}")
     assert r.status_code in (404, 422) and r.headers["content-type"] == "application/json"
+
+
+def test_visitor_image_page_is_served_warm_without_a_session(
+    client: TestClient, db: Engine, settings: Settings, memory: MemoryCache
+) -> None:
+    public, _private, owner_token, other_token = world(db, settings)
+    opened: list[str] = []
+
+    def counting_sessions() -> Iterator[Session]:
+        opened.append("read")
+        with session_scope(db) as s:
+            yield s
+
+    def counting_db_session() -> Iterator[Session]:
+        opened.append("dependency")
+        with Session(db, expire_on_commit=False) as s:
+            yield s
+
+    api = client.app
+    api.dependency_overrides[db_session] = counting_db_session  # type: ignore[attr-defined]
+    api.dependency_overrides[discovery.explore_deps] = lambda: (  # type: ignore[attr-defined]
+        settings,
+        memory,
+        contextmanager(counting_sessions),
+    )
+    first = client.get(f"/api/v1/images/{public}")
+    assert first.status_code == 200 and len(opened) == 1  # the miss loads it
+    for _ in range(3):
+        again = client.get(f"/api/v1/images/{public}")
+        assert again.content == first.content
+        assert again.headers["cache-control"] == "private, no-store"
+    assert len(opened) == 1  # warm visitor reads: no session at all
+
+    # The viewer's part is never taken from the visitors' entry.
+    with Session(db) as s:
+        other = users.find_by_username(s, "other")
+        assert other is not None and other.id is not None
+        likes.like_image(s, memory, other.id, public)
+    client.cookies.set(SESSION_COOKIE, other_token)
+    mine = client.get(f"/api/v1/images/{public}").json()
+    assert mine["viewer_has_liked"] is True and mine["is_owner"] is False
+    client.cookies.set(SESSION_COOKIE, owner_token)
+    assert client.get(f"/api/v1/images/{public}").json()["is_owner"] is True
+    client.cookies.clear()
+    visitor = client.get(f"/api/v1/images/{public}").json()  # the like bumped the image
+    assert visitor["viewer_has_liked"] is False and visitor["image"]["like_count"] == 1
+    # A bad Bearer token is refused even though the page is cached for visitors.
+    r = client.get(f"/api/v1/images/{public}", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+
+
+def test_visitor_image_page_follows_privacy_after_it_was_cached(
+    client: TestClient, db: Engine, settings: Settings, memory: MemoryCache
+) -> None:
+    public, _private, _o, _x = world(db, settings)
+    assert client.get(f"/api/v1/images/{public}").status_code == 200  # now cached
+    with Session(db) as s:
+        owner = users.find_by_username(s, "owner")
+        assert owner is not None and owner.id is not None
+        storage = LocalStorage(settings)
+        images.set_image_privacy(s, storage, owner.id, public, True, cache=memory)
+    r = client.get(f"/api/v1/images/{public}")
+    assert r.status_code == 404 and "private" in r.json()["error"]["message"]
