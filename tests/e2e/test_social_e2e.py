@@ -31,7 +31,10 @@ LIVE = 15_000  # ms: a notification crosses the in-process queue and the listene
 def make_public_image(page: Page) -> str:
     """Generate one image and open its page; its path ("/image/<id>")."""
     page.goto("/create")
+    # The form is loaded (as test_generation_e2e waits) before typing and generating.
+    expect(page.get_by_label("Model", exact=True)).to_contain_text("Local sketch")
     page.get_by_label("Prompt").fill(PROMPT)
+    expect(page.get_by_text("after: 4")).to_be_visible()
     page.get_by_role("button", name="Generate").click()
     card = page.get_by_test_id("job-card").filter(has_text=PROMPT)
     expect(card.get_by_role("progressbar")).to_have_attribute(
@@ -47,8 +50,11 @@ def bell_count(page: Page) -> Locator:
     return visible(nav(page).get_by_test_id("bell-count"))
 
 
+# Production: PostgreSQL, Redis (events, tab registry, Reflex state over several backend
+# processes), S3 and a Celery worker; the bell's events cross processes through Redis.
+@pytest.mark.parametrize("app_profile", ["embedded", "production"], indirect=True)
 def test_two_people_like_comment_reply_and_collect(
-    browser: Browser, base_url: str, shots_dir: Path
+    browser: Browser, base_url: str, shots_dir: Path, app_profile: str
 ) -> None:
     a_context = browser.new_context(base_url=base_url, viewport=DESKTOP)
     # B on a phone, in dark mode (the system preference the app follows).
@@ -86,7 +92,7 @@ def test_two_people_like_comment_reply_and_collect(
     expect(b.get_by_text("Thank you, it was a windy evening")).to_be_visible(timeout=LIVE)
     expect(bell_count(b)).to_have_text("1", timeout=LIVE)
     assert has_no_horizontal_scroll(b)
-    b.screenshot(path=str(shots_dir / "social-image-phone-dark.png"), full_page=True)
+    b.screenshot(path=str(shots_dir / f"social-image-phone-dark-{app_profile}.png"), full_page=True)
 
     # B collects the image in a new collection, from the dialog (keyboard: Enter submits).
     b.get_by_role("button", name="Add to collection").click()
@@ -95,7 +101,7 @@ def test_two_people_like_comment_reply_and_collect(
     dialog.get_by_label("New collection").fill("Lighthouses")
     dialog.get_by_label("New collection").press("Enter")
     expect(dialog.get_by_role("checkbox", name="Lighthouses")).to_be_checked()
-    b.screenshot(path=str(shots_dir / "social-collect-dialog-phone-dark.png"))
+    b.screenshot(path=str(shots_dir / f"social-dialog-phone-dark-{app_profile}.png"))
     b.keyboard.press("Escape")
     expect(b.get_by_role("dialog")).to_have_count(0)
 
@@ -116,7 +122,7 @@ def test_two_people_like_comment_reply_and_collect(
     items = a.get_by_test_id("notification")
     expect(items).to_have_count(2)
     expect(items.first).to_contain_text(f"{b_name} commented on your image")
-    a.screenshot(path=str(shots_dir / "social-notifications-desktop.png"), full_page=True)
+    a.screenshot(path=str(shots_dir / f"social-notifications-{app_profile}.png"), full_page=True)
     a.get_by_role("button", name="Mark all read").click()
     expect(nav(a).get_by_test_id("bell-count")).to_have_count(0)
     a_context.close()
