@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache, RedisCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image, hot_score
 from pixel_studio.services import cached
+from pixel_studio.services import explore as explore_module
 from pixel_studio.services.errors import InvalidInput
 from pixel_studio.services.explore import ExploreQuery, explore, load_explore
 from pixel_studio.services.ranking import update_hot_score
@@ -141,3 +143,29 @@ def test_reads_answer_with_redis_down(session: Session) -> None:
     image = add_image(session, ann, "fox")
     dead = RedisCache("redis://127.0.0.1:1/0")
     assert [c.id for c in explore(session, dead, ExploreQuery(q="fox")).items] == [image]
+
+
+def test_statements_are_built_once_per_shape_with_the_page_size_inline(session: Session) -> None:
+    owner = make_user(session, "shapes", 0)
+    ids = [add_image(session, owner, f"fox number {i}") for i in range(5)]
+    pages = [load_explore(session, ExploreQuery(limit=2, q="fox"))]
+    pages.append(load_explore(session, ExploreQuery(limit=2, q="fox", cursor=pages[0].next_cursor)))
+    built = [f.cache_info().misses for f in (explore_module._probe_stmt, explore_module._fts5_stmt)]
+    statements: list[str] = []
+
+    def grab(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", grab)
+    try:  # another cursor value, the same shape: nothing is built again, only values differ
+        pages.append(
+            load_explore(session, ExploreQuery(limit=2, q="fox", cursor=pages[1].next_cursor))
+        )
+    finally:
+        event.remove(bind, "before_cursor_execute", grab)
+    assert [
+        f.cache_info().misses for f in (explore_module._probe_stmt, explore_module._fts5_stmt)
+    ] == built
+    assert sorted(c.id for p in pages for c in p.items) == sorted(ids)
+    assert statements and all("LIMIT 3" in s for s in statements)  # limit + 1, in the SQL
