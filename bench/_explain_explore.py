@@ -1,7 +1,11 @@
 #!/usr/bin/env python
-# Run from the repo root: PYTHONPATH=. .venv/bin/python bench/explain_explore.py 300000
+# .venv/bin/python bench/_explain_explore.py [N=100000]
+# A helper, not a benchmark (`make bench` skips bench/_*.py): bench/discovery.py prints the
+# same plans (EXPLAIN ANALYZE of every statement the services run) at 10k and 1M images.
 """EXPLAIN ANALYZE the explore queries on a scratch PostgreSQL database with N public images."""
 import sys, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root, for tests.*
 from sqlalchemy import event, text
 from sqlmodel import Session
 from pixel_studio.db import make_engine
@@ -9,7 +13,7 @@ from pixel_studio.migrations import upgrade
 from pixel_studio.services.explore import ExploreQuery, load_explore
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
 
-N = int(sys.argv[1])
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 name = create_pg_database()
 try:
     url = pg_url(name); upgrade(url); engine = make_engine(url)
