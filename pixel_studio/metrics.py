@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
+# Each metric opens its file in the folder when it is created: a missing folder (a fresh
+# container's, or right after a reset) must not stop the process from starting.
+if os.environ.get(MULTIPROC_ENV):
+    Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
+
 HTTP_REQUESTS = Counter(
     "pixel_studio_http_requests",
     "HTTP requests answered, by method, route template and status code.",
@@ -180,16 +185,27 @@ def render() -> tuple[bytes, str]:
 
 
 def route_template(scope: Scope) -> str:
-    """The template of the route that served `scope` ("/api/v1/images/{image_id}"), which the
-    router records in the scope; "reflex" for what the Reflex app beneath serves under its
-    catch-all mount (pages, assets), "unmatched" when no route took it."""
+    """The template of the route that served `scope` ("/api/v1/generations/{job_id}"); "reflex"
+    for what the Reflex app beneath serves under its catch-all mount (pages, assets);
+    "unmatched" when no route took it. Never a raw path with ids in it: the router records the
+    route it chose and the path parameters it read, and each parameter's value goes back to
+    its `{name}` (FastAPI's included routers know only their own part of the template)."""
     route = scope.get("route")
     if route is None:
         return "unmatched"
-    path = str(getattr(route, "path", ""))
-    if isinstance(route, Mount) and path in ("", "/"):
+    if isinstance(route, Mount) and str(getattr(route, "path", "")) in ("", "/"):
         return "reflex"
-    return path or "unmatched"
+    path = str(scope.get("path", ""))
+    params = scope.get("path_params") or {}
+    segments = path.split("/")
+    for name, value in params.items():
+        text = str(value)
+        if "/" in text and path.endswith("/" + text):  # a {name:path} tail
+            path = path[: -len(text)] + "{" + name + "}"
+            segments = path.split("/")
+            continue
+        segments = ["{" + name + "}" if seg == text else seg for seg in segments]
+    return "/".join(segments)
 
 
 class MetricsMiddleware:

@@ -31,14 +31,20 @@ def client(settings: Settings) -> TestClient:
 def test_requests_are_labelled_by_route_template_not_raw_path(settings: Settings) -> None:
     c = client(settings)
     before = c.get("/metrics").text
-    route = "/api/v1/{rest:path}"  # the JSON 404 catch-all
-    c.get("/api/v1/nothing-here/987654321")
+    route = "/api/v1/generations/{job_id}"  # a route of an included router, with a prefix
+    assert c.get("/api/v1/generations/987654321").status_code == 401  # no token
     c.get("/no/such/page-4242")
     after = c.get("/metrics")
     assert after.headers["content-type"].startswith("text/plain")
     text = after.text
     assert "987654321" not in text and "4242" not in text  # no raw path, no ids
-    labels = {"method": "GET", "route": route, "status": "404"}
+    assert (
+        sample(
+            text, "pixel_studio_http_requests_total", method="GET", route="unmatched", status="404"
+        )
+        >= 1
+    )
+    labels = {"method": "GET", "route": route, "status": "401"}
     assert sample(text, "pixel_studio_http_requests_total", **labels) == (
         sample(before, "pixel_studio_http_requests_total", **labels) + 1
     )
