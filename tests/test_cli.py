@@ -249,3 +249,21 @@ def test_seed_demo_refuses_a_bad_image_count(capsys: pytest.CaptureFixture[str])
             cli.main(["seed-demo", "--images", bad])
         assert exit_.value.code == 2
         assert "--images" in capsys.readouterr().err
+
+
+def test_seed_demo_of_40_images_is_not_stopped_by_the_write_tier(
+    on_db: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seeding goes through the social services, which count the write tier per user: the
+    CLI's trusted bulk work is exempt, so a tier far smaller than the seed's writes (one per
+    hour here) refuses nothing and every like, comment, follow and collection is made."""
+    monkeypatch.setenv("RATE_LIMIT_WRITE", "1 per 1 hour")
+    get_settings.cache_clear()
+    code, out, err = run(capsys, "seed-demo", "--images", "40")
+    assert code == 0, err
+    assert "Gallery: 40 images in 4 sets" in out and "Too many" not in out + err
+    with Session(on_db) as s:
+        like_rows = s.exec(select(Like)).all()
+        assert len(like_rows) > 2  # more writes per user than the tier allows
+        assert len(s.exec(select(Comment)).all()) > 2
+        assert s.exec(select(Follow)).all() and len(s.exec(select(Collection)).all()) == 2
