@@ -60,6 +60,12 @@ class User(SQLModel, table=True):
     is_admin: bool = Field(default=False)
     default_private: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
+    # Moderation: a suspended account cannot sign in or write (admin work, issue 9).
+    suspended_at: datetime | None = None
+    # Account deletion keeps the row as an anonymised tombstone (username "deleted-<id>",
+    # email "<id>@deleted.invalid", no password, no avatar) so the credit ledger that points
+    # at it stays whole and still sums; services/account.py. Such a row never signs in.
+    deleted_at: datetime | None = None
 
 
 class OAuthAccount(SQLModel, table=True):
@@ -353,3 +359,85 @@ class Notification(SQLModel, table=True):
     )
     read: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of admin and account actions: rows are inserted, never updated."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target_type_target_id", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SET NULL: deleting an actor must not erase what they did.
+    actor_id: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL"
+    )
+    action: str = Field(max_length=64)
+    target_type: str = Field(max_length=32)
+    target_id: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=500)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ReportTarget(StrEnum):
+    image = "image"
+    comment = "comment"
+    user = "user"
+
+
+class ReportStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+    dismissed = "dismissed"
+
+
+class Report(SQLModel, table=True):
+    """A user's report of an image, comment or user: at most one per reporter per item."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        # Leads with reporter_id, so it also indexes that foreign key.
+        UniqueConstraint("reporter_id", "target_type", "target_id"),
+        Index("ix_report_status_created_at", "status", "created_at"),
+        Index("ix_report_target_type_target_id", "target_type", "target_id"),
+        CheckConstraint("target_type IN ('image', 'comment', 'user')", name="target_type"),
+        CheckConstraint("status IN ('open', 'resolved', 'dismissed')", name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    target_type: str = Field(max_length=16)
+    target_id: int
+    reason: str = Field(max_length=500)
+    status: str = Field(default=ReportStatus.open, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_by: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL"
+    )
+    resolved_at: datetime | None = None
+
+
+class AccountJobKind(StrEnum):
+    export = "export"
+    delete = "delete"
+
+
+class AccountJob(SQLModel, table=True):
+    """A data export or an account deletion, run by the queue (services/export.py,
+    services/account.py). An export's zip lives at `result_key` until `expires_at`."""
+
+    __tablename__ = "account_job"
+    __table_args__ = (Index("ix_account_job_user_id_created_at", "user_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")  # leads an index
+    kind: str = Field(max_length=16)
+    status: str = Field(default=JobStatus.queued, max_length=16)
+    done: int = Field(default=0)
+    total: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=1000)
+    result_key: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)

@@ -39,6 +39,9 @@ EXPECTED_TABLES = {
     "credit_transaction",
     "stripe_event",
     "notification",
+    "audit_log",
+    "report",
+    "account_job",
 }
 
 
@@ -88,6 +91,7 @@ def test_schema_is_at_the_newest_revision(migrated: Engine) -> None:
         ("credit_transaction", ("stripe_event_id",)),
         ("user_session", ("token_hash",)),
         ("api_token", ("token_hash",)),
+        ("report", ("reporter_id", "target_type", "target_id")),
     ],
 )
 def test_unique_constraints(migrated: Engine, table: str, columns: tuple[str, ...]) -> None:
