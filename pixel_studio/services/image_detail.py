@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import TypeAdapter
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from pixel_studio.cache import Cache
@@ -111,14 +111,17 @@ _INFO_COLUMNS = (
 )
 
 
+# Built once, the id bound per call (building the SELECT cost more than running it).
+_INFO_STMT = (
+    sa_select(*_INFO_COLUMNS)  # type: ignore[call-overload]
+    .join(User, col(User.id) == col(Image.user_id))
+    .where(col(Image.id) == bindparam("image_id"))
+)
+
+
 def load_image_info(session: Session, image_id: int) -> ImageInfo:
     """The image from the database (no visibility check: callers apply it)."""
-    stmt = (
-        sa_select(*_INFO_COLUMNS)  # type: ignore[call-overload]
-        .join(User, col(User.id) == col(Image.user_id))
-        .where(col(Image.id) == image_id)
-    )
-    row = session.execute(stmt).one_or_none()
+    row = session.connection().execute(_INFO_STMT, {"image_id": image_id}).one_or_none()
     if row is None:
         raise NotFound("That image does not exist or is private.")
     values = list(row)
