@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from pixel_studio.cache import get_cache
 from pixel_studio.catalog import STYLE_PRESETS, STYLES, all_models
-from pixel_studio.db import session_scope
+from pixel_studio.db import read
 from pixel_studio.services import explore as explore_service
 from pixel_studio.services.cards import Sort
 from pixel_studio.services.errors import ServiceError
@@ -85,9 +85,10 @@ def read_page(filters: Mapping[str, str], cursor: str | None) -> tuple[list[Imag
     """One explore page as grid cards (blocking: run it in a thread). Public images only,
     so no viewer is needed."""
     storage = get_storage()
-    with session_scope() as session:
-        page = explore_service.explore(session, get_cache(), query_of(filters, cursor))
-        return [card_view(storage, c, None) for c in page.items], page.next_cursor
+    query = query_of(filters, cursor)
+    # A pure read: autocommit, no BEGIN/ROLLBACK round trips (db.read).
+    page = read(lambda session: explore_service.explore(session, get_cache(), query))
+    return [card_view(storage, c, None) for c in page.items], page.next_cursor
 
 
 class ExploreState(rx.State):

@@ -20,7 +20,7 @@ import reflex as rx
 
 from pixel_studio.api.share import download_path, share_url
 from pixel_studio.cache import get_cache
-from pixel_studio.db import session_scope
+from pixel_studio.db import read_session, session_scope
 from pixel_studio.models import Image
 from pixel_studio.services import image_detail as detail_service
 from pixel_studio.services import images as images_service
@@ -102,7 +102,7 @@ def read_image(viewer_id: int | None, image_id: int) -> ImagePage:
     """The image as this viewer may see it (the read model), and its set's other images.
     NotFound otherwise."""
     storage = get_storage()
-    with session_scope() as session:
+    with read_session() as session:  # reads only: autocommit, no BEGIN/ROLLBACK round trips
         detail = detail_service.get_image_detail(session, get_cache(), viewer_id, image_id)
         info = detail.image
         in_set = sets_service.get_set(session, viewer_id, info.set_id).images
