@@ -6,6 +6,7 @@ concurrent debits can never take a balance below zero, whatever the isolation le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +54,47 @@ def change_balance(
     if user is not None:
         session.refresh(user, ["credits"])
     return entry
+
+
+def debit_parts(
+    session: Session, user_id: int, parts: Sequence[tuple[int, str]]
+) -> list[CreditTransaction]:
+    """ONE conditional debit of the parts' total, and one spend row per part (in order), each
+    with the running balance after it, so the ledger reads like separate debits and still
+    sums. Raises InsufficientCredits (nothing written) when the total does not fit. A
+    comparison pays for its jobs this way (services/compare.py). Caller commits."""
+    total = sum(amount for amount, _ in parts)
+    if not parts or any(amount <= 0 for amount, _ in parts):
+        raise ValueError("debit_parts takes positive amounts")
+    result = session.execute(
+        update(User)
+        .where(col(User.id) == user_id, col(User.credits) - total >= 0)
+        .values(credits=col(User.credits) - total)
+        .returning(col(User.credits))
+    )
+    balance = result.scalar_one_or_none()
+    if balance is None:
+        if session.get(User, user_id) is None:
+            raise NotFound("That user does not exist.")
+        raise InsufficientCredits("Not enough credits.")
+    running = balance + total
+    entries = []
+    for amount, note in parts:
+        running -= amount
+        entry = CreditTransaction(
+            user_id=user_id,
+            amount=-amount,
+            kind=CreditKind.spend,
+            note=note,
+            balance_after=running,
+        )
+        session.add(entry)
+        entries.append(entry)
+    session.flush()
+    user = session.get(User, user_id)
+    if user is not None:
+        session.refresh(user, ["credits"])
+    return entries
 
 
 def ledger_sum(session: Session, user_id: int) -> int:

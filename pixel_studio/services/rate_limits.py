@@ -135,12 +135,13 @@ class Limiter:
         if first:  # once per outage window, not once per request
             log.warning("Rate-limit storage unreachable, letting requests through: %s", exc)
 
-    def acquire(self, item: RateLimitItem, key: str) -> Decision:
-        """Count one request for `key`; refused (with the wait) when its window is full."""
+    def acquire(self, item: RateLimitItem, key: str, cost: int = 1) -> Decision:
+        """Count `cost` requests for `key` at once (all or none); refused (with the wait)
+        when its window has no room for them."""
         if _exempt.get() or not self._available():
             return Decision(True)
         try:
-            if self._strategy.hit(item, key):
+            if self._strategy.hit(item, key, cost=cost):
                 return Decision(True)
             reset_at, _ = self._strategy.get_window_stats(item, key)
         except StorageError as exc:
@@ -189,10 +190,12 @@ def hit(
     key: str,
     settings: Settings | None = None,
     message: str | None = None,
+    cost: int = 1,
 ) -> None:
-    """Count one request of `tier` for `key`; RateLimited (with retry_after) once over."""
+    """Count `cost` requests of `tier` for `key` (all or none: a comparison of 3 models is
+    3 generations); RateLimited (with retry_after) once over."""
     item = tier_limits(settings or get_settings())[tier]
-    decision = limiter.acquire(item, f"{tier}:{key}")
+    decision = limiter.acquire(item, f"{tier}:{key}", cost)
     if not decision.allowed:
         text = retry_message(message or MESSAGES[tier], decision.retry_after)
         raise RateLimited(text, decision.retry_after)

@@ -6,18 +6,22 @@ Reads only show what the visibility rule (services/images.can_view_image) allows
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, tuple_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from pixel_studio import events
 from pixel_studio.cache import get_cache
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus, User
+from pixel_studio.providers.base import MAX_SEED
 from pixel_studio.services import cached
-from pixel_studio.services.errors import NotAllowed, NotFound
+from pixel_studio.services.errors import InvalidInput, NotAllowed, NotFound
 from pixel_studio.services.images import can_view_image, get_visible_image
 from pixel_studio.services.job_state import ACTIVE, Publish, close_job
 from pixel_studio.storage import Storage
@@ -53,21 +57,19 @@ class SetDetail:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def list_sets(
-    session: Session,
+def sets_statement(
     user_id: int,
     *,
     query: str | None = None,
     model: str | None = None,
+    seed: int | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
     before: Cursor | None = None,
     limit: int = 24,
-) -> SetPage:
-    """The user's own sets, newest first, with job status and first thumbnails.
-
-    `query` matches the prompt (case-insensitive substring), `model` the exact model id.
-    Keyset pagination on (created_at, id): stable while new sets arrive, and index-backed.
-    """
-    limit = max(1, min(limit, 100))
+) -> Select[ImageSet, GenerationJob]:
+    """The statement of one history page (`list_sets`), one row more than `limit`; built
+    apart so a test can ask each database for its plan."""
     stmt = (
         select(ImageSet, GenerationJob)
         .join(GenerationJob, col(GenerationJob.id) == col(ImageSet.job_id))
@@ -78,12 +80,56 @@ def list_sets(
         stmt = stmt.where(func.lower(col(ImageSet.prompt)).contains(needle, autoescape=True))
     if model:
         stmt = stmt.where(col(ImageSet.model) == model)
+    if seed is not None:
+        stmt = stmt.where(
+            select(Image.id)
+            .where(col(Image.set_id) == col(ImageSet.id), col(Image.seed) == seed)
+            .exists()
+        )
+    if created_from is not None:
+        stmt = stmt.where(col(ImageSet.created_at) >= _day_start(created_from))
+    if created_to is not None:
+        stmt = stmt.where(col(ImageSet.created_at) < _day_start(created_to + timedelta(days=1)))
     if before is not None:
         stmt = stmt.where(tuple_(col(ImageSet.created_at), col(ImageSet.id)) < tuple_(*before))
     stmt = stmt.order_by(col(ImageSet.created_at).desc(), col(ImageSet.id).desc())
     # populate_existing: a long-lived session must see the workers' progress, not the job
     # objects it happened to load earlier.
     stmt = stmt.limit(limit + 1).execution_options(populate_existing=True)
+    return stmt
+
+
+def list_sets(
+    session: Session,
+    user_id: int,
+    *,
+    query: str | None = None,
+    model: str | None = None,
+    seed: int | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    before: Cursor | None = None,
+    limit: int = 24,
+) -> SetPage:
+    """The user's own sets, newest first, with job status and first thumbnails.
+
+    `query` matches the prompt (case-insensitive substring), `model` the exact model id,
+    `seed` a set holding an image made with that seed (an indexed probe on image.set_id per
+    set walked), `created_from`/`created_to` the UTC days the set was made in, both included
+    (a range on the (user_id, created_at) index the page walks anyway).
+    Keyset pagination on (created_at, id): stable while new sets arrive, and index-backed.
+    """
+    limit = max(1, min(limit, 100))
+    stmt = sets_statement(
+        user_id,
+        query=query,
+        model=model,
+        seed=seed,
+        created_from=created_from,
+        created_to=created_to,
+        before=before,
+        limit=limit,
+    )
     rows = list(session.exec(stmt).all())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -113,6 +159,62 @@ def list_sets(
     last = rows[-1][0] if rows and more else None
     next_before = (last.created_at, last.id or 0) if last is not None else None
     return SetPage(items=items, next_before=next_before)
+
+
+def _day_start(day: date) -> datetime:
+    # Stored timestamps are aware UTC (db.utcnow): a day is a UTC day.
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class SearchErrors(InvalidInput):
+    """Every problem with a history search, by field ("seed", "from", "to")."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SetSearch:
+    """A history search after validation (`parse_search`)."""
+
+    query: str = ""
+    model: str = ""
+    seed: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse_search(raw: Mapping[str, Any]) -> SetSearch:
+    """The search as typed (or read from the URL): `q`, `model`, `seed`, `from`, `to`, all
+    text. SearchErrors names each bad field; an empty value is no filter."""
+    text = {k: str(raw.get(k) or "").strip() for k in ("q", "model", "seed", "from", "to")}
+    errors: dict[str, str] = {}
+    seed: int | None = None
+    if text["seed"]:
+        if re.fullmatch(r"[0-9]{1,10}", text["seed"]) and int(text["seed"]) <= MAX_SEED:
+            seed = int(text["seed"])
+        else:
+            errors["seed"] = f"A seed is a whole number from 0 to {MAX_SEED:,}."
+    days: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        days[name] = _parse_day(text[name]) if text[name] else None
+        if text[name] and days[name] is None:
+            errors[name] = "Enter a date as YYYY-MM-DD."
+    start, end = days["from"], days["to"]
+    if start is not None and end is not None and start > end:
+        errors["to"] = "The end date is before the start date."
+    if errors:
+        raise SearchErrors(errors)
+    return SetSearch(text["q"][:200], text["model"][:100], seed, start, end)
 
 
 def get_set(session: Session, viewer_id: int | None, set_id: int) -> SetDetail:
