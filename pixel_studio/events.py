@@ -2,7 +2,8 @@
 
 Three kinds share one transport: `JobEvent` (a job's progress, from workers),
 `NotificationEvent` (a user's unread-notification count changed, from the social services) and
-`BalanceEvent` (a user's credits changed outside a job: a Stripe purchase).
+`BalanceEvent` (a user's credits changed outside a job: a Stripe purchase), `AccountJobEvent`
+(a data export's progress, for the settings page).
 The JSON carries a `type` tag ("job" / "notification" / "balance"); a message without one is a
 job event, so a backlog written before notifications existed still parses.
 
@@ -75,7 +76,21 @@ class BalanceEvent(BaseModel):
     type: Literal["balance"] = "balance"
 
 
-AnyEvent = JobEvent | NotificationEvent | BalanceEvent
+class AccountJobEvent(BaseModel):
+    """A data export (or account deletion) of the user moved on: the settings page shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    job_id: str
+    kind: str  # an AccountJobKind value
+    status: str  # a JobStatus value
+    done: int
+    total: int
+    type: Literal["account_job"] = "account_job"
+
+
+AnyEvent = JobEvent | NotificationEvent | BalanceEvent | AccountJobEvent
 
 
 def _event_type(value: Any) -> str:
@@ -86,7 +101,8 @@ def _event_type(value: Any) -> str:
 Event = Annotated[
     Annotated[JobEvent, Tag("job")]
     | Annotated[NotificationEvent, Tag("notification")]
-    | Annotated[BalanceEvent, Tag("balance")],
+    | Annotated[BalanceEvent, Tag("balance")]
+    | Annotated[AccountJobEvent, Tag("account_job")],
     Discriminator(_event_type),
 ]
 _EVENT: TypeAdapter[AnyEvent] = TypeAdapter(Event)

@@ -20,6 +20,7 @@ from pixel_studio.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 TASK_NAME = "pixel_studio.generate"
+ACCOUNT_TASK_NAME = "pixel_studio.account_job"  # exports and account deletions
 RECOVERY_INTERVAL_SECONDS = 300
 EMBEDDED_WORKERS = 2
 # The storage sweep lists every stored file: far rarer than the job check.
@@ -47,6 +48,57 @@ def enqueue(job_id: str, settings: Settings | None = None) -> None:
     # into its log lines (logging_setup.py), as the Celery task header does for a worker.
     context = contextvars.copy_context()
     _embedded_executor().submit(context.run, _run_embedded, job_id)
+
+
+def enqueue_account_job(job_id: str, settings: Settings | None = None) -> None:
+    """Schedule `services.account_jobs.run_account_job(job_id)` (an export or an account
+    deletion) on the same queue as generations. Raises if the broker refuses."""
+    settings = settings or get_settings()
+    if uses_celery(settings):
+        from workers.celery_app import app_for
+
+        app_for(settings).send_task(ACCOUNT_TASK_NAME, args=[job_id])
+        return
+    context = contextvars.copy_context()
+    _embedded_executor().submit(context.run, _run_account_embedded, job_id)
+
+
+def _run_account_embedded(job_id: str) -> None:
+    from pixel_studio.services.account_jobs import run_account_job
+
+    try:
+        run_account_job(job_id)
+    except Exception:  # the job handles its own errors; a last resort for the thread
+        log.exception("embedded worker: account job %s crashed", job_id)
+
+
+def requeue_stale_account_jobs(
+    settings: Settings | None = None, engine: Engine | None = None, *, queued_for: float = 600.0
+) -> list[str]:
+    """Enqueue exports and deletions that lost their delivery (or whose run failed and left
+    them queued); the claim keeps a duplicate from running twice."""
+    from datetime import timedelta
+
+    from pixel_studio.db import session_scope
+    from pixel_studio.services.account_jobs import stale_job_ids
+
+    settings = settings or get_settings()
+    with session_scope(engine) as session:
+        job_ids = stale_job_ids(session, queued_for=timedelta(seconds=queued_for))
+    for job_id in job_ids:
+        enqueue_account_job(job_id, settings)
+    return job_ids
+
+
+def expire_exports(settings: Settings | None = None, engine: Engine | None = None) -> int:
+    """Remove data-export zips a day old (services/export.expire_exports)."""
+    from pixel_studio.db import session_scope
+    from pixel_studio.services.export import expire_exports as expire
+    from pixel_studio.storage import get_storage
+
+    settings = settings or get_settings()
+    with session_scope(engine) as session:
+        return expire(session, get_storage(settings))
 
 
 def queue_depth(settings: Settings | None = None) -> int | None:
@@ -156,6 +208,12 @@ async def recover_stale_jobs() -> None:
             await asyncio.to_thread(sweep_storage_if_due, settings)
         except Exception:  # a storage or DB outage must not end the loop either
             log.exception("could not sweep unreferenced files")
+        try:
+            # Exports and account deletions: lost deliveries, and zips past their day.
+            await asyncio.to_thread(requeue_stale_account_jobs, settings, queued_for=queued_for)
+            await asyncio.to_thread(expire_exports, settings)
+        except Exception:
+            log.exception("could not requeue account jobs or expire exports")
         queued_for = 600.0
         await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
 

@@ -1,4 +1,5 @@
-"""`/settings`: username, avatar and the default privacy of new images."""
+"""`/settings`: username, avatar, the default privacy of new images, API tokens, your data
+(export) and account deletion."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 
 from pixel_studio.components.forms import field
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.state.account_data import AccountDataState
 from pixel_studio.state.api_tokens import ApiTokensState, TokenRow
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.google_connect import GoogleConnectState
@@ -295,6 +297,125 @@ def api_tokens_section() -> rx.Component:
     )
 
 
+def export_section() -> rx.Component:
+    d = AccountDataState
+    return section(
+        "Your data",
+        "A zip of your original images and JSON of your images, sets, collections, "
+        "comments, likes, follows and credit history. The download link is yours alone and "
+        "expires; the file is removed after a day.",
+        rx.vstack(
+            rx.button(
+                rx.cond(d.export_busy, rx.spinner(size="2"), rx.icon("download", size=16)),
+                "Download my data",
+                on_click=d.start_export,
+                disabled=d.export_busy,
+                variant="soft",
+                size="3",
+            ),
+            rx.cond(
+                d.export_busy,
+                rx.vstack(
+                    rx.progress(value=d.export_percent, width="100%"),
+                    rx.text(
+                        "Preparing… ",
+                        d.export_done,
+                        " of ",
+                        d.export_total,
+                        size="2",
+                        aria_live="polite",
+                    ),
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                d.export_link != "",
+                rx.hstack(
+                    rx.link(
+                        rx.button(rx.icon("file-archive", size=16), "Download the zip"),
+                        href=d.export_link,
+                        is_external=True,
+                        id="export-download",
+                    ),
+                    rx.text("Ready until ", d.export_until, size="2", color_scheme="gray"),
+                    align="center",
+                ),
+            ),
+            rx.cond(
+                d.export_status == "expired",
+                rx.text("Your last export was removed. Start a new one.", size="2"),
+            ),
+            rx.cond(
+                d.export_error != "",
+                rx.text(d.export_error, role="alert", size="2", color_scheme="red"),
+            ),
+            spacing="3",
+            align="start",
+            width="100%",
+            on_mount=d.load,
+        ),
+    )
+
+
+def delete_section() -> rx.Component:
+    d = AccountDataState
+    return section(
+        "Delete account",
+        "Removes your images and their files, comments, likes, follows and collections, "
+        "and signs you out everywhere. This cannot be undone.",
+        rx.form(
+            rx.vstack(
+                rx.cond(
+                    d.has_password,
+                    field(
+                        "Password",
+                        "password",
+                        d.password_error,
+                        type_="password",
+                        autocomplete="current-password",
+                        form_id="delete-account",
+                    ),
+                    rx.vstack(
+                        rx.text(
+                            "Your account has no password: delete it within 10 minutes of "
+                            "signing in with Google (sign out and in again first if needed).",
+                            size="2",
+                        ),
+                        rx.cond(
+                            d.password_error != "",
+                            rx.text(d.password_error, role="alert", size="2", color_scheme="red"),
+                        ),
+                    ),
+                ),
+                field(
+                    "Type your username to confirm",
+                    "confirm",
+                    d.confirm_error,
+                    autocomplete="off",
+                    form_id="delete-account",
+                ),
+                rx.cond(
+                    d.delete_error != "",
+                    rx.text(d.delete_error, role="alert", size="2", color_scheme="red"),
+                ),
+                rx.button(
+                    rx.cond(d.deleting, rx.spinner(size="2"), rx.icon("trash-2", size=16)),
+                    "Delete my account",
+                    type="submit",
+                    disabled=d.deleting,
+                    color_scheme="red",
+                    size="3",
+                ),
+                spacing="3",
+                align="start",
+                width="100%",
+            ),
+            on_submit=d.delete_account,
+            no_validate=True,
+        ),
+    )
+
+
 def settings_page() -> rx.Component:
     return page_frame(
         signed_in_only(
@@ -311,6 +432,8 @@ def settings_page() -> rx.Component:
                 privacy_section(),
                 sessions_section(),
                 api_tokens_section(),
+                export_section(),
+                delete_section(),
                 spacing="5",
                 width="100%",
             ),

@@ -93,7 +93,8 @@ def _set(
     rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     if viewer_id == user_id:
         raise InvalidInput("You cannot follow yourself.", field="user_id")
-    if session.get(User, user_id) is None:
+    target = session.get(User, user_id)
+    if target is None or target.deleted_at is not None:  # a deleted account's tombstone
         raise NotFound("That user does not exist.")
     recipient: int | None = None
     try:
@@ -187,7 +188,8 @@ def _list(
     before: Cursor | None,
     limit: int,
 ) -> FollowPage:
-    if session.get(User, user_id) is None:
+    target = session.get(User, user_id)
+    if target is None or target.deleted_at is not None:  # a deleted account's tombstone
         raise NotFound("That user does not exist.")
     limit = max(1, min(limit, 100))
     # `other` is the user each row is about: the follower, or the one followed.

@@ -72,7 +72,10 @@ _SETS = TypeAdapter(SetCardPage)
 
 
 def _user_id(session: Session, username: str) -> int:
-    found = session.exec(select(User.id).where(col(User.username) == username)).one_or_none()
+    # A deleted account's tombstone (services/account.py) has no profile.
+    found = session.exec(
+        select(User.id).where(col(User.username) == username, col(User.deleted_at).is_(None))
+    ).one_or_none()
     if found is None:
         raise NotFound("No such user.")
     return int(found)

@@ -32,8 +32,15 @@ from reflex.event import Event
 from reflex.state import BaseState, StateUpdate
 
 from pixel_studio.db import session_scope
-from pixel_studio.events import BalanceEvent, EventSource, JobEvent, NotificationEvent
+from pixel_studio.events import (
+    AccountJobEvent,
+    BalanceEvent,
+    EventSource,
+    JobEvent,
+    NotificationEvent,
+)
 from pixel_studio.models import JobStatus
+from pixel_studio.state.account_data import deliver_account_job
 from pixel_studio.state.auth import (
     AuthState,
     SessionLookup,
@@ -274,6 +281,8 @@ async def job_event_listener(app: rx.App) -> None:
                     await deliver(app, event)
                 elif isinstance(event, BalanceEvent):
                     await deliver_balance(app, event)
+                elif isinstance(event, AccountJobEvent):  # an export's progress
+                    await deliver_account_job(app, event)
             except Exception:
                 log.exception("live: could not deliver an event: %r", event)
     finally:
