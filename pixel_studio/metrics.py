@@ -87,7 +87,10 @@ def _init_known_labels() -> None:
         JOBS.labels(status=status)
     for result in ("hit", "miss"):
         CACHE_LOOKUPS.labels(result=result)
-    kinds = [errors.ProviderError, *errors.ProviderError.__subclasses__()]
+    kinds: list[type[errors.ProviderError]] = [
+        errors.ProviderError,
+        *errors.ProviderError.__subclasses__(),
+    ]
     for kind in kinds:
         PROVIDER_ERRORS.labels(kind=kind.__name__)
 
