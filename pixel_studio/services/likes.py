@@ -5,14 +5,24 @@
 `UPDATE image SET like_count = like_count ± 1` run, in the same transaction (social_sql.py).
 The trending score (services/ranking.py) and the owner's notification are written in that
 transaction too. Only images the viewer may see can be liked; anything else is NotFound.
+
+The liked list is cached per (liker, viewer) page under three scopes: likes_scope(liker)
+(their likes and unlikes), PUBLIC_IMAGES (every change to a public image: its counts, title,
+privacy, deletion, including those of a set; a liked image of someone else can only be on the
+list while public, so any change that moves it bumps this) and user_scope(viewer) (the
+viewer's own private images, which only they see on a list: their likes, privacy and deletion
+bump the owner's scope). PUBLIC_IMAGES is bumped often on a busy site, so a warm page lives
+about as long as an explore or feed page; a narrower per-image stamp would need the ids of
+hidden liked images too (one turned public again must reappear) and a second load to be
+race-free, for a read that is one index walk anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
+from pydantic import TypeAdapter
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -21,6 +31,7 @@ from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image, Like
 from pixel_studio.services import cached, notifications, ranking, rate_limits
+from pixel_studio.services.cards import ImageCard, card_select, limit_of, to_card
 from pixel_studio.services.errors import NotFound
 from pixel_studio.services.notifications import Kind, NotifyPublish
 from pixel_studio.services.social_sql import (
@@ -43,16 +54,17 @@ class LikeState:
     changed: bool  # False when the call found it already so (a repeated click)
 
 
-@dataclass(frozen=True)
-class LikedImage:
-    image: Image
-    liked_at: datetime
+LIKES_TTL = 60  # seconds; likes, unlikes and image changes also bump the scopes
+MAX_LIMIT = 100
 
 
 @dataclass(frozen=True)
 class LikedPage:
-    items: list[LikedImage]
+    items: list[ImageCard]  # newest like first
     next_before: Cursor | None  # (liked_at, image id) to pass as `before`; None on the last page
+
+
+_PAGE = TypeAdapter(LikedPage)
 
 
 def like_image(
@@ -146,31 +158,55 @@ def has_liked(session: Session, viewer_id: int | None, image_ids: Iterable[int])
 
 def liked_images(
     session: Session,
+    cache: Cache,
     viewer_id: int | None,
     *,
     user_id: int | None = None,
     before: Cursor | None = None,
     limit: int = 24,
 ) -> LikedPage:
-    """The images `user_id` (default: the viewer) liked, newest like first, keyset-paged on
-    (like.created_at, image_id). Only images the viewer may still see are listed."""
-    owner = viewer_id if user_id is None else user_id
-    if owner is None:
+    """The images `user_id` (default: the viewer) liked, as cards, newest like first,
+    keyset-paged on (like.created_at, image_id). Only images the viewer may see now are
+    listed. Cached per liker and viewer (module docstring: the scopes)."""
+    liker = viewer_id if user_id is None else user_id
+    if liker is None:
         return LikedPage(items=[], next_before=None)
-    limit = max(1, min(limit, 100))
+    limit = max(1, min(limit, MAX_LIMIT))
+    scopes = [cached.likes_scope(liker), cached.PUBLIC_IMAGES]
+    if viewer_id is not None:
+        scopes.append(cached.user_scope(viewer_id))
+    after = f"{before[0].isoformat()}/{before[1]}" if before is not None else ""
+    return cached.get_or_load(
+        cache,
+        f"liked:{liker}:{viewer_id or ''}:{limit}:{after}",
+        scopes,
+        LIKES_TTL,
+        lambda: load_liked_images(session, viewer_id, liker, before=before, limit=limit),
+        _PAGE,
+    )
+
+
+def load_liked_images(
+    session: Session,
+    viewer_id: int | None,
+    liker_id: int,
+    *,
+    before: Cursor | None = None,
+    limit: int = 24,
+) -> LikedPage:
+    """liked_images without the cache."""
     stmt = (
-        select(Image, Like.created_at)
+        card_select()
+        .add_columns(col(Like.created_at))
         .join(Like, col(Like.image_id) == col(Image.id))
-        .where(col(Like.user_id) == owner, visible_to(viewer_id, Image))
+        .where(col(Like.user_id) == liker_id, visible_to(viewer_id, Image))
     )
     if before is not None:
         stmt = stmt.where(older_than(col(Like.created_at), col(Like.image_id), before))
-    stmt = stmt.order_by(col(Like.created_at).desc(), col(Like.image_id).desc()).limit(limit + 1)
-    rows = list(session.exec(stmt.execution_options(populate_existing=True)))
+    stmt = stmt.order_by(col(Like.created_at).desc(), col(Like.image_id).desc())
+    rows = session.execute(stmt.limit(limit_of(limit + 1))).all()
     more = len(rows) > limit
-    items = [LikedImage(image=image, liked_at=at) for image, at in rows[:limit]]
-    last = items[-1] if items and more else None
-    return LikedPage(
-        items=items,
-        next_before=(last.liked_at, last.image.id or 0) if last is not None else None,
-    )
+    rows = rows[:limit]
+    items = [to_card(row[:16]) for row in rows]
+    last = rows[-1] if rows and more else None
+    return LikedPage(items=items, next_before=(last[-1], last[0]) if last is not None else None)

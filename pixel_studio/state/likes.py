@@ -20,7 +20,7 @@ from pixel_studio.services import likes as likes_service
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, per_user, session_ended
-from pixel_studio.state.image_cards import ImageCard, image_card
+from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,11 @@ def read_liked(user_id: int, before: Cursor | None) -> tuple[list[ImageCard], Cu
     """One page of the images the user liked, as grid cards (blocking: run it in a thread)."""
     storage = get_storage()
     with session_scope() as session:
-        page = likes_service.liked_images(session, user_id, before=before, limit=PAGE_SIZE)
-        cards = [image_card(storage, item.image, user_id) for item in page.items]
-        return cards, page.next_before
+        page = likes_service.liked_images(
+            session, get_cache(), user_id, before=before, limit=PAGE_SIZE
+        )
+    cards = [card_view(storage, card, user_id) for card in page.items]
+    return cards, page.next_before
 
 
 @per_user

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from pixel_studio.cache import MemoryCache
+from pixel_studio.cache import Cache, MemoryCache, RedisCache
 from pixel_studio.models import Image, Like
-from pixel_studio.services import cached, likes, ranking
+from pixel_studio.services import cached, comments, likes, ranking, sets
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.images import delete_image, set_image_privacy
+from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import count
 from tests.services.social_helpers import Bell, make_image, make_user
 
@@ -89,18 +91,84 @@ def test_liked_images_newest_first_paged_and_visible_only(
         likes.like_image(session, cache, owner if image_id == hidden else fan, image_id)
     likes.like_image(session, cache, owner, ids[0])  # someone else's like is not fan's
 
-    page1 = likes.liked_images(session, fan, limit=2)
-    assert [i.image.id for i in page1.items] == [ids[4], ids[3]]
-    page2 = likes.liked_images(session, fan, before=page1.next_before, limit=2)
-    page3 = likes.liked_images(session, fan, before=page2.next_before, limit=2)
-    assert [i.image.id for i in page2.items] == [ids[2], ids[1]]
-    assert [i.image.id for i in page3.items] == [ids[0]] and page3.next_before is None
+    page1 = likes.liked_images(session, cache, fan, limit=2)
+    assert [c.id for c in page1.items] == [ids[4], ids[3]]
+    page2 = likes.liked_images(session, cache, fan, before=page1.next_before, limit=2)
+    page3 = likes.liked_images(session, cache, fan, before=page2.next_before, limit=2)
+    assert [c.id for c in page2.items] == [ids[2], ids[1]]
+    assert [c.id for c in page3.items] == [ids[0]] and page3.next_before is None
+    # Warm: the same pages again, now from the cache.
+    again = likes.liked_images(session, cache, fan, before=page1.next_before, limit=2)
+    assert again == page2
 
     # The owner's own likes include their private image; another viewer never sees it.
-    assert hidden in [i.image.id for i in likes.liked_images(session, owner).items]
-    seen = likes.liked_images(session, other, user_id=owner).items
-    assert [i.image.id for i in seen] == [ids[0]]
-    assert likes.liked_images(session, None).items == []
+    assert hidden in [c.id for c in likes.liked_images(session, cache, owner).items]
+    seen = likes.liked_images(session, cache, other, user_id=owner).items
+    assert [c.id for c in seen] == [ids[0]]
+    assert likes.liked_images(session, cache, None).items == []
+
+
+def _store_files(storage: LocalStorage, session: Session, image_id: int) -> None:
+    """make_image writes keys only; a privacy change copies the files, so give it some."""
+    image = _image(session, image_id)
+    for key in (image.original_key, image.thumbnail_key):
+        storage.put(key, b"x", "image/png")
+
+
+def _liked(session: Session, cache: Cache, viewer: int) -> list[tuple[int, int, bool]]:
+    page = likes.liked_images(session, cache, viewer)
+    return [(c.id, c.like_count, c.private) for c in page.items]
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["memory", "dead-redis"])
+def test_liked_images_cache_follows_every_change(
+    session: Session, storage: LocalStorage, redis: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next read after a like, an unlike, a privacy change or a deletion shows it, though
+    each read before it warmed the cache; with Redis dead every read goes to the database."""
+    cache: Cache = RedisCache("redis://127.0.0.1:1/0") if redis else MemoryCache()
+    owner, fan, other = (make_user(session, n, 0) for n in ("yan", "zoe", "abe"))
+    a, b, c = (make_image(session, owner) for _ in range(3))
+    mine = make_image(session, fan, private=True)
+    for image_id in (a, b, c, mine):
+        _store_files(storage, session, image_id)
+    assert _liked(session, cache, fan) == []
+    likes.like_image(session, cache, fan, a)
+    assert _liked(session, cache, fan) == [(a, 1, False)]
+    likes.like_image(session, cache, fan, b)
+    likes.like_image(session, cache, fan, mine)
+    assert _liked(session, cache, fan) == [(mine, 1, True), (b, 1, False), (a, 1, False)]
+    likes.like_image(session, cache, other, b)  # someone else's like moves b's count
+    assert _liked(session, cache, fan)[1] == (b, 2, False)
+    likes.unlike_image(session, cache, fan, a)
+    assert [i for i, _n, _p in _liked(session, cache, fan)] == [mine, b]
+
+    # b turns private: gone from fan's likes; public again: back, on its old place.
+    set_image_privacy(session, storage, owner, b, True, cache=cache)
+    assert _liked(session, cache, fan) == [(mine, 1, True)]
+    assert [x.id for x in likes.liked_images(session, cache, owner, user_id=fan).items] == [
+        b  # the owner of b still sees it on fan's list; fan's own private image is hidden
+    ]
+    set_image_privacy(session, storage, owner, b, False, cache=cache)
+    assert [i for i, _n, _p in _liked(session, cache, fan)] == [mine, b]
+    # fan's own image: made public shows as public, a comment on it moves its count.
+    set_image_privacy(session, storage, fan, mine, False, cache=cache)
+    assert _liked(session, cache, fan)[0] == (mine, 1, False)
+    set_image_privacy(session, storage, fan, mine, True, cache=cache)
+    assert _liked(session, cache, fan)[0] == (mine, 1, True)
+    comments.add_comment(session, cache, fan, mine, "mine")
+    page = likes.liked_images(session, cache, fan).items
+    assert (page[0].id, page[0].comment_count) == (mine, 1)
+
+    # Deletions: an image, then a whole set (delete_set bumps the app's cache: this one).
+    delete_image(session, storage, owner, b, cache=cache)
+    assert [i for i, _n, _p in _liked(session, cache, fan)] == [mine]
+    likes.like_image(session, cache, fan, c)
+    monkeypatch.setattr(sets, "get_cache", lambda: cache)
+    assert [i for i, _n, _p in _liked(session, cache, fan)] == [c, mine]
+    set_id = _image(session, c).set_id
+    sets.delete_set(session, owner, set_id, storage)
+    assert [i for i, _n, _p in _liked(session, cache, fan)] == [mine]
 
 
 def test_has_liked_many_at_once(session: Session, cache: MemoryCache) -> None:
