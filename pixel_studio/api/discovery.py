@@ -6,6 +6,8 @@ services/image_detail) and so the same visibility rule and the same cache entrie
 parameters are validated by the services' own pydantic model; every refusal is the REST API's
 JSON error (`{"error": {"code", "message", "field"}}`, api/v1/errors.py), never a 500. The
 viewer is the API token's owner (`Authorization: Bearer`), else the session cookie's user.
+Both count against the read tier (api/v1/auth.count_read): per user with a credential, per
+client network without one; over it, a 429 with Retry-After in the same JSON shape.
 
 Why the explore body is cached as bytes: an explore page is the same for every viewer (public
 images only, public URLs), so the finished response is stored under the PUBLIC_IMAGES version
@@ -26,8 +28,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from pixel_studio.api.deps import SESSION_COOKIE
-from pixel_studio.api.v1.auth import BearerCreds, optional_viewer
+from pixel_studio.api.v1.auth import (
+    BearerCreds,
+    count_read,
+    reader_id,
+    resolve_viewer,
+    sends_credential,
+)
 from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, service_error_response
 from pixel_studio.cache import Cache, get_cache
 from pixel_studio.db import read, read_session
@@ -132,8 +139,19 @@ ExploreDeps = Annotated[
 
 
 @router.get("/explore", response_model=ExplorePageOut, responses=BAD_INPUT)
-def explore_page(query: Annotated[explore.ExploreQuery, Query()], deps: ExploreDeps) -> Response:
+def explore_page(
+    query: Annotated[explore.ExploreQuery, Query()],
+    request: Request,
+    creds: BearerCreds,
+    deps: ExploreDeps,
+) -> Response:
     settings, cache, sessions = deps
+    # The page is the same for everyone; who asks only decides whose read tier it counts in.
+    user_id = None
+    if sends_credential(request):
+        with sessions() as session:
+            user_id = reader_id(request, session, creds)
+    count_read(request, user_id, cache, settings)
     name = f"api-explore:{query.model_dump_json()}"
     key = cached.key_for(cache, name, [cached.PUBLIC_IMAGES])
     body = cache.get(key)
@@ -178,13 +196,10 @@ def image_page(
     public image is the same for every visitor, so its finished bytes are cached under the
     image's version (what the service's own entry is keyed on) and a warm visitor read is two
     cache GETs, with no session, no thread hop for a dependency and no JSON work. A token or a
-    session cookie is resolved as `Viewer` resolves it (api/v1/auth.optional_viewer)."""
+    session cookie is resolved as `Viewer` resolves it (api/v1/auth.resolve_viewer)."""
     settings, cache, sessions = deps
-    if (
-        creds is None
-        and "authorization" not in request.headers
-        and not request.cookies.get(SESSION_COOKIE)
-    ):
+    if creds is None and not sends_credential(request):
+        count_read(request, None, cache, settings)
         key = cached.key_for(cache, f"api-image:{image_id}", [cached.image_scope(image_id)])
         body = cache.get(key)
         if body is None:
@@ -199,8 +214,9 @@ def image_page(
             cache.set(key, body, image_detail.DETAIL_TTL)  # public: visitors see no other
         return Response(body, media_type="application/json", headers=_PRIVATE)
     with sessions() as session:
-        viewer = optional_viewer(request, session, creds)
+        viewer = resolve_viewer(request, session, creds)
         viewer_id = viewer.id if viewer is not None else None
+        count_read(request, viewer_id, cache, settings)
         try:
             detail = image_detail.get_image_detail(session, cache, viewer_id, image_id)
         except NotFound as exc:

@@ -211,6 +211,17 @@ def hit_write(cache: Cache, user_id: int) -> None:
     hit(limiter_for(cache), WRITE, user_key(user_id))
 
 
+def reader_key(user_id: int | None, ip: str) -> str:
+    """Who a read counts against: the signed-in user (whichever credential they sent), else
+    the visitor's network (`client_key`: IPv4 address, IPv6 /64)."""
+    return user_key(user_id) if user_id is not None else ip_key(ip)
+
+
+def hit_read(cache: Cache, user_id: int | None, ip: str, settings: Settings | None = None) -> None:
+    """The read tier (searches and /api/v1 reads): RateLimited with retry_after once over."""
+    hit(limiter_for(cache), READ, reader_key(user_id, ip), settings)
+
+
 @contextlib.contextmanager
 def exempt() -> Iterator[None]:
     """No limits inside (trusted bulk work such as seeding demo data from the CLI)."""

@@ -4,6 +4,10 @@ The URL is the source of truth (`?q=&model=&style=&sort=&window=`): `load` (on_l
 it, and every filter change navigates to the new URL (`rx.redirect(..., replace=True)`),
 which runs on_load again. A search can so be shared, and survives a reload. Pages after the
 first are keyset pages (`services.explore`'s opaque cursor), kept server-side.
+
+A search (a `q`) counts against the read tier, as GET /api/v1/explore does: per signed-in
+user, else per client network; over it the page says when to try again. Browsing without a
+search is not counted.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from pixel_studio.cache import get_cache
 from pixel_studio.catalog import STYLE_PRESETS, STYLES, all_models
 from pixel_studio.db import read
 from pixel_studio.services import explore as explore_service
+from pixel_studio.services import rate_limits
 from pixel_studio.services.cards import Sort
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.storage import get_storage
 
@@ -81,9 +87,17 @@ def query_of(filters: Mapping[str, str], cursor: str | None) -> explore_service.
     )
 
 
-def read_page(filters: Mapping[str, str], cursor: str | None) -> tuple[list[ImageCard], str | None]:
+Reader = tuple[int | None, str]  # (signed-in user id or None, client IP): whom a search counts
+
+
+def read_page(
+    filters: Mapping[str, str], cursor: str | None, reader: Reader
+) -> tuple[list[ImageCard], str | None]:
     """One explore page as grid cards (blocking: run it in a thread). Public images only,
-    so no viewer is needed."""
+    so no viewer is needed; a search is counted against `reader`'s read tier first
+    (RateLimited once over, nothing read)."""
+    if filters["q"].strip():
+        rate_limits.hit_read(get_cache(), reader[0], reader[1])
     storage = get_storage()
     query = query_of(filters, cursor)
     # A pure read: autocommit, no BEGIN/ROLLBACK round trips (db.read).
@@ -144,11 +158,16 @@ class ExploreState(rx.State):
         self.sort, self.window = filters["sort"], filters["window"]
         self.loaded, self.loading, self.error = False, False, ""
         try:
-            cards, cursor = await asyncio.to_thread(read_page, filters, None)
+            reader = await self._reader()
+            cards, cursor = await asyncio.to_thread(read_page, filters, None, reader)
         except ServiceError as exc:
             cards, cursor, self.error = [], None, exc.message
         self.cards, self._cursor, self.has_more = cards, cursor, cursor is not None
         self.loaded = True
+
+    async def _reader(self) -> Reader:
+        user_id = (await self.get_state(AuthState))._user_id  # filled by load_user just before
+        return user_id, self.router.session.client_ip or "unknown"
 
     def _go(self, **changes: str) -> Any:
         """Navigate to the URL of the filters with `changes` applied; on_load does the rest."""
@@ -185,8 +204,11 @@ class ExploreState(rx.State):
             return
         self.loading = True
         yield
+        reader = await self._reader()
         try:
-            cards, cursor = await asyncio.to_thread(read_page, self._filters(), self._cursor)
+            cards, cursor = await asyncio.to_thread(
+                read_page, self._filters(), self._cursor, reader
+            )
         except ServiceError as exc:
             self.loading = False
             yield rx.toast.error(exc.message)

@@ -41,6 +41,9 @@ def api_client(db: Engine, settings: Settings, memory: MemoryCache) -> TestClien
         with Session(db, expire_on_commit=False) as s:
             yield s
 
+    # The generation tier counts in the process's limiter (rate_limits.get_limiter(), shared
+    # with the create form): a fresh one per client, so earlier tests' jobs are not counted.
+    get_cache.cache_clear()
     api = create_api()
     api.dependency_overrides[get_settings] = lambda: settings
     api.dependency_overrides[db_session] = session_override

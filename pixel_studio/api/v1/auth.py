@@ -5,6 +5,10 @@ session cookie is never looked at there, so a page on another site cannot make a
 browser write through the API (no CSRF surface: a browser does not attach a Bearer header by
 itself). Public reads (images, comments, collections, follows) also accept the session cookie
 when no token is sent, as /api/v1/images/{id} always has; they change nothing.
+
+Every read (GET) counts against the read tier (services/rate_limits.READ) here, where the
+caller is known: per user when a credential names one, per client network for a visitor
+(`client_ip`, through TRUSTED_PROXY_HOPS). Writes are counted by their own tiers instead.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
-from pixel_studio.api.deps import SESSION_COOKIE, SessionDep
+from pixel_studio.api.deps import SESSION_COOKIE, CacheDep, SessionDep, SettingsDep, client_ip
 from pixel_studio.api.v1.errors import ApiError
+from pixel_studio.cache import Cache
 from pixel_studio.models import User
-from pixel_studio.services import api_tokens, auth
+from pixel_studio.services import api_tokens, auth, rate_limits
+from pixel_studio.settings import Settings
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -26,6 +33,14 @@ bearer = HTTPBearer(
 )
 BearerCreds = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def count_read(request: Request, user_id: int | None, cache: Cache, settings: Settings) -> None:
+    """One read for the read tier (RateLimited, a 429 with Retry-After, once over); other
+    methods are left to the tiers of what they change."""
+    if request.method in READ_METHODS:
+        rate_limits.hit_read(cache, user_id, client_ip(request, settings), settings)
 
 
 def _from_token(session: SessionDep, creds: HTTPAuthorizationCredentials) -> User:
@@ -40,7 +55,13 @@ def _from_token(session: SessionDep, creds: HTTPAuthorizationCredentials) -> Use
     return user
 
 
-def token_user(session: SessionDep, creds: BearerCreds) -> User:
+def token_user(
+    request: Request,
+    session: SessionDep,
+    creds: BearerCreds,
+    cache: CacheDep,
+    settings: SettingsDep,
+) -> User:
     """The token's owner; 401 without a valid Bearer token (cookies are ignored)."""
     if creds is None:
         raise ApiError(
@@ -49,12 +70,14 @@ def token_user(session: SessionDep, creds: BearerCreds) -> User:
             "Send a personal API token: Authorization: Bearer <token>.",
             headers=_CHALLENGE,
         )
-    return _from_token(session, creds)
+    user = _from_token(session, creds)
+    count_read(request, user.id, cache, settings)
+    return user
 
 
-def optional_viewer(request: Request, session: SessionDep, creds: BearerCreds) -> User | None:
-    """For public reads: the token's owner if a token is sent (401 if it is not valid), else
-    the session cookie's user, else None (an anonymous reader)."""
+def resolve_viewer(request: Request, session: Session, creds: BearerCreds) -> User | None:
+    """The token's owner if a token is sent (401 if it is not valid), else the session
+    cookie's user, else None (an anonymous reader). Counts nothing."""
     if creds is not None:
         return _from_token(session, creds)
     if request.headers.get("authorization"):
@@ -62,6 +85,33 @@ def optional_viewer(request: Request, session: SessionDep, creds: BearerCreds) -
             401, "unauthorized", "Use Authorization: Bearer <token>.", headers=_CHALLENGE
         )
     return auth.user_for_token(session, request.cookies.get(SESSION_COOKIE))
+
+
+def reader_id(request: Request, session: Session, creds: BearerCreds) -> int | None:
+    """Whom a read that needs no viewer counts against: the credential's user, or None (a
+    visitor, or a credential that is not valid: such a read is answered as a visitor's)."""
+    if creds is not None:
+        user = api_tokens.user_for_api_token(session, creds.credentials)
+    else:
+        user = auth.user_for_token(session, request.cookies.get(SESSION_COOKIE))
+    return user.id if user is not None else None
+
+
+def sends_credential(request: Request) -> bool:
+    return "authorization" in request.headers or bool(request.cookies.get(SESSION_COOKIE))
+
+
+def optional_viewer(
+    request: Request,
+    session: SessionDep,
+    creds: BearerCreds,
+    cache: CacheDep,
+    settings: SettingsDep,
+) -> User | None:
+    """For public reads: `resolve_viewer`, then the read counted against them."""
+    viewer = resolve_viewer(request, session, creds)
+    count_read(request, viewer.id if viewer is not None else None, cache, settings)
+    return viewer
 
 
 TokenUser = Annotated[User, Depends(token_user)]

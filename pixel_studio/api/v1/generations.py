@@ -19,7 +19,7 @@ from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, doc
 from pixel_studio.api.v1.schemas import JobOut, image_summary
 from pixel_studio.catalog import GUIDANCE_RANGE, MAX_IMAGES_PER_REQUEST, STEPS_RANGE
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import generation, job_status, users
+from pixel_studio.services import generation, job_status, rate_limits, users
 from pixel_studio.services.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
 from pixel_studio.storage import get_storage
 
@@ -76,6 +76,7 @@ def _job_out(session: SessionDep, settings: SettingsDep, user_id: int, job_id: s
     responses={
         **BAD_INPUT,
         402: doc("Not enough credits (nothing was charged)."),
+        429: doc("Over the generation tier (as on the create form): wait for Retry-After."),
     },
 )
 def create_generation(
@@ -85,6 +86,12 @@ def create_generation(
     data = body.model_dump(exclude_none=True)
     if body.private is None:
         data["private"] = users.get_user(session, uid(user)).default_private
+    # The generation tier, as on the create form (one allowance across both): refused input
+    # does not use it up, only real attempts count.
+    generation.validate_request(dict(data), settings)
+    rate_limits.hit(
+        rate_limits.get_limiter(), rate_limits.GENERATION, rate_limits.user_key(uid(user)), settings
+    )
     job = generation.create_job(session, uid(user), data, settings)
     return _job_out(session, settings, uid(user), job.id)
 
