@@ -16,6 +16,7 @@ from pixel_studio.logging_setup import configure_logging
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.collection_detail import collection_detail_page
 from pixel_studio.pages.collections import collections_page
+from pixel_studio.pages.compare import compare_page
 from pixel_studio.pages.create import create_page
 from pixel_studio.pages.credits import credits_page
 from pixel_studio.pages.explore import explore_page
@@ -35,6 +36,7 @@ from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionsState
+from pixel_studio.state.compare import CompareState
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.explore import ExploreState
@@ -90,6 +92,9 @@ page(settings_page, "/settings", "Settings", [AuthState.require_user, SettingsSt
 page(credits_page, "/credits", "Credits", [AuthState.require_user, CreditsState.load])
 # Pages that show jobs load them (and register the tab for live events) after the user.
 page(create_page, "/create", "Create", [AuthState.require_user, JobsState.load, CreateState.load])
+page(
+    compare_page, "/compare", "Compare", [AuthState.require_user, JobsState.load, CompareState.load]
+)
 page(sets_page, "/sets", "Your sets", [AuthState.require_user, JobsState.load, SetsState.load])
 # Public sets can be seen signed out: load the user, do not require one.
 page(

@@ -1,11 +1,14 @@
-"""`/sets`: the user's sets newest first, as picture cards, with search, a model filter and
-"Load more"."""
+"""`/sets`: the user's sets newest first, as picture cards, with search (prompt, seed, date
+range), a model filter and "Load more"."""
 
 from __future__ import annotations
 
-import reflex as rx
-from reflex.vars import ObjectVar
+from typing import Any, cast
 
+import reflex as rx
+from reflex.vars import ObjectVar, Var
+
+from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import status_badge, studio_styles
@@ -81,42 +84,101 @@ def set_card(card: ObjectVar[SetCard]) -> rx.Component:
     )
 
 
-def filters() -> rx.Component:
-    return rx.flex(
-        rx.box(
-            rx.el.label("Search prompts", html_for="sets-query", class_name="ps-sr-only"),
+def _error_of(name: str) -> Var[str]:
+    return cast("ObjectVar[dict[str, str]]", S.errors)[name].to(str)
+
+
+def _small_field(
+    label: str, input_id: str, name: str, value: Var[str], on_change: Any, **props: Any
+) -> rx.Component:
+    error = _error_of(name)
+    return rx.box(
+        labelled(
+            label,
+            input_id,
             rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                id="sets-query",
-                value=S.query,
-                on_change=S.set_query,  # a controlled input: Reflex debounces it
-                placeholder="Search your prompts",
-                type="search",
+                id=input_id,
+                name=name,
+                value=value,
+                on_change=on_change,
                 size="3",
                 width="100%",
+                **invalid_props(input_id, error),
+                **props,
             ),
-            flex="1",
-            min_width="0",
+            error=error,
         ),
-        rx.box(
-            rx.el.label("Model", html_for="sets-model", class_name="ps-sr-only"),
-            rx.select.root(
-                rx.select.trigger(id="sets-model", width="100%"),
-                rx.select.content(
-                    rx.foreach(
-                        S.model_options,
-                        lambda o: rx.select.item(o.label, value=o.value),
+        width=rx.breakpoints(initial="100%", sm="170px"),
+    )
+
+
+def filters() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.flex(
+                rx.box(
+                    rx.el.label("Search prompts", html_for="sets-query", class_name="ps-sr-only"),
+                    rx.input(
+                        rx.input.slot(rx.icon("search", size=16)),
+                        id="sets-query",
+                        name="q",
+                        value=S.query,
+                        on_change=S.set_query,  # kept as typed; the form's submit searches
+                        placeholder="Search your prompts",
+                        type="search",
+                        size="3",
+                        width="100%",
                     ),
-                    position="popper",
+                    flex="1",
+                    min_width="0",
                 ),
-                value=S.model,
-                on_change=S.set_model,
-                size="3",
+                rx.box(
+                    rx.el.label("Model", html_for="sets-model", class_name="ps-sr-only"),
+                    rx.select.root(
+                        rx.select.trigger(id="sets-model", width="100%"),
+                        rx.select.content(
+                            rx.foreach(
+                                S.model_options,
+                                lambda o: rx.select.item(o.label, value=o.value),
+                            ),
+                            position="popper",
+                        ),
+                        value=S.model,
+                        on_change=S.set_model,
+                        size="3",
+                    ),
+                    width=rx.breakpoints(initial="100%", sm="240px"),
+                ),
+                direction={"initial": "column", "sm": "row"},
+                spacing="3",
+                width="100%",
             ),
-            width=rx.breakpoints(initial="100%", sm="240px"),
+            rx.flex(
+                _small_field(
+                    "Seed",
+                    "sets-seed",
+                    "seed",
+                    S.seed,
+                    S.set_seed,
+                    placeholder="any",
+                    input_mode="numeric",
+                ),
+                _small_field(
+                    "From", "sets-from", "from", S.date_from, S.set_date_from, type="date"
+                ),
+                _small_field("To", "sets-to", "to", S.date_to, S.set_date_to, type="date"),
+                rx.button(rx.icon("search", size=16), "Search", type="submit", size="3"),
+                direction={"initial": "column", "sm": "row"},
+                align={"initial": "stretch", "sm": "end"},
+                spacing="3",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
         ),
-        direction={"initial": "column", "sm": "row"},
-        spacing="3",
+        on_submit=S.search,
+        no_validate=True,
+        role="search",
         width="100%",
     )
 
@@ -131,7 +193,11 @@ def empty_state() -> rx.Component:
                 S.filtered,
                 rx.fragment(
                     rx.heading("No sets match", as_="h2", size="5"),
-                    rx.text("Try other words or another model.", color_scheme="gray", size="2"),
+                    rx.text(
+                        "Try other words, another model, seed or dates.",
+                        color_scheme="gray",
+                        size="2",
+                    ),
                     rx.button("Clear filters", variant="soft", on_click=S.clear_filters),
                 ),
                 rx.fragment(

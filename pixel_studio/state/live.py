@@ -49,6 +49,7 @@ from pixel_studio.state.auth import (
     session_ended,
 )
 from pixel_studio.state.comments import CommentsState
+from pixel_studio.state.compare import CompareState
 from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
@@ -129,6 +130,9 @@ async def _apply_update(
             detail = await root.get_state(SetDetailState)
             if detail.apply_job_view(update.view):
                 follow_up.append(SetDetailState.refresh)
+    elif update.view is not None and path.rstrip("/") == "/compare":
+        compare = await root.get_state(CompareState)  # a comparison's columns
+        compare.apply_job_view(update.view)
     if toast is not None:
         notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
         follow_up.append(notify(toast))

@@ -240,8 +240,12 @@ def test_sets_page_lists_filters_and_pages(
     assert state.cards[0].thumbnails[0].alt == PROMPT and state.cards[0].label == "Done"
     drain(SetsState.load_more, state)
     assert [c.set_id for c in state.cards][-1] == first
+    # A search goes to its own URL (replace), whose on_load reads the page.
     run(SetsState.set_query, state, "no such words")
-    assert state.cards == [] and state.filtered
+    assert "/sets?q=no+such+words" in str(run(SetsState.search, state))
+    state = signed_in(SetsState, cookie, "/sets?q=no+such+words")
+    run(SetsState.load, state)
+    assert state.cards == [] and state.filtered and state.query == "no such words"
 
 
 def test_set_detail_owner_sees_it_others_get_not_found_and_owner_deletes(studio_db: Path) -> None:

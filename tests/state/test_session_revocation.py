@@ -181,8 +181,9 @@ def test_sign_out_everywhere_reaches_every_browser(tabs_db: Path) -> None:
         rows = session.exec(select(UserSession).where(UserSession.user_id == user.id)).all()
         assert rows and all(row.revoked_at is not None for row in rows)
 
-    # The phone's next event (here: typing in the search box) finds its session gone.
-    assert_session_ended(run(SetsState.set_query, state(history, SetsState), "harbour"), "/sets")
+    # The phone's next event (here: searching its history) finds its session gone.
+    run(SetsState.set_query, state(history, SetsState), "harbour")
+    assert_session_ended(run(SetsState.search, state(history, SetsState)), "/sets")
     assert_signed_out(history, user.id, "phone-sets")
 
 

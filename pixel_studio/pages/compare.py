@@ -1,0 +1,293 @@
+"""`/compare`: one prompt, 2–4 models, the results side by side as they arrive.
+
+The form shares the prompt, size, count, seed and style preset between the models; each model
+uses its own defaults for the rest. Below it, one column per model: the job's live progress,
+its pictures, a link to its set and a remix link; "Compare again" refills the form.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import reflex as rx
+from reflex.vars import ObjectVar, Var
+
+from pixel_studio.components.forms import field, form_message, invalid_props, labelled
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.studio import select_field, status_badge, studio_styles, thumb_link
+from pixel_studio.state.auth import AuthState
+from pixel_studio.state.compare import MAX_MODELS_TEXT, CompareState
+from pixel_studio.state.create_form import ModelOption
+from pixel_studio.state.job_views import JobView, Thumb
+
+S = CompareState
+FORM = "compare"
+
+
+def error_of(name: str) -> Var[str]:
+    """The error shown at one field (every field has an entry, "" when fine)."""
+    return cast("ObjectVar[dict[str, str]]", S.errors)[name].to(str)
+
+
+def _model_check(option: ObjectVar[ModelOption]) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(
+                checked=S.chosen.contains(option.id),
+                # A lambda over the row's id: mypy cannot see the handler is callable.
+                on_change=lambda checked: S.toggle_model(option.id, checked),  # type: ignore[operator]
+                aria_label=option.name,
+            ),
+            rx.text(option.name, size="2", weight="medium"),
+            rx.spacer(),
+            rx.text(option.price, " cr / image", size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        class_name="ps-compare-model",
+        width="100%",
+    )
+
+
+def models_field() -> rx.Component:
+    error = error_of("models")
+    return rx.flex(
+        rx.el.span(f"Models ({MAX_MODELS_TEXT})", class_name="ps-label", id=f"{FORM}-models"),
+        rx.grid(
+            rx.foreach(S.models, _model_check),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="2",
+            width="100%",
+            role="group",
+            aria_labelledby=f"{FORM}-models",
+        ),
+        rx.cond(
+            error != "",
+            rx.text(error, id=f"{FORM}-models-error", role="alert", size="2", color_scheme="red"),
+        ),
+        direction="column",
+        spacing="2",
+        width="100%",
+    )
+
+
+def prompt_field() -> rx.Component:
+    error = error_of("prompt")
+    return labelled(
+        "Prompt",
+        f"{FORM}-prompt",
+        rx.text_area(
+            id=f"{FORM}-prompt",
+            name="prompt",
+            value=S.prompt,
+            on_change=S.set_prompt,
+            placeholder="A lighthouse on a cliff at sunset",
+            rows="3",
+            size="3",
+            variant="surface",
+            width="100%",
+            **invalid_props(f"{FORM}-prompt", error),
+        ),
+        error=error,
+    )
+
+
+def parameters() -> rx.Component:
+    return rx.grid(
+        select_field(
+            "Size",
+            f"{FORM}-size",
+            S.size,
+            S.set_size,
+            rx.foreach(S.size_choices, lambda c: rx.select.item(c.label, value=c.value)),
+            error=error_of("size"),
+        ),
+        select_field(
+            "Images per model",
+            f"{FORM}-count",
+            S.count,
+            S.set_count,
+            [rx.select.item(str(n), value=str(n)) for n in range(1, 5)],
+            error=error_of("count"),
+        ),
+        field(
+            "Seed (optional)",
+            "seed",
+            error_of("seed"),
+            form_id=FORM,
+            value=S.seed,
+            on_change=S.set_seed,
+            placeholder="random",
+            input_mode="numeric",
+        ),
+        select_field(
+            "Style preset",
+            f"{FORM}-style_preset",
+            S.style_preset,
+            S.set_style_preset,
+            rx.foreach(S.preset_choices, lambda p: rx.select.item(p, value=p)),
+            error=error_of("style_preset"),
+        ),
+        columns=rx.breakpoints(initial="1", sm="2", md="4"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def compare_form() -> rx.Component:
+    short = S.cost > AuthState.credits
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                form_message(S.form_error),
+                prompt_field(),
+                models_field(),
+                parameters(),
+                rx.el.label(
+                    rx.hstack(
+                        rx.checkbox(checked=S.private, on_change=S.set_private),
+                        rx.text("Private: only you see these images", size="2"),
+                        spacing="2",
+                        align="center",
+                    ),
+                ),
+                rx.flex(
+                    rx.text(
+                        "Cost ",
+                        rx.text.strong(S.cost),
+                        " credits · balance ",
+                        AuthState.credits,
+                        size="2",
+                        color_scheme=rx.cond(short, "red", "gray"),  # type: ignore[arg-type]
+                    ),
+                    rx.button(
+                        rx.cond(S.submitting, rx.spinner(size="2"), rx.icon("columns-3", size=18)),
+                        "Compare",
+                        type="submit",
+                        size="3",
+                        disabled=S.submitting,
+                        min_width="160px",
+                    ),
+                    justify="between",
+                    align="center",
+                    spacing="4",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=S.generate,
+            no_validate=True,
+            width="100%",
+        ),
+        size={"initial": "3", "sm": "4"},
+        width="100%",
+    )
+
+
+def _thumb(thumb: ObjectVar[Thumb]) -> rx.Component:
+    return thumb_link(thumb.url, thumb.alt, f"/image/{thumb.image_id}")
+
+
+def column(job: ObjectVar[JobView]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(job.model_name, as_="h2", size="3", trim="both"),
+                rx.spacer(),
+                status_badge(job.label, job.color, job.active),
+                align="center",
+                width="100%",
+            ),
+            rx.progress(value=job.percent, max=100, size="2", aria_label=job.label),
+            rx.cond(
+                job.message != "",
+                rx.text(
+                    job.message,
+                    size="2",
+                    color_scheme=rx.cond(job.status == "failed", "red", "gray"),  # type: ignore[arg-type]
+                ),
+            ),
+            rx.grid(
+                rx.foreach(job.thumbnails, _thumb),
+                rx.foreach(
+                    job.pending, lambda _: rx.box(class_name="ps-pending", aria_hidden="true")
+                ),
+                columns="2",
+                spacing="2",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.link("Open set", href=f"/sets/{job.set_id}", size="2", weight="medium"),
+                rx.cond(
+                    job.thumbnails.length() > 0,
+                    rx.link(
+                        "Remix",
+                        href=f"/create?from={job.thumbnails.to(list[Thumb])[0].image_id}",
+                        size="2",
+                        weight="medium",
+                    ),
+                ),
+                spacing="4",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="2",
+        width="100%",
+        aria_live="polite",
+        custom_attrs={"data-testid": "compare-column", "data-job": job.job_id},
+    )
+
+
+def columns() -> rx.Component:
+    return rx.cond(
+        S.columns.length() > 0,
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Side by side", as_="h2", size="5"),
+                rx.spacer(),
+                rx.button(
+                    rx.link("Compare again", href=S.again_url, underline="none"),
+                    as_child=True,
+                    variant="soft",
+                ),
+                align="center",
+                width="100%",
+            ),
+            rx.grid(
+                rx.foreach(S.columns, column),
+                columns=rx.breakpoints(initial="1", sm="2", lg=S.columns.length().to_string()),
+                custom_attrs={"data-testid": "compare-columns"},
+                spacing="4",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def compare_page() -> rx.Component:
+    return page_frame(
+        studio_styles(),
+        signed_in_only(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading("Compare models", as_="h1", size="8"),
+                    rx.text(
+                        "One prompt, several models: each column is its own set, "
+                        "charged at its own price and refunded on its own if it fails.",
+                        color_scheme="gray",
+                    ),
+                    spacing="1",
+                    padding_top="40px",
+                ),
+                columns(),
+                compare_form(),
+                spacing="5",
+                width="100%",
+            ),
+        ),
+    )

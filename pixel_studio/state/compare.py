@@ -1,0 +1,285 @@
+"""`/compare`: one prompt sent to 2–4 models at once, the results side by side.
+
+Submitting pays for and queues one job per model (`compare.create_compare`) in a background
+event, then goes to the comparison's own address, `/compare?sets=<set ids>`, so a reload or a
+shared tab shows the same columns. Each column is a job as the jobs panel shows it
+(`JobView`); the live listener (state/live.py) updates them as workers report progress.
+`?again=<set ids>` fills the form from a comparison to run it again ("Compare again").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import reflex as rx
+
+from pixel_studio.catalog import STYLE_PRESETS
+from pixel_studio.db import session_scope
+from pixel_studio.logging_setup import request_context
+from pixel_studio.services import compare
+from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.generation import RequestErrors
+from pixel_studio.settings import get_settings
+from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.create_form import ModelOption, model_options
+from pixel_studio.state.job_views import JobView, balance_of, job_view, merge
+from pixel_studio.state.jobs import JobsState
+from pixel_studio.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = "default"  # "each model's own default size" (a select item cannot be "")
+FIELDS = ("models", "prompt", "size", "count", "seed", "style_preset")
+NO_ERRORS: dict[str, str] = dict.fromkeys(FIELDS, "")
+MAX_MODELS_TEXT = f"choose {compare.MIN_MODELS} to {compare.MAX_MODELS}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SizeChoice:
+    value: str
+    label: str
+
+
+def ids_text(set_ids: Sequence[int]) -> str:
+    return ",".join(str(i) for i in set_ids)
+
+
+def read_comparison(
+    user_id: int, set_ids: list[int]
+) -> tuple[list[JobView], dict[str, Any] | None]:
+    """The columns of a comparison (the user's own sets only) and the form to run it again."""
+    storage = get_storage()
+    with session_scope() as session:
+        job_ids = compare.comparison_jobs(session, user_id, set_ids)
+        views = [job_view(session, storage, user_id, job_id) for job_id in job_ids]
+        again = compare.compare_again_defaults(session, user_id, set_ids)
+        return [v for v in views if v is not None], again
+
+
+def start_comparison(
+    user_id: int, data: dict[str, Any], models: list[str]
+) -> tuple[list[JobView], list[int], int | None]:
+    """Pay for and queue one job per model. Raises ServiceError (RequestErrors by field)."""
+    with request_context() as rid, session_scope() as session:
+        log.info("user %s submits a comparison of %s (request %s)", user_id, models, rid)
+        result = compare.create_compare(session, user_id, data, models, get_settings())
+        storage = get_storage()
+        views = [job_view(session, storage, user_id, job.id) for job in result.jobs]
+        return [v for v in views if v is not None], result.set_ids, balance_of(session, user_id)
+
+
+def place_column(columns: list[JobView], view: JobView) -> list[JobView] | None:
+    """`columns` with the job's column brought up to date, or None if it is not one of them."""
+    for index, shown in enumerate(columns):
+        if shown.job_id == view.job_id:
+            out = list(columns)
+            out[index] = merge(shown, view)
+            return out
+    return None
+
+
+@per_user
+class CompareState(rx.State):
+    models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
+    chosen: rx.Field[list[str]] = rx.field(default_factory=list)
+    prompt: rx.Field[str] = rx.field("")
+    size: rx.Field[str] = rx.field(DEFAULT_SIZE)
+    count: rx.Field[str] = rx.field("1")
+    seed: rx.Field[str] = rx.field("")
+    style_preset: rx.Field[str] = rx.field("none")
+    private: rx.Field[bool] = rx.field(False)
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=lambda: dict(NO_ERRORS))
+    form_error: rx.Field[str] = rx.field("")
+    submitting: rx.Field[bool] = rx.field(False)
+    columns: rx.Field[list[JobView]] = rx.field(default_factory=list)
+    set_ids: rx.Field[str] = rx.field("")  # the comparison shown, as its address has it
+
+    # ------------------------------------------------------------ derived
+
+    @rx.var
+    def cost(self) -> int:
+        count = int(self.count) if self.count.isdigit() else 1
+        return sum(m.price for m in self.models if m.id in self.chosen) * count
+
+    @rx.var
+    def size_choices(self) -> list[SizeChoice]:
+        """The sizes every chosen model makes, after "each model's default"."""
+        picked = [m for m in self.models if m.id in self.chosen] or self.models[:1]
+        common = [
+            c
+            for c in (picked[0].sizes if picked else [])
+            if all(c.value in {s.value for s in m.sizes} for m in picked)
+        ]
+        return [SizeChoice(DEFAULT_SIZE, "Each model's default")] + [
+            SizeChoice(c.value, c.label) for c in common
+        ]
+
+    @rx.var
+    def preset_choices(self) -> list[str]:
+        return list(STYLE_PRESETS)
+
+    @rx.var
+    def again_url(self) -> str:
+        return f"/compare?again={self.set_ids}" if self.set_ids else "/compare"
+
+    # ------------------------------------------------------------ load
+
+    def _fill(self, values: dict[str, Any]) -> None:
+        available = {m.id for m in self.models}
+        self.chosen = [m for m in values.get("models", []) if m in available]
+        self.prompt = str(values.get("prompt") or "")
+        size = str(values.get("size") or "")
+        self.size = size or DEFAULT_SIZE
+        self.count = str(values.get("count") or 1)
+        seed = values.get("seed")
+        self.seed = "" if seed is None else str(seed)
+        self.style_preset = str(values.get("style_preset") or "none")
+        self.private = bool(values.get("private"))
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load (after `AuthState.require_user` and `JobsState.load`): the models, then
+        the comparison in `?sets=` (columns and its form) or `?again=` (its form only)."""
+        auth = await self.get_state(AuthState)
+        user_id = auth._user_id
+        self.models = [m for m in model_options(get_settings()) if m.available]
+        self.errors, self.form_error, self.submitting = dict(NO_ERRORS), "", False
+        params = self.router.url.query_parameters
+        shown = compare.parse_set_ids(str(params.get("sets") or ""))
+        again = compare.parse_set_ids(str(params.get("again") or ""))
+        self.columns, self.set_ids = [], ""
+        if user_id is None:
+            return
+        if shown or again:
+            views, values = await asyncio.to_thread(read_comparison, user_id, shown or again)
+            if values is not None:
+                self._fill(values)
+            elif again:
+                self.form_error = "That comparison is not available. The form starts empty."
+            if shown:
+                self.columns = views
+                self.set_ids = ids_text([v.set_id for v in views])
+            return
+        if not self.chosen:
+            self.chosen = [m.id for m in self.models[:2]]
+
+    # ------------------------------------------------------------ inputs
+
+    def _clear_error(self, *names: str) -> None:
+        if any(self.errors.get(n) for n in names) or self.form_error:
+            self.errors = {**self.errors, **dict.fromkeys(names, "")}
+            self.form_error = ""
+
+    @rx.event
+    def toggle_model(self, model_id: str, checked: bool) -> None:
+        chosen = [m for m in self.chosen if m != model_id]
+        if checked and any(m.id == model_id for m in self.models):
+            chosen.append(model_id)
+        self.chosen = [m.id for m in self.models if m.id in chosen]  # the catalog's order
+        if self.size not in {c.value for c in self.size_choices}:
+            self.size = DEFAULT_SIZE
+        self._clear_error("models", "size")
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value
+        self._clear_error("prompt")
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+        self._clear_error("size")
+
+    @rx.event
+    def set_count(self, value: str) -> None:
+        self.count = value
+        self._clear_error("count")
+
+    @rx.event
+    def set_seed(self, value: str) -> None:
+        self.seed = value.strip()
+        self._clear_error("seed")
+
+    @rx.event
+    def set_style_preset(self, value: str) -> None:
+        self.style_preset = value
+        self._clear_error("style_preset")
+
+    @rx.event
+    def set_private(self, value: bool) -> None:
+        self.private = bool(value)
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "prompt": self.prompt,
+            "count": self.count,
+            "style_preset": self.style_preset,
+            "private": self.private,
+        }
+        if self.size != DEFAULT_SIZE:
+            data["size"] = self.size
+        if self.seed:
+            data["seed"] = self.seed
+        return data
+
+    # ------------------------------------------------------------ submit
+
+    @rx.event(background=True)
+    async def generate(self, _form: dict[str, Any] | None = None) -> Any:
+        async with self:
+            if self.submitting:
+                return None
+            # The session, not the id cached at page load: it may have been revoked since.
+            user_id = await checked_user_id(self)
+            if user_id is None:
+                return session_ended(str(self.router.url.path or ""))
+            self.submitting = True
+            self.errors, self.form_error = dict(NO_ERRORS), ""
+            data, models = self._data(), list(self.chosen)
+        try:
+            views, set_ids, balance = await asyncio.to_thread(
+                start_comparison, user_id, data, models
+            )
+        except RequestErrors as exc:
+            return await self._refused(exc.errors)
+        except ServiceError as exc:
+            return await self._refused({exc.field or "form": exc.message})
+        except Exception:
+            log.exception("could not start a comparison")
+            return await self._refused({"form": "The comparison could not be started."})
+        async with self:
+            self.submitting = False
+            self.columns, self.set_ids = views, ids_text(set_ids)
+            jobs = await self.get_state(JobsState)
+            for view in views:
+                jobs.show(view)
+            if balance is not None:
+                auth = await self.get_state(AuthState)
+                auth.credits = balance
+        # The comparison's own address: a reload shows these columns again.
+        return [
+            rx.redirect(f"/compare?sets={ids_text(set_ids)}", replace=True),
+            rx.toast.success(f"Comparing {len(views)} models. Each column fills in live."),
+        ]
+
+    async def _refused(self, errors: dict[str, str]) -> Any:
+        """Each problem at its field; nothing was charged (the service wrote nothing)."""
+        shown = {**NO_ERRORS, **{k: v for k, v in errors.items() if k in NO_ERRORS}}
+        other = " ".join(v for k, v in errors.items() if k not in NO_ERRORS)
+        async with self:
+            self.submitting = False
+            self.errors, self.form_error = shown, other
+        first = next((m for m in shown.values() if m), other)
+        return rx.toast.error(first or "Please check the form.")
+
+    def apply_job_view(self, view: JobView) -> bool:
+        """A job changed (live event): update its column if this page shows it."""
+        columns = place_column(self.columns, view)
+        if columns is None:
+            return False
+        self.columns = columns
+        return True
