@@ -1,0 +1,289 @@
+"""Live-tab capacity of ONE backend process: how many open pages of one signed-in user it keeps
+up to date at one push a second before p95 push latency passes 250 ms, and its memory per tab.
+
+Set-up (all loopback): a throwaway PostgreSQL database (created and dropped), a claimed Redis
+database (Reflex state, tab registry, event list), one backend `reflex run --env prod
+--backend-only` with GRANIAN_WORKERS=1 (one worker process: the one that holds every socket and
+runs the event listener). The frontend is not built: a tab here is a Python socket.io client
+speaking what the browser speaks (reflex_base's state.js): it connects to `/_event` with the
+tab's token in the query, the session cookie and the site's Origin in the handshake, and the
+boot event (`hydrate_and_load` with the page's router data) in the CONNECT packet's auth; the
+page's on_load (`BellState.load`) then registers the tab for live events.
+
+Each push is what a Stripe purchase does: +1 credit in the ledger (committed), then
+`events.publish(BalanceEvent)`; the backend's listener (state/live.py) pops it and applies the
+balance to every registered tab through `app.modify_state`. Latency = publish → the delta with
+the new balance arriving at a tab, per tab (publisher and tabs share this process's clock).
+N steps up (5, 10, 20, ...) until p95 > 250 ms, or pushes are lost, or tabs fail to connect.
+Memory per tab = (backend process tree RSS at N - RSS with the first tab) / (N - 1); Redis's
+used_memory delta per tab is printed beside it (the page state lives there).
+
+    .venv/bin/python bench/load/tab_capacity.py [--steps 10,50,100,200,400] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+import redis  # noqa: E402
+import socketio  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from bench.load.common import (  # noqa: E402
+    BIN,
+    base_env,
+    free_port,
+    machine,
+    pct,
+    start,
+    stop,
+    tree_rss,
+    uptime,
+    wait_ready,
+)
+from pixel_studio.api.deps import SESSION_COOKIE  # noqa: E402
+from pixel_studio.db import make_engine  # noqa: E402
+from pixel_studio.events import BalanceEvent, publish  # noqa: E402
+from pixel_studio.migrations import upgrade  # noqa: E402
+from pixel_studio.models import CreditKind  # noqa: E402
+from pixel_studio.services import auth, credits, users  # noqa: E402
+from pixel_studio.settings import Settings  # noqa: E402
+from pixel_studio.tabs import RedisTabs  # noqa: E402
+from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
+from tests.redis_fixtures import claimed_redis_db  # noqa: E402
+
+BOOT_EVENT = "reflex___state____state.hydrate_and_load"
+PAGE = "/explore"
+# The browser opens io("<site>/_event", {path: "/_event"}): the URL's path is the namespace.
+NAMESPACE = "/_event"
+GOAL_MS = 250.0
+LOST_AFTER = 5.0  # seconds after which a push not seen by a tab counts as lost
+
+
+def credits_in(update: dict[str, Any]) -> int | None:
+    """The AuthState credits value a state update carries, if any."""
+    for state, fields in (update.get("delta") or {}).items():
+        if state.endswith("auth_state") and isinstance(fields, dict):
+            for name, value in fields.items():
+                if name.startswith("credits") and isinstance(value, int):
+                    return value
+    return None
+
+
+class Tabs:
+    """N socket.io clients in this process; `sent[balance]` is when that push was published."""
+
+    def __init__(self, url: str, cookie: str) -> None:
+        self.url = url
+        self.cookie = cookie
+        self.clients: list[socketio.AsyncClient] = []
+        self.sent: dict[int, float] = {}
+        self.seen: dict[int, list[float]] = {}  # balance -> latency (s) of each tab that got it
+        self.failed = 0
+
+    async def open_one(self) -> None:
+        client = socketio.AsyncClient(reconnection=False)
+        seen_here: set[int] = set()
+
+        @client.on("event", namespace=NAMESPACE)  # type: ignore[misc]
+        async def on_update(update: Any) -> None:
+            now = time.perf_counter()
+            value = credits_in(update) if isinstance(update, dict) else None
+            if value is not None and value in self.sent and value not in seen_here:
+                seen_here.add(value)
+                self.seen.setdefault(value, []).append(now - self.sent[value])
+
+        token = str(uuid.uuid4())
+        try:
+            await client.connect(
+                f"{self.url}?token={token}",
+                headers={"Cookie": f"{SESSION_COOKIE}={self.cookie}", "Origin": self.url},
+                auth={
+                    "event": {
+                        "name": BOOT_EVENT,
+                        "payload": {},
+                        "router_data": {"pathname": PAGE, "asPath": PAGE},
+                    }
+                },
+                transports=["websocket"],
+                socketio_path="/_event",
+                namespaces=[NAMESPACE],
+                wait_timeout=30,
+            )
+            self.clients.append(client)
+        except Exception as exc:  # counted and reported: a refused tab is a capacity result
+            self.failed += 1
+            print(f"  tab failed to connect: {exc!r}", flush=True)
+
+    async def grow(self, n: int) -> None:
+        missing = n - len(self.clients)
+        for start_at in range(0, missing, 20):  # 20 at a time: a page-load burst, not a storm
+            await asyncio.gather(*(self.open_one() for _ in range(min(20, missing - start_at))))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
+
+
+def push(engine: Any, settings: Settings, user_id: int) -> tuple[int, float]:
+    """+1 credit committed, then the BalanceEvent published; returns (balance, publish time)."""
+    with Session(engine) as session:
+        entry = credits.change_balance(session, user_id, 1, CreditKind.admin, note="tab bench")
+        balance = entry.balance_after
+        session.commit()
+    sent_at = time.perf_counter()
+    publish(BalanceEvent(user_id=user_id, balance=balance), settings)
+    return balance, sent_at
+
+
+async def measure_step(
+    tabs: Tabs, engine: Any, settings: Settings, user_id: int, seconds: int
+) -> dict[str, float]:
+    pushed: list[int] = []
+    for _ in range(seconds):
+        tick = time.perf_counter()
+        balance, sent_at = await asyncio.to_thread(push, engine, settings, user_id)
+        tabs.sent[balance] = sent_at
+        pushed.append(balance)
+        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
+    await asyncio.sleep(LOST_AFTER)
+    latencies: list[float] = []
+    lost = 0
+    n = len(tabs.clients)
+    for balance in pushed:
+        got = [x for x in tabs.seen.get(balance, []) if x <= LOST_AFTER]
+        latencies.extend(got)
+        lost += n - len(got)
+    ms = [x * 1000 for x in latencies]
+    return {
+        "p50": pct(ms, 0.50),
+        "p95": pct(ms, 0.95),
+        "p99": pct(ms, 0.99),
+        "max": max(ms) if ms else float("nan"),
+        "lost": lost,
+        "expected": n * len(pushed),
+    }
+
+
+def redis_used(client: redis.Redis) -> int:
+    return int(cast("dict[str, Any]", client.info("memory"))["used_memory"])
+
+
+def registered(redis_url: str, user_id: int) -> int:
+    return len(RedisTabs(redis_url).tokens_for(user_id))
+
+
+async def run(args: argparse.Namespace) -> None:
+    steps = [int(s) for s in args.steps.split(",")]
+    print(f"# live-tab capacity, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
+    print(f"# before: {uptime()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="tab-bench-") as tmp, claimed_redis_db() as redis_url:
+        name = create_pg_database()
+        backend = None
+        try:
+            db_url = pg_url(name)
+            upgrade(db_url)
+            engine = make_engine(db_url)
+            settings = Settings(database_url=db_url, redis_url=redis_url)
+            with Session(engine) as session:
+                user = users.create_user(
+                    session, "tabs", "tabs@example.com", "long enough pw", bonus=5
+                )
+                assert user.id is not None
+                user_id = user.id
+                cookie = auth.create_session(session, user_id, settings)
+                session.commit()
+            port = free_port()
+            env = base_env(Path(tmp), port)
+            env.update(
+                DATABASE_URL=db_url,
+                REDIS_URL=redis_url,
+                GRANIAN_WORKERS="1",
+                CELERY_QUEUE=f"tabs-{uuid.uuid4().hex[:8]}",
+            )
+            log = Path(tmp) / "backend.log"
+            backend = start(
+                [
+                    str(BIN / "reflex"),
+                    "run",
+                    "--env",
+                    "prod",
+                    "--backend-only",
+                    "--backend-port",
+                    str(port),
+                    "--backend-host",
+                    "127.0.0.1",
+                ],
+                env,
+                log,
+            )
+            url = f"http://127.0.0.1:{port}"
+            wait_ready([f"{url}/readyz"], [backend], log)
+            rds = redis.Redis.from_url(redis_url)
+            tabs = Tabs(url, cookie)
+            # The first tab warms the app up (imports, pools, first event) and stays open: it
+            # is the baseline, and counts as one of the N tabs of every step.
+            await tabs.grow(1)
+            await asyncio.sleep(3)
+            rss0, redis0 = tree_rss(backend.pid), redis_used(rds)
+            print(f"backend process tree RSS with one tab: {rss0 / 2**20:.0f} MiB", flush=True)
+            print(
+                "| tabs | pushes/s | deliveries/s | p50 ms | p95 ms | p99 ms | max ms | lost "
+                "| RSS MiB | RSS/tab KiB | Redis/tab KiB | load avg |"
+            )
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+            for n in steps:
+                await tabs.grow(n)
+                deadline = time.monotonic() + 60
+                while registered(redis_url, user_id) < len(tabs.clients):
+                    if time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.5)
+                await asyncio.sleep(1)
+                rss = tree_rss(backend.pid)
+                used = redis_used(rds)
+                got = await measure_step(tabs, engine, settings, user_id, args.seconds)
+                count = len(tabs.clients)
+                load = uptime().rsplit("load average:", 1)[-1].strip()
+                print(
+                    f"| {count} | 1 | {count} | {got['p50']:.0f} | {got['p95']:.0f} "
+                    f"| {got['p99']:.0f} | {got['max']:.0f} | {got['lost']:.0f}/"
+                    f"{got['expected']:.0f} | {rss / 2**20:.0f} "
+                    f"| {(rss - rss0) / max(count - 1, 1) / 1024:.0f} "
+                    f"| {(used - redis0) / max(count - 1, 1) / 1024:.1f} | {load} |",
+                    flush=True,
+                )
+                if tabs.failed:
+                    print(f"stopped: {tabs.failed} tabs failed to connect")
+                    break
+                if got["p95"] > GOAL_MS or got["lost"] > 0:
+                    print(f"stopped: p95 {got['p95']:.0f} ms > {GOAL_MS:.0f} ms or pushes lost")
+                    break
+            await tabs.close()
+            engine.dispose()
+        finally:
+            if backend is not None:
+                stop(backend)
+            drop_pg_database(name)
+    print(f"# after: {uptime()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default="5,10,20,30,40,50,75,100,200,400")
+    parser.add_argument("--seconds", type=int, default=15, help="pushes (one a second) per step")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
