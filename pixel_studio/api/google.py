@@ -97,10 +97,30 @@ def _to_settings(error: str = "") -> RedirectResponse:
     return RedirectResponse(f"/settings?{query}", status_code=303)
 
 
+def _to_site_host(request: Request, settings: Settings) -> RedirectResponse | None:
+    """The same path on SITE_URL's host, when the browser came in on another loopback alias.
+
+    `make run` prints http://127.0.0.1:3000 while SITE_URL says localhost, and the socket
+    accepts both (settings.site_origins). The OAuth round trip cannot span two hosts: the state
+    cookie would be set on 127.0.0.1, the callback (built from SITE_URL, the one address
+    registered with Google) arrives at localhost without it, and the session cookie must land
+    where the pages are read. So the whole round trip moves to SITE_URL's host first. Only
+    aliases the site accepts are moved, and only to SITE_URL: never an open redirect."""
+    site = settings.site_url.strip().rstrip("/")
+    here = f"{request.url.scheme}://{request.url.netloc}".lower()
+    if here == site.lower() or here not in settings.socket_origins:
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{site}{request.url.path}{query}", status_code=303)
+
+
 @router.get("/auth/google/login", include_in_schema=False)
 async def google_login(request: Request, settings: SettingsDep) -> RedirectResponse:
     if not settings.google_enabled:
         return _failed(NOT_CONFIGURED)
+    moved = _to_site_host(request, settings)
+    if moved is not None:
+        return moved
     redirect_uri = f"{settings.site_url.rstrip('/')}/auth/google/callback"
     try:
         response = await google_client(settings).authorize_redirect(request, redirect_uri)
@@ -116,6 +136,9 @@ async def google_connect(
     request: Request, settings: SettingsDep, user: OptionalUser
 ) -> RedirectResponse:
     """Settings' "Connect Google": link a Google identity to the signed-in account."""
+    moved = _to_site_host(request, settings)
+    if moved is not None:  # there the account must be signed in, and the button pressed
+        return moved
     if user is None:
         return RedirectResponse("/login?next=%2Fsettings", status_code=303)
     if not settings.google_enabled:

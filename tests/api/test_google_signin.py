@@ -211,3 +211,94 @@ def test_button_route_refuses_when_not_configured(db: Engine, settings: Settings
     with TestClient(api, follow_redirects=False) as c:
         r = c.get("/auth/google/login")
     assert r.status_code == 303 and "not%20configured" in r.headers["location"]
+
+
+@pytest.fixture
+def loopback(db: Engine, settings: Settings, provider: str) -> Iterator[TestClient]:
+    """`make run`: SITE_URL says localhost, the browser was opened at 127.0.0.1 (printed)."""
+    site = settings.model_copy(
+        update={
+            "google_client_id": "pixel-studio",
+            "google_client_secret": "s3cret",
+            "google_discovery_url": f"{provider}/.well-known/openid-configuration",
+            "site_url": "http://localhost:3000",
+        }
+    )
+
+    def session_override() -> Iterator[Session]:
+        with Session(db, expire_on_commit=False) as s:
+            yield s
+            s.commit()
+
+    api = create_api()
+    api.dependency_overrides[get_settings] = lambda: site
+    api.dependency_overrides[db_session] = session_override
+    with TestClient(api, base_url="http://127.0.0.1:3000", follow_redirects=False) as c:
+        yield c
+
+
+def browse(client: TestClient, url: str, headers: dict[str, str]) -> httpx.Response:
+    """Follow our own redirects (on any loopback alias) as a browser would; stop at one that
+    leaves for the provider or lands on a page."""
+    for _ in range(5):
+        r = client.get(url, headers=headers)
+        target = r.headers.get("location", "")
+        if r.status_code not in (302, 303) or not target.startswith("http://localhost:3000/"):
+            return r
+        url, headers = target, CROSS  # a redirect from 127.0.0.1 to localhost is cross-site
+    raise AssertionError("redirect loop")
+
+
+def finish(client: TestClient, to_provider: httpx.Response, sub: str) -> httpx.Response:
+    """The provider approves `sub` and sends the browser to the callback it was given."""
+    assert to_provider.status_code in (302, 303), to_provider.text
+    approved = httpx.post(to_provider.headers["location"], data={"sub": sub})
+    assert approved.status_code == 302
+    callback = approved.headers["location"]
+    assert callback.startswith("http://localhost:3000/auth/google/callback?")
+    return client.get(callback)
+
+
+def test_sign_in_started_at_127_0_0_1_completes_on_site_host(
+    loopback: TestClient, provider: str, db: Engine
+) -> None:
+    register(provider, "g-900", email="lee@example.com", email_verified=True, name="Lee")
+    done = finish(loopback, browse(loopback, "/auth/google/login", SAME), "g-900")
+    assert done.status_code == 303 and done.headers["location"] == "/home", done.headers
+    token = loopback.cookies.get(SESSION_COOKIE, domain="localhost.local")
+    with Session(db) as s:
+        user = auth.user_for_token(s, token)
+        assert user is not None and user.username == "lee"
+    # The move keeps the query; on SITE_URL's own host nothing moves; a host the site does
+    # not answer to is not sent anywhere but the provider (no open redirect).
+    moved = loopback.get("/auth/google/login?next=%2Fcreate", headers=SAME)
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "http://localhost:3000/auth/google/login?next=%2Fcreate"
+    here = loopback.get("http://localhost:3000/auth/google/login")
+    assert here.headers["location"].startswith(provider)
+    elsewhere = loopback.get("http://evil.example:3000/auth/google/login")
+    assert elsewhere.headers["location"].startswith(provider)
+
+
+def test_connect_google_started_at_127_0_0_1(
+    loopback: TestClient, provider: str, db: Engine, settings: Settings
+) -> None:
+    with Session(db, expire_on_commit=False) as s:
+        ann = users.create_user(s, "ann", "ann@example.com", "longenough", bonus=5)
+        token = auth.create_session(s, ann.id or 0, settings)
+        s.commit()
+    register(provider, "g-901", email="ann.g@gmail.com", email_verified=True, name="Ann")
+    # Signed in on 127.0.0.1 only: the session does not exist on localhost, sign in there.
+    loopback.cookies.set(SESSION_COOKIE, token, domain="127.0.0.1")
+    first = browse(loopback, "/auth/google/connect", SAME)
+    assert first.headers["location"] == "/login?next=%2Fsettings"
+    # Signed in on localhost as well: the cross-site hop is refused; its button then works.
+    loopback.cookies.set(SESSION_COOKIE, token, domain="localhost.local")
+    hop = browse(loopback, "/auth/google/connect", SAME)
+    assert hop.headers["location"].startswith("/settings?google_error=Use%20the%20button")
+    button = loopback.get("http://localhost:3000/auth/google/connect", headers=SAME)
+    done = finish(loopback, button, "g-901")
+    assert done.headers["location"] == "/settings?google=connected"
+    with Session(db) as s:
+        link = s.exec(select(OAuthAccount)).one()
+        assert (link.user_id, link.subject) == (ann.id, "g-901")
