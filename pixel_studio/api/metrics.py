@@ -1,20 +1,40 @@
 """`GET /metrics`: Prometheus exposition of every process's metrics (pixel_studio/metrics.py).
 
 With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (Prometheus'
-`authorization` scrape option); without it the route is open, and the proxy in front should
-keep it off the public site (README, production section).
+`authorization` scrape option). Without it, only a scraper on this machine or a private
+network is answered: a request from a public address (as `client_ip` reads it, through the
+trusted proxy) gets a plain 404, so a proxy that forwards every path does not publish the
+site's activity (request rates per route, queue depth, open tabs) to the world.
+
+What is exposed holds nothing about a person: routes by template, statuses, job outcomes,
+error classes, counts (tests/ops/test_metrics_privacy.py sends names, emails, ids and tokens
+and finds none of them there).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 
 from fastapi import APIRouter, Request, Response
 
 from pixel_studio import metrics
-from pixel_studio.api.deps import SettingsDep
+from pixel_studio.api.deps import SettingsDep, client_ip
+from pixel_studio.settings import Settings
 
 router = APIRouter()
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def from_public_address(request: Request, settings: Settings) -> bool:
+    """True when the caller's address is a global one (not loopback, private, link-local)."""
+    try:
+        addr = ipaddress.ip_address(client_ip(request, settings).split("%", 1)[0])
+    except ValueError:
+        return False  # no IP at all (a Unix socket): not a caller from the internet
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -23,5 +43,7 @@ def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
         sent = request.headers.get("authorization", "")
         if not hmac.compare_digest(sent.encode(), f"Bearer {settings.metrics_token}".encode()):
             return Response("metrics need the bearer token\n", status_code=401)
+    elif from_public_address(request, settings):
+        return Response("Not Found", status_code=404, headers=_NO_STORE)
     body, content_type = metrics.render()
-    return Response(body, media_type=content_type)
+    return Response(body, media_type=content_type, headers=_NO_STORE)
