@@ -8,6 +8,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -117,11 +118,11 @@ def collection_row(db: Engine, collection_id: int) -> tuple[Any, ...]:
 
 
 def send(api: Api, method: str, path: str, body: Any) -> Any:
-    headers = bearer(api.token)
-    if isinstance(body, Raw):
-        headers["content-type"] = "application/json"
-        return api.client.request(method, path, content=body.data, headers=headers)
-    return api.client.request(method, path, json=body, headers=headers)
+    """The body as JSON bytes; NaN and Infinity as the bare tokens Python's parser accepts
+    (the HTTP client itself would refuse to encode them)."""
+    headers = {**bearer(api.token), "content-type": "application/json"}
+    data = body.data if isinstance(body, Raw) else json.dumps(body, allow_nan=True).encode()
+    return api.client.request(method, path, content=data, headers=headers)
 
 
 def check(api: Api, method: str, path: str, body: Any, grows: dict[str, int]) -> str:
