@@ -23,7 +23,7 @@ from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.logging_setup import configure_logging
 from pixel_studio.models import CreditKind
-from pixel_studio.services import credits, generation, users
+from pixel_studio.services import audit, credits, generation, users
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound, ServiceError
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import SettingsError, get_settings
@@ -121,6 +121,16 @@ def cmd_grant_credits(args: argparse.Namespace) -> int:
         note = args.note or ("Granted by an admin" if amount > 0 else "Removed by an admin")
         try:
             entry = credits.change_balance(session, user.id, amount, CreditKind.admin, note=note)
+            # The audit log holds every admin action, this one too (no signed-in actor).
+            audit.record(
+                session,
+                None,
+                audit.Action.credits_grant if amount > 0 else audit.Action.credits_remove,
+                "user",
+                user.id,
+                reason=note,
+                details={"amount": amount, "balance_after": entry.balance_after, "via": "cli"},
+            )
         except InsufficientCredits:
             # Say what the balance is: the person can then choose a number that fits.
             raise InsufficientCredits(

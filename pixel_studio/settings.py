@@ -147,6 +147,24 @@ class Settings(BaseSettings):
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     # /metrics asks for `Authorization: Bearer <token>` when set (else: keep it off the proxy).
     metrics_token: str = ""
+    # Moderation (services/moderation.py): words refused in prompts and comments, as a
+    # comma-separated list or a JSON array; matched as whole words, case-insensitively.
+    blocked_terms: str = ""
+
+    @field_validator("blocked_terms")
+    @classmethod
+    def _blocked_terms_parse(cls, value: str) -> str:
+        # Refused at start-up rather than at the first prompt (services/moderation.py reads it).
+        if value.strip().startswith("["):
+            import json
+
+            try:
+                loaded = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"BLOCKED_TERMS is not a valid JSON array: {exc}") from None
+            if not isinstance(loaded, list) or not all(isinstance(i, str) for i in loaded):
+                raise ValueError("BLOCKED_TERMS as JSON must be an array of strings.")
+        return value
 
     @field_validator("credit_packs")
     @classmethod

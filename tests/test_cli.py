@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from pixel_studio import cli, cli_demo
 from pixel_studio.db import get_engine
 from pixel_studio.models import (
+    AuditLog,
     Collection,
     CollectionImage,
     Comment,
@@ -148,6 +149,25 @@ def test_grant_credits_writes_an_admin_ledger_row(
         ]
         assert rows[1].note == "contest prize"
         assert carol.credits == 0 == credits.ledger_sum(s, carol.id)
+
+
+def test_grant_credits_writes_one_audit_row_each_and_none_when_refused(
+    on_db: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-user", "dora", "dora@example.com", "--password", "longenough")
+    run(capsys, "grant-credits", "dora", "7", "--note", "beta tester")
+    run(capsys, "grant-credits", "dora", "-2")
+    code, _, _ = run(capsys, "grant-credits", "dora", "-99")  # refused: below zero
+    assert code == 2
+    with Session(on_db) as s:
+        dora = users.find_by_username(s, "dora")
+        assert dora is not None
+        rows = s.exec(select(AuditLog).order_by(col(AuditLog.id))).all()
+        assert [(r.action, r.target_id, r.actor_id, r.reason) for r in rows] == [
+            ("credits.grant", str(dora.id), None, "beta tester"),
+            ("credits.remove", str(dora.id), None, "Removed by an admin"),
+        ]
+        assert rows[0].details == {"amount": 7, "balance_after": 12, "via": "cli"}
 
 
 def test_seed_demo_is_idempotent(

@@ -113,6 +113,8 @@ def user_for_api_token(session: Session, token: str | None) -> User | None:
     if found is None:
         return None
     row, user = found
+    if user.suspended_at is not None:  # a suspended account's tokens stop working at once
+        return None
     now = utcnow()
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
         # Conditional, so concurrent requests with one token write it once.

@@ -27,6 +27,7 @@ from pixel_studio.settings import Settings
 
 TICKET_SECONDS = 60
 WRONG_CREDENTIALS = "Wrong username, email or password."
+SUSPENDED = "This account is suspended. Contact the site's administrators."
 LINKED_ELSEWHERE = "That Google account is already connected to another account."
 ALREADY_HAS_GOOGLE = "Your account is already connected to a Google account."
 
@@ -37,6 +38,12 @@ def hash_token(token: str) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def refuse_suspended(user: User) -> None:
+    """AuthFailed for a suspended account (services/admin.py): it signs in by no route."""
+    if user.suspended_at is not None:
+        raise AuthFailed(SUSPENDED, field="login")
 
 
 def authenticate(
@@ -58,6 +65,7 @@ def authenticate(
     user = users.find_by_login(session, login)
     if user is not None and users.verify_password(user, password):
         rate_limits.clear(limiter, rate_limits.AUTH, f"acct:{user.id}", settings)
+        refuse_suspended(user)  # only after the right password: no hint to a guesser
         return user
     if user is None:
         users.hash_password(password)  # same work either way: no timing hint that it exists
@@ -151,7 +159,9 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     ).first()
     if row is None or not row.activated or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    return session.get(User, row.user_id)
+    user = session.get(User, row.user_id)
+    # A suspended account's sessions stop working at their next request.
+    return user if user is not None and user.suspended_at is None else None
 
 
 def revoke(session: Session, token: str | None) -> bool:
@@ -176,7 +186,10 @@ def session_user_id(session: Session, token: str | None) -> int | None:
     if not token or len(token) > 128:
         return None
     return session.exec(
-        select(UserSession.user_id).where(
+        select(UserSession.user_id)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(
+            col(User.suspended_at).is_(None),  # suspended: the tab signs out at its next event
             UserSession.token_hash == hash_token(token),
             col(UserSession.activated).is_(True),
             col(UserSession.revoked_at).is_(None),
@@ -248,7 +261,9 @@ def sign_in_with_oauth(
         raise AuthFailed("The sign-in provider sent an identity we cannot use.")
     link = _link_for(session, provider, subject)
     if link is not None:
-        return users.get_user(session, link.user_id)
+        linked = users.get_user(session, link.user_id)
+        refuse_suspended(linked)
+        return linked
     email = (email or "").strip().lower()
     if not email or not email_verified:
         raise AuthFailed("Your Google account has no verified email address.")

@@ -24,12 +24,13 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Comment, CommentLike, Image, User
-from pixel_studio.services import cached, notifications, rate_limits
-from pixel_studio.services.errors import NotAllowed, NotFound
+from pixel_studio.services import cached, moderation, notifications, rate_limits
+from pixel_studio.services.errors import InvalidInput, NotAllowed, NotFound
 from pixel_studio.services.notifications import Kind, NotifyPublish
 from pixel_studio.services.social_sql import bump_counter, insert_ignore, visible_image
 from pixel_studio.services.users import parse
 from pixel_studio.services.visibility import is_visible
+from pixel_studio.settings import get_settings
 
 MAX_BODY = 2000
 MAX_LISTED = 500  # comments one tree holds at most; the oldest are kept, `truncated` says so
@@ -100,6 +101,8 @@ def add_comment(
     parent that is missing, deleted or on another image."""
     rate_limits.hit_write(cache, viewer_id)  # the write tier, per user, before any work
     text = parse(CommentInput, {"body": body}).body
+    if moderation.contains_blocked(text, get_settings().blocked_terms):  # before anything is stored
+        raise InvalidInput(moderation.COMMENT_BLOCKED, field="body")
     image = visible_image(session, viewer_id, image_id)
     parent: Comment | None = None
     if parent_id is not None:
@@ -159,7 +162,23 @@ def delete_comment(session: Session, cache: Cache, viewer_id: int, comment_id: i
     comment = _visible_comment(session, viewer_id, comment_id, allow_deleted=True)
     if comment.user_id != viewer_id:
         raise NotAllowed("You can only delete your own comments.")
-    image_id = comment.image_id
+    _delete(session, cache, comment)
+
+
+def remove_comment(session: Session, cache: Cache, comment_id: int) -> Comment:
+    """The moderation path (services/admin.py, which checked the admin): any comment, by the
+    same rule as its author's delete ("deleted" placeholder while it has replies). Commits,
+    with whatever the caller added to the session (its audit row). NotFound if it is missing
+    or already deleted."""
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    if comment is None or comment.deleted:
+        raise NotFound("That comment does not exist.")
+    _delete(session, cache, comment)
+    return comment
+
+
+def _delete(session: Session, cache: Cache, comment: Comment) -> None:
+    comment_id, image_id = comment.id, comment.image_id
     try:
         # The conditional UPDATE locks the row and decides who counts the deletion: once.
         marked = session.execute(
@@ -319,7 +338,9 @@ def _visible_comment(
 
 
 def _view(comment: Comment, user: User | None, *, liked: bool, depth: int) -> CommentView:
-    hidden = comment.deleted
+    # A suspended author's comment reads like a deleted one while the suspension lasts: the
+    # thread keeps its shape, the text and the name are not shown (restore brings them back).
+    hidden = comment.deleted or (user is not None and user.suspended_at is not None)
     return CommentView(
         id=comment.id or 0,
         image_id=comment.image_id,

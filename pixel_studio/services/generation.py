@@ -34,7 +34,7 @@ from pixel_studio.events import JobEvent
 from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import CreditKind, GenerationJob, ImageSet, JobStatus, User
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import credits
+from pixel_studio.services import credits, moderation
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
 from pixel_studio.services.images import get_visible_image
 
@@ -241,6 +241,12 @@ def validate_request(data: dict[str, Any], settings: Settings) -> GenerationRequ
         errors["count"] = f"{name} makes at most {spec.max_images} images per request."
     if spec.quality and req.quality is not None and req.quality not in spec.quality_options:
         errors["quality"] = f"{name} quality is one of: {', '.join(spec.quality_options)}."
+    # Blocked terms (BLOCKED_TERMS) before anything is charged or stored; the list is never
+    # echoed back.
+    if moderation.contains_blocked(req.prompt, settings.blocked_terms):
+        errors["prompt"] = moderation.PROMPT_BLOCKED
+    if moderation.contains_blocked(req.negative_prompt, settings.blocked_terms):
+        errors["negative_prompt"] = moderation.PROMPT_BLOCKED
     if errors:
         raise RequestErrors(errors)
     # Record the values the model will really use, so the set and the PNG can reproduce it.

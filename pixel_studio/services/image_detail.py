@@ -51,6 +51,9 @@ class ImageInfo:
     created_at: datetime
     creator_username: str
     creator_avatar_key: str | None
+    # The creator is suspended: the visibility rule hides the image from everyone else.
+    # Cached with the rest; suspending or restoring bumps each of the creator's image scopes.
+    owner_suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def get_image_detail(
     )
     # Owned's members are plain attributes; a frozen dataclass only reads them, which is all
     # the rule does.
-    if not is_visible(viewer_id, cast(Owned, info)):
+    if not is_visible(viewer_id, cast(Owned, info), owner_suspended=info.owner_suspended):
         raise NotFound("That image does not exist or is private.")
     liked = False
     if viewer_id is not None:  # read image_like itself: never a shared cache entry
@@ -108,6 +111,7 @@ _INFO_COLUMNS = (
     Image.created_at,
     User.username,
     User.avatar_key,
+    col(User.suspended_at).is_not(None),
 )
 
 

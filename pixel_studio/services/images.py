@@ -69,10 +69,12 @@ def image_url(
     return storage.private_url(key, viewer_id, expires_in)
 
 
-def _owned_image(session: Session, viewer_id: int, image_id: int) -> Image:
+def _owned_image(
+    session: Session, viewer_id: int, image_id: int, *, moderator: bool = False
+) -> Image:
     # populate_existing: decide on the row as it is now, not as this session last saw it.
     image = session.get(Image, image_id, populate_existing=True)
-    if image is None or image.user_id != viewer_id:
+    if image is None or (image.user_id != viewer_id and not moderator):
         # The same answer whether it is someone else's or missing: nothing is revealed.
         raise NotFound("That image does not exist or is not yours.")
     return image
@@ -166,6 +168,7 @@ def delete_image(
     image_id: int,
     *,
     cache: Cache | None = None,
+    moderator: bool = False,
 ) -> None:
     """Delete the viewer's image: the row (likes, comments, collection entries go with it by
     cascade; remixes keep existing without their parent), then its files. Commits.
@@ -173,8 +176,11 @@ def delete_image(
     Only the owner may; anyone else gets NotFound. Files go after the commit: a failed commit
     must not leave a row pointing at deleted files, a failed file delete only leaves files no
     row references (logged, and removed by the storage sweep).
+
+    `moderator=True` is the admin's path (services/admin.remove_image, which checked the
+    admin and added its audit row to this session: it commits with the deletion).
     """
-    image = _owned_image(session, viewer_id, image_id)
+    image = _owned_image(session, viewer_id, image_id, moderator=moderator)
     keys = [image.original_key, image.thumbnail_key]
     owner_id = image.user_id
     session.execute(delete(Image).where(col(Image.id) == image_id))

@@ -72,9 +72,14 @@ _SETS = TypeAdapter(SetCardPage)
 
 
 def _user_id(session: Session, username: str) -> int:
-    # A deleted account's tombstone (services/account.py) has no profile.
+    # A deleted account's tombstone (services/account.py) has no profile, nor has a
+    # suspended account while the suspension lasts (services/admin.py).
     found = session.exec(
-        select(User.id).where(col(User.username) == username, col(User.deleted_at).is_(None))
+        select(User.id).where(
+            col(User.username) == username,
+            col(User.deleted_at).is_(None),
+            col(User.suspended_at).is_(None),
+        )
     ).one_or_none()
     if found is None:
         raise NotFound("No such user.")
