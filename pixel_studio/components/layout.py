@@ -183,6 +183,7 @@ def desktop_actions() -> rx.Component:
                     nav_link("Compare", "/compare"),
                     nav_link("Sets", "/sets"),
                     nav_link("Settings", "/settings"),
+                    rx.cond(AuthState.is_admin, nav_link("Admin", "/admin")),  # admins only
                     bell(),
                     credits_badge(),
                     user_menu(),
@@ -242,6 +243,7 @@ def mobile_drawer() -> rx.Component:
         drawer_link("Collections", "/collections", "folder"),
         drawer_link("Likes", "/likes", "heart"),
         drawer_link("Settings", "/settings", "settings"),
+        rx.cond(AuthState.is_admin, drawer_link("Admin", "/admin", "shield")),
         rx.separator(),
         rx.button(
             rx.icon("log-out", size=16),
