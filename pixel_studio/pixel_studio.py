@@ -13,6 +13,7 @@ from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.logging_setup import configure_logging
+from pixel_studio.pages.admin import admin_audit_page, admin_reports_page, admin_users_page
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.collection_detail import collection_detail_page
 from pixel_studio.pages.collections import collections_page
@@ -33,6 +34,7 @@ from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
+from pixel_studio.state.admin import AdminState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionsState
@@ -133,6 +135,12 @@ page(
     "Notifications",
     [AuthState.require_user, NotificationsState.load],
 )
+# Admin: a page for everyone, whose content only an admin sees (others: the not-found view).
+page(admin_users_page, "/admin", "Admin", [AuthState.load_user, AdminState.load_users])
+page(
+    admin_reports_page, "/admin/reports", "Reports", [AuthState.load_user, AdminState.load_reports]
+)
+page(admin_audit_page, "/admin/audit", "Audit log", [AuthState.load_user, AdminState.load_audit])
 page(not_found_page, "404", "Page not found", AuthState.load_user)
 
 # Workers' job events reach open pages through this backend task (state/live.py).

@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.forms import invalid_props
+from pixel_studio.components.report import report_dialog
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.comments import CommentRow, CommentsState
 
@@ -159,6 +160,7 @@ def comment_item(row: ObjectVar[CommentRow]) -> rx.Component:
             rx.cond(
                 row.mine,
                 _action("Delete", "trash-2", on_click=C.delete(row.id)),  # type: ignore[operator]  # a bound event
+                report_dialog("comment", row.id),
             ),
             spacing="4",
             align="center",

@@ -14,6 +14,7 @@ from reflex.vars import ObjectVar
 from pixel_studio.components.comments import comments_thread
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.report import report_dialog
 from pixel_studio.components.social_actions import collection_dialog, like_button
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.auth import AuthState
@@ -28,7 +29,11 @@ S = ImagePageState
 
 def social_actions() -> rx.Component:
     """The like button and "Add to collection"."""
-    return rx.fragment(like_button(), collection_dialog(S.image_id))
+    return rx.fragment(
+        like_button(),
+        collection_dialog(S.image_id),
+        rx.cond(~S.is_owner, report_dialog("image", S.image_id)),
+    )
 
 
 def comments_section() -> rx.Component:

@@ -11,6 +11,7 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.report import report_dialog
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.follow_list import FollowListState, PersonRow
 from pixel_studio.state.profile import CollectionTile, ProfileState, SetTile
@@ -74,6 +75,7 @@ def header() -> rx.Component:
                     follow_button(S.viewer_follows, S.follow_busy, S.toggle_follow, S.name),
                     rx.link("Edit profile", href="/settings", size="2"),
                 ),
+                rx.cond(~S.is_owner, report_dialog("user", S.name)),
                 align="center",
                 wrap="wrap",
                 spacing="4",

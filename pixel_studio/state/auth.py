@@ -96,6 +96,7 @@ class Profile:
     credits: int
     avatar_url: str
     default_private: bool
+    is_admin: bool = False
 
 
 def avatar_url(key: str | None) -> str:
@@ -109,6 +110,7 @@ def profile_of(user: User) -> Profile:
         credits=user.credits,
         avatar_url=avatar_url(user.avatar_key),
         default_private=user.default_private,
+        is_admin=user.is_admin,
     )
 
 
@@ -160,6 +162,8 @@ class AuthState(rx.State):
     username: str = ""
     credits: int = 0
     avatar_url: str = ""
+    # Only shows the nav's Admin link: every admin page and action asks the server again.
+    is_admin: bool = False
     # Backend-only (leading underscore): never sent to the browser.
     _user_id: int | None = None
 
@@ -173,6 +177,7 @@ class AuthState(rx.State):
         self.username = profile.username if profile else ""
         self.credits = profile.credits if profile else 0
         self.avatar_url = profile.avatar_url if profile else ""
+        self.is_admin = profile.is_admin if profile else False
 
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
