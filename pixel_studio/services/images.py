@@ -61,7 +61,9 @@ def image_url(
     Public images get the stable, cacheable URL; private ones a short-lived URL bound to the
     viewer, issued only after the visibility rule passed.
     """
-    if not can_view_image(viewer_id, image):
+    # Only privacy decides which kind of URL: `image` comes from a read that applied the whole
+    # rule (suspended owners included) already, and is often a read model, not a row.
+    if not is_visible(viewer_id, image, owner_suspended=False):
         raise NotFound("That image does not exist or is private.")
     key = image.thumbnail_key if thumbnail else image.original_key
     if not image.private:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlmodel import Session, col
 
 from pixel_studio.models import User
@@ -43,8 +44,11 @@ def _owner_suspended(thing: Owned) -> bool:
     known = getattr(thing, "owner_suspended", None)
     if isinstance(known, bool):
         return known
-    session = object_session(thing)
-    if session is None:  # a detached row: ask the database in a session of its own
+    try:
+        session = object_session(thing)
+    except UnmappedInstanceError:  # a read model, not a row
+        session = None
+    if session is None:  # ask the database in a session of its own
         from pixel_studio.db import session_scope
 
         with session_scope() as own:
