@@ -1,0 +1,104 @@
+"""Comparing two models in a real browser: /compare from the nav, one prompt sent to the local
+sketch model and to DALL·E 2, both columns filling in live (no reload), each linking to its
+set and to a remix, the credits dropping by both prices, and "Compare again" refilling the form.
+
+Only local-sketch is available offline, and a second variant of it would not be a second
+model. So the app runs with an OpenAI key and OPENAI_BASE_URL pointing at a loopback peer
+(tests/providers/peers.py) that speaks POST /v1/images/generations: DALL·E 2 is then really
+called through the official `openai` client, and answers a little later than the sketch, so
+the page shows one column done while the other still runs (its own profile, "compare").
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AppServer
+from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up, unique_name, visible
+from tests.providers.peers import Peer, Recorded, Reply, image_bytes, running_peer
+
+pytestmark = pytest.mark.e2e
+
+PROMPT = "a lighthouse on a cliff at sunset"
+LIVE_TIMEOUT = 30_000  # ms
+DALL_E_DELAY = 3.0  # s: long enough to see the DALL·E 2 column still running
+
+
+def _answer(request: Recorded) -> Reply:
+    size = str(request.json().get("size") or "512x512")
+    width, height = (int(n) for n in size.split("x"))
+    data = base64.b64encode(image_bytes(width, height, color="navy")).decode()
+    reply = Reply.json({"created": 1, "data": [{"b64_json": data}]})
+    reply.delay = DALL_E_DELAY
+    return reply
+
+
+@pytest.fixture(scope="module")
+def peer() -> Iterator[Peer]:
+    with running_peer() as p:
+        p.responder = _answer
+        yield p
+
+
+@pytest.fixture(autouse=True)
+def _serve_app_profile(app_server: AppServer, peer: Peer) -> None:
+    """Overrides conftest's: this module's app has DALL·E through the loopback peer."""
+    app_server.use("compare", {"OPENAI_API_KEY": "sk-e2e", "OPENAI_BASE_URL": peer.url + "/v1"})
+
+
+def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_dir: Path) -> None:
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, unique_name("cmp"))
+    visible(nav(page).get_by_role("link", name="Compare", exact=True)).click()
+    expect(page).to_have_url(re.compile(r"/compare/?$"))
+    expect(page.get_by_role("heading", name="Compare models", level=1)).to_be_visible()
+    # The first two available models start chosen: the sketch and DALL·E 2.
+    expect(page.get_by_role("checkbox", name="Local sketch — offline, procedural")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="DALL·E 2", exact=True)).to_be_checked()
+
+    page.get_by_label("Prompt").fill(PROMPT)
+    page.get_by_label("Size", exact=True).click()
+    page.get_by_role("option", name="512 × 512 · square").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/compare/?\?sets=\d+,\d+$"), timeout=LIVE_TIMEOUT)
+    page.evaluate("window.__same_page = true")
+    columns = page.get_by_test_id("compare-column")
+    expect(columns).to_have_count(2)
+    sketch, dalle = columns.nth(0), columns.nth(1)
+    expect(sketch).to_contain_text("Local sketch")
+    expect(dalle).to_contain_text("DALL·E 2")
+    # The sketch is done in well under a second; DALL·E 2's peer answers seconds later: the
+    # page shows one column finished while the other still works, then both, without reload.
+    expect(sketch).to_contain_text("Done", timeout=LIVE_TIMEOUT)
+    expect(dalle).to_contain_text(re.compile(r"Queued|Running"))
+    expect(dalle).to_contain_text("Done", timeout=LIVE_TIMEOUT)
+    for column in (sketch, dalle):
+        picture = column.get_by_role("img", name=PROMPT)
+        expect(picture).to_have_count(1)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=picture.element_handle()
+        )
+        expect(column.get_by_role("link", name="Open set")).to_have_attribute(
+            "href", re.compile(r"^/sets/\d+$")
+        )
+        expect(column.get_by_role("link", name="Remix")).to_have_attribute(
+            "href", re.compile(r"^/create\?from=\d+$")
+        )
+    assert page.evaluate("window.__same_page") is True  # filled in live, no reload
+    badge = visible(nav(page).get_by_test_id("credits-badge"))
+    expect(badge).to_have_text(re.compile(r"^2 credits"))  # 5 - (1 + 2), one debit
+    [call] = peer.requests
+    assert (call.json()["model"], call.json()["size"]) == ("dall-e-2", "512x512")
+    page.screenshot(path=str(shots_dir / "compare-desktop.png"), full_page=True)
+
+    page.get_by_role("link", name="Compare again").click()
+    expect(page).to_have_url(re.compile(r"/compare/?\?again=\d+,\d+$"))
+    expect(page.get_by_label("Prompt")).to_have_value(PROMPT)
+    expect(page.get_by_test_id("compare-column")).to_have_count(0)
