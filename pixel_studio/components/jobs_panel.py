@@ -46,6 +46,15 @@ def job_card(job: ObjectVar[JobView]) -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
+            # The live region: a short sentence, announced politely as the job moves (the
+            # card itself is not live: its thumbnails and buttons would all be read out).
+            rx.el.span(
+                job.prompt.to(str) + ": " + job.label.to(str),
+                role="status",
+                aria_live="polite",
+                aria_atomic="true",
+                class_name="ps-sr-only",
+            ),
             rx.progress(
                 value=job.percent,
                 max=100,
@@ -92,7 +101,6 @@ def job_card(job: ObjectVar[JobView]) -> rx.Component:
         ),
         size="2",
         width="100%",
-        aria_live="polite",
         custom_attrs={"data-testid": "job-card"},
     )
 

@@ -71,7 +71,23 @@ def credits_badge() -> rx.Component:
 
 
 def bell() -> rx.Component:
-    """Notifications, with the unread count (kept live: state/live.py)."""
+    """Notifications, with the unread count (kept live: state/live.py); a polite live region
+    beside the link tells screen-reader users when the count changes."""
+    return rx.fragment(_bell_link(), _bell_status())
+
+
+def _bell_status() -> rx.Component:
+    return rx.el.span(
+        BellState.label,
+        role="status",
+        aria_live="polite",
+        aria_atomic="true",
+        class_name="ps-sr-only",
+        custom_attrs={"data-testid": "bell-status"},
+    )
+
+
+def _bell_link() -> rx.Component:
     return rx.link(
         rx.box(
             rx.icon("bell", size=20, aria_hidden="true"),

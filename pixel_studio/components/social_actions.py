@@ -32,7 +32,8 @@ def like_button() -> rx.Component:
         variant=rx.cond(L.liked, "solid", "soft"),
         color_scheme="crimson",
         aria_pressed=rx.cond(L.liked, "true", "false"),
-        aria_label=L.label + " (" + L.like_count.to_string() + " likes)",
+        # No parentheses: a screen reader user who says the visible count must hit the name.
+        aria_label=L.label + ", " + L.like_count.to_string() + " likes",
         title=L.label,
         custom_attrs={"data-testid": "like-button"},
     )
@@ -113,14 +114,17 @@ def collection_dialog(image_id: rx.Var[int]) -> rx.Component:
     return rx.dialog.root(
         # A real trigger, so focus returns to it when the dialog closes; `open_for` decides
         # whether it opens (a visitor goes to log in instead).
+        # on_click sits on the trigger, not the button: Reflex wraps a child that has its own
+        # on_click in a <div>, which then becomes the trigger (not focusable, so focus could
+        # not return to it on close, and a button nested in a type=button div).
         rx.dialog.trigger(
             rx.button(
                 rx.icon("folder-plus", size=16, aria_hidden="true"),
                 "Add to collection",
-                on_click=P.open_for(image_id),  # type: ignore[operator]  # a bound event
                 size="2",
                 variant="soft",
             ),
+            on_click=P.open_for(image_id),  # type: ignore[operator]  # a bound event
         ),
         rx.dialog.content(
             rx.dialog.title("Add to collection"),

@@ -72,6 +72,7 @@ def status_badge(
         label,
         color_scheme=color,  # type: ignore[arg-type]
         variant="soft",
+        high_contrast=True,  # soft amber (cancelled) text is under 4.5:1 in light mode
         radius="full",
         size="2",
     )

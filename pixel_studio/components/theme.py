@@ -35,6 +35,9 @@ body { -webkit-font-smoothing: antialiased; }
 .ps-logo { background: linear-gradient(135deg, var(--accent-9), var(--pink-9)); }
 .ps-footer { border-top: 1px solid var(--gray-a4); margin-top: 64px; }
 .ps-main:focus { outline: none; }
+/* Read by screen readers, not shown: live-region text, extra context in link names. */
+.ps-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .ps-label { font-size: var(--font-size-2); font-weight: 500; color: var(--gray-12); }
 .ps-username { max-width: 14ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .ps-drawer { background: var(--color-panel-solid); border-left: 1px solid var(--gray-a5);

@@ -115,7 +115,10 @@ def history_row(row: ObjectVar[HistoryRow]) -> rx.Component:
     )
     return rx.table.row(
         rx.table.cell(rx.text(row.when, size="2", color_scheme="gray", white_space="nowrap")),
-        rx.table.cell(rx.badge(row.kind, color_scheme=row.color, variant="soft")),  # type: ignore[arg-type]
+        # high_contrast: soft amber text on its tint is under 4.5:1 in light mode.
+        rx.table.cell(
+            rx.badge(row.kind, color_scheme=row.color, variant="soft", high_contrast=True)  # type: ignore[arg-type]
+        ),
         rx.table.cell(what, max_width="360px"),
         rx.table.cell(
             rx.text(

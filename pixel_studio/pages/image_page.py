@@ -73,7 +73,9 @@ def creator_line() -> rx.Component:
                     size="3",
                     radius="full",
                     custom_attrs={"alt": ""},
+                    aria_hidden="true",  # its initials would be read before the name
                 ),
+                rx.el.span("Creator: ", class_name="ps-sr-only"),
                 rx.text(S.creator, weight="bold", size="3"),
                 spacing="2",
                 align="center",
@@ -82,7 +84,6 @@ def creator_line() -> rx.Component:
             underline="none",
             color_scheme="gray",
             high_contrast=True,
-            aria_label=f"Creator: {S.creator}",
         ),
         rx.spacer(),
         rx.el.time(S.when, date_time=S.created_iso, font_size="var(--font-size-1)"),

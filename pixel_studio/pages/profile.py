@@ -41,7 +41,9 @@ def follow_button(following: Var[bool], busy: Var[bool], on_click: Any, name: An
         disabled=busy,
         variant=rx.cond(following, "soft", "solid"),
         aria_pressed=following,
-        aria_label=rx.cond(following, f"Unfollow {name}", f"Follow {name}"),
+        # The visible word starts the name (speech input users say what they see); aria-pressed
+        # tells that pressing it again unfollows.
+        aria_label=rx.cond(following, f"Following {name}", f"Follow {name}"),
         size="2",
     )
 
@@ -118,7 +120,6 @@ def set_tile(tile: ObjectVar[SetTile]) -> rx.Component:
             rx.text(tile.image_count, " images · ", tile.model_name, size="1", color_scheme="gray"),
             href=tile.href,
             class_name="ps-tile",
-            aria_label=f"Set: {tile.prompt}",
         ),
         list_style="none",
     )
@@ -140,7 +141,6 @@ def collection_tile(tile: ObjectVar[CollectionTile]) -> rx.Component:
             rx.text(tile.image_count, " images", size="1", color_scheme="gray"),
             href=tile.href,
             class_name="ps-tile",
-            aria_label=f"Collection: {tile.title}",
         ),
         list_style="none",
     )

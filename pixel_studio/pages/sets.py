@@ -80,7 +80,6 @@ def set_card(card: ObjectVar[SetCard]) -> rx.Component:
         href=f"/sets/{card.set_id}",
         underline="none",
         color_scheme="gray",
-        aria_label=f"Open set: {card.prompt}",
     )
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from pixel_studio.components.forms import field
@@ -35,6 +37,18 @@ def section(title: str, description: str, *children: rx.Component) -> rx.Compone
     )
 
 
+def labelled_upload(label: str, *children: rx.Component, **props: Any) -> rx.Component:
+    """`rx.upload.root` whose hidden file input carries the label too: Reflex makes that
+    <input type=file> itself and offers no prop for it, and an unlabelled form control is
+    what a screen reader lands on when it browses by form fields."""
+    upload = rx.upload.root(*children, aria_label=label, **props)
+    for zone in upload.children:
+        for child in zone.children:
+            if getattr(child, "tag", None) == "input":
+                child.custom_attrs["aria-label"] = label
+    return upload
+
+
 def avatar_section() -> rx.Component:
     s = SettingsState
     return section(
@@ -42,7 +56,8 @@ def avatar_section() -> rx.Component:
         "PNG, JPEG or WebP, at most 2 MB. We store a re-encoded copy.",
         rx.hstack(
             user_avatar("6"),
-            rx.upload.root(
+            labelled_upload(
+                "Upload a new avatar",
                 rx.vstack(
                     rx.cond(
                         s.uploading,
@@ -68,7 +83,6 @@ def avatar_section() -> rx.Component:
                 ),
                 on_drop_rejected=s.avatar_rejected,
                 class_name="ps-dropzone",
-                aria_label="Upload a new avatar",
                 flex="1",
             ),
             spacing="5",

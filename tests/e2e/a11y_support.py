@@ -1,0 +1,178 @@
+"""Helpers for the accessibility tests (test_a11y_e2e.py): the app's routes read from the app
+itself, a seeded world to fill their dynamic segments, and axe-core run inside the page.
+
+axe-core is the npm package pinned in tools/package.json (`npm ci --prefix tools` installs it
+with bun): its axe.min.js is injected into every page by an init script, nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import REPO, AppServer, _app_env
+
+AXE_JS = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+NOT_FOUND_PATH = "/no-such-page-for-a11y"
+
+# Set in the page before any script runs: the time of the last DOM change, so a scan can wait
+# for the page's data (on_load events, socket deltas) to have stopped arriving.
+TRACK_MUTATIONS = """
+window.__lastMutation = Date.now();
+new MutationObserver(() => { window.__lastMutation = Date.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+
+# Loaded: no loading spinner in the page (the pages show one until their on_load has filled
+# the state; a visitor on an account page sees one until the redirect), the DOM quiet for
+# `quiet` ms, and the fonts ready (contrast is computed on the final text).
+SETTLED = """
+([quiet]) => document.readyState === 'complete'
+  && document.fonts.status === 'loaded'
+  && !document.querySelector('main .rt-Spinner, main [aria-busy=true]')
+  && Date.now() - window.__lastMutation > quiet
+"""
+
+RUN_AXE = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                              html: n.html.slice(0, 200)})),
+  }));
+}
+"""
+
+
+def app_routes() -> list[str]:
+    """Every page route the app registers, as Reflex keeps them ("index", "sets/[set_id]",
+    "404"), read at test time so pages added later are scanned too. A subprocess: importing
+    the app configures the backend's logging, which is no business of the test process."""
+    code = (
+        "import json; from pixel_studio.pixel_studio import app; "
+        "print(json.dumps(list(app._unevaluated_pages)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    return list(json.loads(out.strip().splitlines()[-1]))
+
+
+@dataclass(frozen=True)
+class World:
+    """Real ids from the seeded database, one of each kind, all the signed-in user's own."""
+
+    username: str
+    password: str
+    user_id: int
+    image_id: int
+    set_id: int
+    collection_id: int
+    job_id: str
+
+    def value_for(self, param: str) -> str | None:
+        """What fills the dynamic segment `[param]`; None for a segment nobody taught us."""
+        name = param.lower()
+        for key, value in (
+            ("image", self.image_id),
+            ("set", self.set_id),
+            ("collection", self.collection_id),
+            ("job", self.job_id),
+            ("name", self.username),
+            ("user", self.user_id),
+        ):
+            if key in name:
+                return str(value)
+        return None
+
+    def path(self, route: str) -> str:
+        if route == "index":
+            return "/"
+        if route == "404":
+            return NOT_FOUND_PATH
+        missing: list[str] = []
+
+        def fill(match: re.Match[str]) -> str:
+            value = self.value_for(match.group(1))
+            if value is None:
+                missing.append(match.group(0))
+                return match.group(0)
+            return value
+
+        path = "/" + re.sub(r"\[\.{0,3}([^\]]+)\]", fill, route)
+        if missing:
+            raise LookupError(
+                f"route {route!r}: no seeded value for {missing}; teach World.value_for "
+                "(tests/e2e/a11y_support.py) which id fills it"
+            )
+        return path
+
+
+def seed_world(server: AppServer, username: str, password: str) -> World:
+    """`pixel-studio seed-demo` against the running server's database (a small gallery with
+    likes, comments, follows and collections), the demo user made an admin so the admin pages
+    are scanned with their content; returns that user's ids."""
+    assert server.profile is not None
+    data_dir = server.root / server.profile
+    env = _app_env(data_dir, server.port)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "pixel-studio"), "seed-demo", "--images", "12"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with sqlite3.connect(data_dir / "pixel_studio.db") as db:
+        one = _one(db)
+        user_id = one("SELECT id FROM user_account WHERE username = ?", username)
+        db.execute("UPDATE user_account SET is_admin = 1 WHERE id = ?", (user_id,))
+        set_id = one("SELECT id FROM image_set WHERE user_id = ? ORDER BY id", user_id)
+        return World(
+            username=username,
+            password=password,
+            user_id=int(user_id),
+            image_id=int(one("SELECT id FROM image WHERE set_id = ? ORDER BY id", set_id)),
+            set_id=int(set_id),
+            collection_id=int(one("SELECT id FROM collection WHERE user_id = ?", user_id)),
+            job_id=str(one("SELECT job_id FROM image_set WHERE id = ?", set_id)),
+        )
+
+
+def _one(db: sqlite3.Connection) -> Any:
+    def query(sql: str, *args: Any) -> Any:
+        row = db.execute(sql, args).fetchone()
+        assert row is not None, f"the seeded database has nothing for: {sql} {args}"
+        return row[0]
+
+    return query
+
+
+def wait_settled(page: Page, quiet_ms: int = 600) -> None:
+    page.wait_for_function(SETTLED, arg=[quiet_ms], timeout=20_000)
+
+
+def scan(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations in the page as it is now."""
+    violations: list[dict[str, Any]] = page.evaluate(RUN_AXE)
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+def describe(where: str, violations: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for v in violations:
+        for node in v["nodes"][:6]:
+            lines.append(
+                f"{where}: [{v['impact']}] {v['id']} ({v['help']}) at {node['target']}\n"
+                f"    {node['html']}\n    {node['summary']}"
+            )
+    return lines
