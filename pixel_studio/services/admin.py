@@ -1,4 +1,5 @@
-"""Admin work: users (search, credits, suspension), content removal, the reports queue.
+"""Admin work: users (search, credits, suspension), content removal, the audit log page.
+The reports queue (list, resolve, dismiss) is in services/reports.py, under the same check.
 
 Every function takes the acting user's id and first checks that they are an admin
 (`require_admin`): anyone else gets NotFound, the same answer as a page that does not exist,
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
-from pixel_studio.models import Comment, CreditKind, Image, Report, ReportStatus, User
+from pixel_studio.models import Comment, CreditKind, Image, User
 from pixel_studio.services import audit, auth, cached, comments, credits, images
 from pixel_studio.services.audit import Action
 from pixel_studio.services.errors import Conflict, InsufficientCredits, InvalidInput, NotFound
@@ -62,7 +63,8 @@ class Reason(BaseModel):
     reason: Annotated[str, AfterValidator(_why)]
 
 
-def _reason(reason: str) -> str:
+def reason_text(reason: str) -> str:
+    """An admin's reason as the audit log keeps it; InvalidInput(field="reason") if empty."""
     return parse(Reason, {"reason": reason}).reason
 
 
@@ -144,7 +146,7 @@ def change_credits(
     """Grant (amount > 0) or remove (amount < 0) credits: one "admin" ledger row through
     credits.change_balance, never below zero (InsufficientCredits). Commits; the new balance."""
     actor = require_admin(session, actor_id)
-    why = _reason(reason)
+    why = reason_text(reason)
     if amount == 0 or abs(amount) > MAX_GRANT:
         raise InvalidInput(f"Enter a non-zero number up to {MAX_GRANT:,}.", field="amount")
     user = _target_user(session, user_id)
@@ -169,7 +171,7 @@ def change_credits(
     return entry.balance_after
 
 
-def _user_scopes(session: Session, user_id: int) -> list[str]:
+def user_scopes(session: Session, user_id: int) -> list[str]:
     """Every cached read that can show this user's content to others: their profile, the
     public listings (explore, search, feeds, liked lists) and each of their images' pages."""
     ids = session.exec(select(Image.id).where(col(Image.user_id) == user_id)).all()
@@ -191,7 +193,7 @@ def set_suspended(
     others until it is restored. Conflict if it already is in that state; an admin cannot
     suspend themselves. Commits."""
     actor = require_admin(session, actor_id)
-    why = _reason(reason)
+    why = reason_text(reason)
     _target_user(session, user_id)
     if suspended and user_id == actor.id:
         raise InvalidInput("You cannot suspend your own account.", field="reason")
@@ -216,7 +218,7 @@ def set_suspended(
         details={"sessions_revoked": revoked} if suspended else {},
     )
     session.commit()
-    cached.bump(cache, *_user_scopes(session, user_id))
+    cached.bump(cache, *user_scopes(session, user_id))
 
 
 def audit_log(
@@ -241,7 +243,7 @@ def remove_image(
     """Delete any image (images.delete_image's moderator path) with a reason. Commits the
     deletion and its audit row together. NotFound if it does not exist."""
     actor = require_admin(session, actor_id)
-    why = _reason(reason)
+    why = reason_text(reason)
     image = session.get(Image, image_id, populate_existing=True)
     if image is None:
         raise NotFound("That image does not exist.")
@@ -267,7 +269,7 @@ def remove_comment(
     """Delete any comment with a reason, by the comments' own rule (a "deleted" placeholder
     while it has replies). Commits the deletion and its audit row together."""
     actor = require_admin(session, actor_id)
-    why = _reason(reason)
+    why = reason_text(reason)
     comment = session.get(Comment, comment_id, populate_existing=True)
     if comment is None or comment.deleted:
         raise NotFound("That comment does not exist.")
@@ -289,166 +291,3 @@ def remove_comment(
     except BaseException:
         session.rollback()
         raise
-
-
-# --- reports -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    id: int
-    created_at: datetime
-    reporter: str
-    target_type: str
-    target_id: int
-    target_label: str  # what the admin recognises: a prompt, a comment's text, a username
-    reason: str
-    status: str
-
-
-@dataclass(frozen=True)
-class ReportPage:
-    items: list[ReportRow]
-    next_before: int | None
-
-
-def _label(session: Session, target_type: str, target_id: int) -> str:
-    if target_type == "image":
-        image = session.get(Image, target_id)
-        return image.prompt[:120] if image else "(removed)"
-    if target_type == "comment":
-        comment = session.get(Comment, target_id)
-        return comment.body[:120] if comment and not comment.deleted else "(removed)"
-    user = session.get(User, target_id)
-    return f"@{user.username}" if user else "(removed)"
-
-
-def list_reports(
-    session: Session,
-    actor_id: int | None,
-    *,
-    status: str = ReportStatus.open,
-    before: int | None = None,
-    limit: int = 50,
-) -> ReportPage:
-    """The queue: reports in one status, newest first, keyset on the id."""
-    require_admin(session, actor_id)
-    try:
-        wanted = ReportStatus(status)
-    except ValueError:
-        raise InvalidInput("Unknown report status.", field="status") from None
-    limit = max(1, min(limit, PAGE_MAX))
-    stmt = (
-        select(Report, User.username)
-        .outerjoin(User, col(User.id) == col(Report.reporter_id))
-        .where(col(Report.status) == wanted.value)
-        .order_by(col(Report.id).desc())
-        .limit(limit + 1)
-    )
-    if before is not None:
-        stmt = stmt.where(col(Report.id) < before)
-    rows = list(session.exec(stmt))
-    items = [
-        ReportRow(
-            id=r.id or 0,
-            created_at=r.created_at,
-            reporter=name or "(deleted account)",
-            target_type=r.target_type,
-            target_id=r.target_id,
-            target_label=_label(session, r.target_type, r.target_id),
-            reason=r.reason,
-            status=r.status,
-        )
-        for r, name in rows[:limit]
-    ]
-    return ReportPage(items, items[-1].id if len(rows) > limit and items else None)
-
-
-def _close_report(session: Session, actor: User, report_id: int, status: ReportStatus) -> Report:
-    report = session.get(Report, report_id, populate_existing=True)
-    if report is None:
-        raise NotFound("That report does not exist.")
-    done = session.execute(
-        update(Report)
-        .where(col(Report.id) == report_id, col(Report.status) == ReportStatus.open.value)
-        .values(status=status.value, resolved_by=actor.id, resolved_at=utcnow())
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict("That report was already handled.")
-    return report
-
-
-def dismiss_report(session: Session, actor_id: int | None, report_id: int, reason: str) -> None:
-    """Close a report without acting on its item. Commits, with one audit row."""
-    actor = require_admin(session, actor_id)
-    why = _reason(reason)
-    report = _close_report(session, actor, report_id, ReportStatus.dismissed)
-    audit.record(
-        session,
-        actor.id,
-        Action.report_dismiss,
-        "report",
-        report_id,
-        reason=why,
-        details={"target_type": report.target_type, "target_id": report.target_id},
-    )
-    session.commit()
-
-
-def resolve_report(
-    session: Session,
-    storage: Storage,
-    cache: Cache,
-    actor_id: int | None,
-    report_id: int,
-    reason: str,
-) -> None:
-    """Close a report by removing its item: the image or comment is deleted, a reported
-    user is suspended. Other open reports of the same item close with it. One audit row,
-    committed with the change (an item already gone still closes the report)."""
-    actor = require_admin(session, actor_id)
-    why = _reason(reason)
-    report = _close_report(session, actor, report_id, ReportStatus.resolved)
-    kind, item_id = report.target_type, report.target_id
-    session.execute(  # the same item's other open reports: handled by this decision
-        update(Report)
-        .where(
-            col(Report.target_type) == kind,
-            col(Report.target_id) == item_id,
-            col(Report.status) == ReportStatus.open.value,
-        )
-        .values(status=ReportStatus.resolved.value, resolved_by=actor.id, resolved_at=utcnow())
-    )
-    audit.record(
-        session,
-        actor.id,
-        Action.report_resolve,
-        "report",
-        report_id,
-        reason=why,
-        details={"target_type": kind, "target_id": item_id, "removed": kind != "user"},
-    )
-    suspend_scopes: list[str] = []
-    try:
-        if kind == "image" and session.get(Image, item_id) is not None:
-            images.delete_image(
-                session, storage, actor.id or 0, item_id, cache=cache, moderator=True
-            )
-        elif kind == "comment" and (c := session.get(Comment, item_id)) and not c.deleted:
-            comments.remove_comment(session, cache, item_id)
-        elif kind == "user":
-            stmt = (
-                update(User)
-                .where(col(User.id) == item_id, col(User.suspended_at).is_(None))
-                .values(suspended_at=utcnow())
-            )
-            if session.execute(stmt).rowcount == 1:  # type: ignore[attr-defined]
-                auth.revoke_all(session, item_id)
-                suspend_scopes = _user_scopes(session, item_id)
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()  # a no-op when the removal above committed already
-    if suspend_scopes:
-        cached.bump(cache, *suspend_scopes)

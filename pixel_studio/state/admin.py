@@ -17,7 +17,7 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import admin
+from pixel_studio.services import admin, reports
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.state.auth import checked_user_id, per_user
 from pixel_studio.storage import get_storage
@@ -101,7 +101,7 @@ def users_page(actor: int, query: str, before: int | None) -> tuple[list[UserIte
 def reports_page(
     actor: int, status: str, before: int | None
 ) -> tuple[list[ReportItem], int | None]:
-    page = _run(lambda s: admin.list_reports(s, actor, status=status, before=before, limit=PAGE))
+    page = _run(lambda s: reports.list_reports(s, actor, status=status, before=before, limit=PAGE))
     items = [
         ReportItem(
             r.id,
@@ -271,9 +271,9 @@ class AdminState(rx.State):
 
         def work(a: int) -> None:
             if resolve:
-                _run(lambda s: admin.resolve_report(s, storage, cache, a, report_id, reason))
+                _run(lambda s: reports.resolve_report(s, storage, cache, a, report_id, reason))
             else:
-                _run(lambda s: admin.dismiss_report(s, a, report_id, reason))
+                _run(lambda s: reports.dismiss_report(s, a, report_id, reason))
 
         done = "Removed, and the report closed." if resolve else "Report dismissed."
         if await self._act(work, done):

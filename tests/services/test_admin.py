@@ -76,9 +76,9 @@ def _actions(
         "remove_comment": lambda a: admin.remove_comment(
             session, cache, a, ids["comment"], "rule 2"
         ),
-        "reports": lambda a: admin.list_reports(session, a),
-        "dismiss": lambda a: admin.dismiss_report(session, a, ids["report"], "fine"),
-        "resolve": lambda a: admin.resolve_report(
+        "reports": lambda a: reports.list_reports(session, a),
+        "dismiss": lambda a: reports.dismiss_report(session, a, ids["report"], "fine"),
+        "resolve": lambda a: reports.resolve_report(
             session, storage, cache, a, ids["report"], "gone"
         ),
         "audit": lambda a: admin.audit_log(session, a),
@@ -133,7 +133,11 @@ def test_every_admin_action_writes_exactly_one_audit_row(
             "comment.remove",
             "comment",
         ),
-        (lambda: a.dismiss_report(s, root, ids["report"], "fine"), "report.dismiss", "report"),
+        (
+            lambda: reports.dismiss_report(s, root, ids["report"], "fine"),
+            "report.dismiss",
+            "report",
+        ),
         (
             lambda: a.remove_image(s, storage, cache, root, im, "x"),
             "image.remove",
@@ -287,13 +291,13 @@ def test_resolving_a_report_removes_the_item_and_closes_its_other_reports(
     ids = _world(session, cache)
     dan = make_user(session, "dan", 0)
     assert reports.report(session, cache, dan, "image", ids["image"], "also bad")
-    queue = admin.list_reports(session, ids["root"])
+    queue = reports.list_reports(session, ids["root"])
     assert [(r.target_type, r.target_label) for r in queue.items] == [("image", "a heron")] * 2
-    admin.resolve_report(session, storage, cache, ids["root"], ids["report"], "removed")
+    reports.resolve_report(session, storage, cache, ids["root"], ids["report"], "removed")
     assert session.get(Image, ids["image"]) is None
-    assert admin.list_reports(session, ids["root"]).items == []
-    assert len(admin.list_reports(session, ids["root"], status="resolved").items) == 2
+    assert reports.list_reports(session, ids["root"]).items == []
+    assert len(reports.list_reports(session, ids["root"], status="resolved").items) == 2
     with pytest.raises(Conflict):
-        admin.dismiss_report(session, ids["root"], ids["report"], "again")
+        reports.dismiss_report(session, ids["root"], ids["report"], "again")
     rows = _audit_rows(session)
     assert [(r.action, r.details["target_type"]) for r in rows] == [("report.resolve", "image")]
