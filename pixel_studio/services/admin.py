@@ -35,6 +35,10 @@ PAGE_MAX = 100
 MAX_GRANT = 1_000_000
 
 
+class NotAdmin(NotFound):
+    """The actor is not an admin: answered exactly like a page that does not exist."""
+
+
 def require_admin(session: Session, actor_id: int | None) -> User:
     """The acting admin; NotFound for a visitor, a non-admin, or a suspended/deleted admin."""
     actor = session.get(User, actor_id, populate_existing=True) if actor_id is not None else None
@@ -44,7 +48,7 @@ def require_admin(session: Session, actor_id: int | None) -> User:
         or actor.suspended_at is not None
         or actor.deleted_at is not None
     ):
-        raise NotFound(NOT_FOUND)
+        raise NotAdmin(NOT_FOUND)
     return actor
 
 

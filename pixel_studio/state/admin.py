@@ -18,7 +18,7 @@ import reflex as rx
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.services import admin, reports
-from pixel_studio.services.errors import NotFound, ServiceError
+from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import checked_user_id, per_user
 from pixel_studio.storage import get_storage
 
@@ -155,13 +155,14 @@ class AdminState(rx.State):
 
     async def _call(self, work: Callable[[int], T]) -> T | None:
         """`work(actor)` in a thread for a live session; None (and the not-found view) when
-        the service says NotFound, i.e. for everyone who is not an admin."""
+        the service says NotAdmin (everyone who is not an admin); any other refusal,
+        a missing item's NotFound included, propagates to `_act` as a message."""
         actor = await checked_user_id(self)
         try:
             if actor is None:
-                raise NotFound(admin.NOT_FOUND)
+                raise admin.NotAdmin(admin.NOT_FOUND)
             result = await asyncio.to_thread(work, actor)
-        except NotFound:
+        except admin.NotAdmin:
             self._deny()
             return None
         self.allowed, self.loaded = True, True
@@ -177,8 +178,8 @@ class AdminState(rx.State):
         try:
             if await self._call(work) is None and not self.allowed:
                 return False
-        except ServiceError as exc:
-            self.error = exc.message
+        except ServiceError as exc:  # raised after the admin check passed: still an admin
+            self.allowed, self.loaded, self.error = True, True, exc.message
             return False
         self.message = done
         return True

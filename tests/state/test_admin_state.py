@@ -138,6 +138,9 @@ def test_admin_handlers_refuse_others_and_write_nothing_then_audit_each_action(w
     form = {"user_id": str(w.alice), "amount": "-999", "reason": "too many"}
     refused = _run(admin_cookie, "/admin", AdminState.change_credits, form)
     assert "never goes below zero" in refused.error and _audit_count() == 5
+    gone = {"kind": "image", "item_id": "999999", "reason": "x"}  # a missing item: a message
+    missing = _run(admin_cookie, "/admin/reports", AdminState.remove_content, gone)
+    assert missing.allowed and missing.error == "That image does not exist."
 
 
 def test_the_report_dialog_counts_once_per_reporter(w: World) -> None:
