@@ -49,7 +49,18 @@ class CreditKind(StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("credits >= 0", name="credits_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("credits >= 0", name="credits_not_negative"),
+        # The visibility rule asks "which users are suspended?" in every public listing
+        # (services/visibility.suspended_user_ids): a partial index keeps that to the few
+        # suspended rows instead of a scan of every account.
+        Index(
+            "ix_user_account_suspended",
+            "id",
+            postgresql_where=text("suspended_at IS NOT NULL"),
+            sqlite_where=text("suspended_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=20, unique=True)

@@ -32,6 +32,9 @@ def upgrade() -> None:
     # DROP into every table that references it (see 0002/0003).
     op.add_column("user_account", sa.Column("suspended_at", _DT(), nullable=True))
     op.add_column("user_account", sa.Column("deleted_at", _DT(), nullable=True))
+    suspended = sa.text("suspended_at IS NOT NULL")
+    op.create_index("ix_user_account_suspended", "user_account", ["id"],
+                    postgresql_where=suspended, sqlite_where=suspended)  # fmt: skip
 
     op.create_table(
         "audit_log",
@@ -126,5 +129,6 @@ def downgrade() -> None:
     op.drop_table("account_job")  # drops its indexes with it
     op.drop_table("report")
     op.drop_table("audit_log")
+    op.drop_index("ix_user_account_suspended", table_name="user_account")
     op.drop_column("user_account", "deleted_at")  # SQLite >= 3.35 drops columns in place
     op.drop_column("user_account", "suspended_at")
