@@ -1,6 +1,7 @@
 """Comparing two models in a real browser: /compare from the nav, one prompt sent to the local
 sketch model and to DALL·E 2, both columns filling in live (no reload), each linking to its
-set and to a remix, the credits dropping by both prices, and "Compare again" refilling the form.
+set and to a remix, the credits dropping by both prices, and "Compare again" refilling the form;
+then the two sets found in the history by date range, with the search in the URL.
 
 Only local-sketch is available offline, and a second variant of it would not be a second
 model. So the app runs with an OpenAI key and OPENAI_BASE_URL pointing at a loopback peer
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,28 @@ def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_d
     expect(page).to_have_url(re.compile(r"/compare/?\?again=\d+,\d+$"))
     expect(page.get_by_label("Prompt")).to_have_value(PROMPT)
     expect(page.get_by_test_id("compare-column")).to_have_count(0)
+
+    # The two sets in the history, searched by date range and seed; the search is in the URL.
+    today = datetime.now(UTC).date()
+    page.goto("/sets")
+    cards = page.locator(".ps-set-card")
+    expect(cards).to_have_count(2)
+    page.get_by_label("From", exact=True).fill(today.isoformat())
+    page.get_by_label("To", exact=True).fill((today - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_text("The end date is before the start date.")).to_be_visible()
+    page.get_by_label("To", exact=True).fill(today.isoformat())
+    page.get_by_label("Seed", exact=True).fill("abc")
+    page.get_by_label("Seed", exact=True).press("Enter")
+    expect(page.get_by_text("A seed is a whole number")).to_be_visible()
+    page.get_by_label("Seed", exact=True).fill("")
+    page.get_by_role("button", name="Search", exact=True).click()
+    day = today.isoformat()
+    expect(page).to_have_url(re.compile(rf"/sets\?from={day}&to={day}$"))
+    expect(cards).to_have_count(2)
+    page.reload()  # the search survives a reload: it lives in the URL
+    expect(page.get_by_label("From", exact=True)).to_have_value(day)
+    expect(cards).to_have_count(2)
+    page.screenshot(path=str(shots_dir / "sets-search-desktop.png"), full_page=True)
+    page.goto(f"/sets?to={(today - timedelta(days=1)).isoformat()}")
+    expect(page.get_by_role("heading", name="No sets match")).to_be_visible()
