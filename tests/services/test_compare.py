@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import CreditTransaction, GenerationJob, ImageSet, JobStatus
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import compare, generation, rate_limits
+from pixel_studio.services import compare, credits, generation, rate_limits
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, RateLimited
 from pixel_studio.services.generation import RequestErrors
 from pixel_studio.services.jobs import run_job
@@ -112,6 +112,9 @@ def test_three_models_one_debit_one_failing_column_refunded_alone(
     assert spends[2].note == "Compare 3/3: 1 × DALL·E 3"
     stored = [session.get(ImageSet, s) for s in result.set_ids]
     assert [s.model for s in stored if s is not None] == MODELS
+    # /credits reads it as three debits, newest first, each linked to its column's set.
+    shown = [(i.amount, i.set_id) for i in credits.history(session, uid).items if i.kind == "spend"]
+    assert shown == [(-4, result.set_ids[2]), (-2, result.set_ids[1]), (-1, result.set_ids[0])]
 
     # The real providers: local-sketch draws, the official OpenAI client talks to a loopback
     # peer that answers DALL·E 2 with a picture and always refuses DALL·E 3 (content policy).
