@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
-from reflex.event import Event
-from reflex.state import StateUpdate
+from reflex.state import BaseState
 
 from pixel_studio import job_queue
 from pixel_studio.cache import get_cache
@@ -32,12 +31,11 @@ from pixel_studio.state.auth import (
     checked_user_id,
     full_page_load,
     lookup_user_id,
-    memo_lookup,
     per_user,
     session_ended,
 )
+from pixel_studio.state.live_tabs import apply_to_user_tab, deliver_to_tabs
 from pixel_studio.storage import get_storage
-from pixel_studio.tabs import get_tabs
 
 log = logging.getLogger(__name__)
 SETTINGS_PATH = "/settings"
@@ -220,38 +218,21 @@ async def apply_account_job(
     app: rx.App, token: str, event: AccountJobEvent, lookup: SessionLookup = lookup_user_id
 ) -> bool:
     """Show an export's progress in one tab; False if the tab is no longer that user's."""
-    from pixel_studio.state.jobs import JobsState
-    from pixel_studio.state.notifications import BellState
 
-    async with app.modify_state(rx.BaseStateToken(ident=token, cls=AccountDataState)) as root:
-        bell = await root.get_state(BellState)
-        jobs = await root.get_state(JobsState)
-        if not (bell.belongs_to(event.user_id) or jobs.belongs_to(event.user_id)):
-            return False
-        auth = await root.get_state(AuthState)
-        path = str(root.router.url.path or "")
-        applies = await auth.checked_user_id(lookup) == event.user_id
-        follow_up: list[Any] = []
-        if applies:
-            if path.startswith(SETTINGS_PATH) and event.kind == AccountJobKind.export:
-                data = await root.get_state(AccountDataState)
-                if data.belongs_to(event.user_id) and data.apply_event(event):
-                    follow_up.append(AccountDataState.load)
-        else:
-            follow_up = session_ended(path)
-    if follow_up and app.event_namespace is not None:
-        update = StateUpdate(events=Event.from_event_type(follow_up))
-        await app.event_namespace.emit_update(update, token)
-    return applies
+    async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
+        if path.startswith(SETTINGS_PATH) and event.kind == AccountJobKind.export:
+            data = await root.get_state(AccountDataState)
+            if data.belongs_to(event.user_id) and data.apply_event(event):
+                return [AccountDataState.load]
+        return []
+
+    return await apply_to_user_tab(app, token, event.user_id, AccountDataState, change, lookup)
 
 
 async def deliver_account_job(app: rx.App, event: AccountJobEvent) -> None:
-    tabs = get_tabs()
-    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
-    lookup = memo_lookup()
-    for token in tokens:
-        try:
-            if not await apply_account_job(app, token, event, lookup):
-                await asyncio.to_thread(tabs.forget, event.user_id, token)
-        except Exception:
-            log.exception("live: could not show account job %s in tab %s", event.job_id, token)
+    await deliver_to_tabs(
+        event.user_id,
+        lambda: event,  # the event carries all the page shows: nothing to read
+        lambda token, ev, lookup: apply_account_job(app, token, ev, lookup),
+        f"account job {event.job_id}",
+    )

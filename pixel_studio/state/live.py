@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
-from reflex.event import Event
-from reflex.state import BaseState, StateUpdate
+from reflex.state import BaseState
 
 from pixel_studio.db import session_scope
 from pixel_studio.events import (
@@ -45,7 +44,6 @@ from pixel_studio.state.auth import (
     AuthState,
     SessionLookup,
     lookup_user_id,
-    memo_lookup,
     session_ended,
 )
 from pixel_studio.state.comments import CommentsState
@@ -53,11 +51,11 @@ from pixel_studio.state.compare import CompareState
 from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.live_tabs import apply_to_user_tab, deliver_to_tabs, send_events
 from pixel_studio.state.notifications import BellState, NotificationsState, read_unread
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.storage import get_storage
-from pixel_studio.tabs import get_tabs
 
 log = logging.getLogger(__name__)
 
@@ -139,27 +137,13 @@ async def _apply_update(
     return follow_up
 
 
-async def send_events(app: rx.App, token: str, specs: list[Any]) -> None:
-    namespace = app.event_namespace
-    if namespace is None:
-        return
-    await namespace.emit_update(StateUpdate(events=Event.from_event_type(specs)), token)
-
-
 async def deliver(app: rx.App, event: JobEvent) -> None:
-    tabs = get_tabs()
-    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
-    if not tokens:
-        return  # no open page of this user: nothing to read the job for
-    update = await asyncio.to_thread(read_update, event)
-    lookup = memo_lookup()  # tabs of one browser share a session: ask once per event
-    for token in tokens:
-        try:
-            if not await apply_to_tab(app, token, update, lookup):
-                # Logged out or someone else now: stop sending this user's events there.
-                await asyncio.to_thread(tabs.forget, event.user_id, token)
-        except Exception:
-            log.exception("live: could not update tab %s for job %s", token, event.job_id)
+    await deliver_to_tabs(
+        event.user_id,
+        lambda: read_update(event),
+        lambda token, update, lookup: apply_to_tab(app, token, update, lookup),
+        f"job {event.job_id}",
+    )
 
 
 def read_unread_now(event: NotificationEvent) -> int:
@@ -176,41 +160,26 @@ async def apply_notification(
     app: rx.App, token: str, user_id: int, unread: int, lookup: SessionLookup = lookup_user_id
 ) -> bool:
     """Put the unread count in one tab's bell; False if the tab is no longer that user's."""
-    async with app.modify_state(rx.BaseStateToken(ident=token, cls=BellState)) as root:
+
+    async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
         bell = await root.get_state(BellState)
-        jobs = await root.get_state(JobsState)
-        if not (bell.belongs_to(user_id) or jobs.belongs_to(user_id)):
-            return False
-        auth = await root.get_state(AuthState)
-        path = str(root.router.url.path or "")
-        applies = await auth.checked_user_id(lookup) == user_id
-        follow_up: list[Any] = []
-        if applies:
-            bell.unread = unread
-            if path.startswith("/notifications"):
-                follow_up.append(NotificationsState.load)
-            elif path.startswith("/image/"):
-                follow_up.append(CommentsState.refresh)  # a comment or reply may be new
-        else:
-            follow_up = session_ended(path)  # the tab was signed out just now
-    if follow_up:
-        await send_events(app, token, follow_up)
-    return applies
+        bell.unread = unread
+        if path.startswith("/notifications"):
+            return [NotificationsState.load]
+        if path.startswith("/image/"):
+            return [CommentsState.refresh]  # a comment or reply may be new
+        return []
+
+    return await apply_to_user_tab(app, token, user_id, BellState, change, lookup)
 
 
 async def deliver_notification(app: rx.App, event: NotificationEvent) -> None:
-    tabs = get_tabs()
-    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
-    if not tokens:
-        return
-    unread = await asyncio.to_thread(read_unread_now, event)
-    lookup = memo_lookup()
-    for token in tokens:
-        try:
-            if not await apply_notification(app, token, event.user_id, unread, lookup):
-                await asyncio.to_thread(tabs.forget, event.user_id, token)
-        except Exception:
-            log.exception("live: could not update the bell of tab %s", token)
+    await deliver_to_tabs(
+        event.user_id,
+        lambda: read_unread_now(event),
+        lambda token, unread, lookup: apply_notification(app, token, event.user_id, unread, lookup),
+        "the unread count",
+    )
 
 
 def read_balance_now(event: BalanceEvent) -> int:
@@ -230,39 +199,21 @@ async def apply_balance(
 ) -> bool:
     """Put the balance in one tab's credits badge (and refresh /credits' history); False if
     the tab is no longer that user's."""
-    async with app.modify_state(rx.BaseStateToken(ident=token, cls=AuthState)) as root:
-        bell = await root.get_state(BellState)
-        jobs = await root.get_state(JobsState)
-        if not (bell.belongs_to(user_id) or jobs.belongs_to(user_id)):
-            return False
-        auth = await root.get_state(AuthState)
-        path = str(root.router.url.path or "")
-        applies = await auth.checked_user_id(lookup) == user_id
-        follow_up: list[Any] = []
-        if applies:
-            auth.credits = balance
-            if path.startswith("/credits"):
-                follow_up.append(CreditsState.refresh)
-        else:
-            follow_up = session_ended(path)
-    if follow_up:
-        await send_events(app, token, follow_up)
-    return applies
+
+    async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
+        auth.credits = balance
+        return [CreditsState.refresh] if path.startswith("/credits") else []
+
+    return await apply_to_user_tab(app, token, user_id, AuthState, change, lookup)
 
 
 async def deliver_balance(app: rx.App, event: BalanceEvent) -> None:
-    tabs = get_tabs()
-    tokens = await asyncio.to_thread(tabs.tokens_for, event.user_id)
-    if not tokens:
-        return
-    balance = await asyncio.to_thread(read_balance_now, event)
-    lookup = memo_lookup()
-    for token in tokens:
-        try:
-            if not await apply_balance(app, token, event.user_id, balance, lookup):
-                await asyncio.to_thread(tabs.forget, event.user_id, token)
-        except Exception:
-            log.exception("live: could not update the balance of tab %s", token)
+    await deliver_to_tabs(
+        event.user_id,
+        lambda: read_balance_now(event),
+        lambda token, balance, lookup: apply_balance(app, token, event.user_id, balance, lookup),
+        "the balance",
+    )
 
 
 async def job_event_listener(app: rx.App) -> None:
