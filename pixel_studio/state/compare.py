@@ -21,13 +21,11 @@ from pixel_studio.catalog import STYLE_PRESETS
 from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.services import compare
-from pixel_studio.services.errors import ServiceError
-from pixel_studio.services.generation import RequestErrors
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.auth import AuthState, per_user, session_ended
 from pixel_studio.state.create_form import ModelOption, model_options
+from pixel_studio.state.job_form import JobFormMixin, refusal
 from pixel_studio.state.job_views import JobView, balance_of, job_view, merge
-from pixel_studio.state.jobs import JobsState
 from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -83,7 +81,7 @@ def place_column(columns: list[JobView], view: JobView) -> list[JobView] | None:
 
 
 @per_user
-class CompareState(rx.State):
+class CompareState(JobFormMixin, rx.State):
     models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
     chosen: rx.Field[list[str]] = rx.field(default_factory=list)
     prompt: rx.Field[str] = rx.field("")
@@ -228,53 +226,32 @@ class CompareState(rx.State):
 
     # ------------------------------------------------------------ submit
 
+    def _no_errors(self) -> dict[str, str]:
+        return dict(NO_ERRORS)
+
     @rx.event(background=True)
     async def generate(self, _form: dict[str, Any] | None = None) -> Any:
         async with self:
             if self.submitting:
                 return None
-            # The session, not the id cached at page load: it may have been revoked since.
-            user_id = await checked_user_id(self)
+            user_id = await self._open_submission()
             if user_id is None:
                 return session_ended(str(self.router.url.path or ""))
-            self.submitting = True
-            self.errors, self.form_error = dict(NO_ERRORS), ""
             data, models = self._data(), list(self.chosen)
         try:
             views, set_ids, balance = await asyncio.to_thread(
                 start_comparison, user_id, data, models
             )
-        except RequestErrors as exc:
-            return await self._refused(exc.errors)
-        except ServiceError as exc:
-            return await self._refused({exc.field or "form": exc.message})
-        except Exception:
-            log.exception("could not start a comparison")
-            return await self._refused({"form": "The comparison could not be started."})
+        except Exception as exc:
+            return await self._refused(refusal(exc, "The comparison could not be started."))
         async with self:
-            self.submitting = False
             self.columns, self.set_ids = views, ids_text(set_ids)
-            jobs = await self.get_state(JobsState)
-            for view in views:
-                jobs.show(view)
-            if balance is not None:
-                auth = await self.get_state(AuthState)
-                auth.credits = balance
+            await self._show_started(views, balance)
         # The comparison's own address: a reload shows these columns again.
         return [
             rx.redirect(f"/compare?sets={ids_text(set_ids)}", replace=True),
             rx.toast.success(f"Comparing {len(views)} models. Each column fills in live."),
         ]
-
-    async def _refused(self, errors: dict[str, str]) -> Any:
-        """Each problem at its field; nothing was charged (the service wrote nothing)."""
-        shown = {**NO_ERRORS, **{k: v for k, v in errors.items() if k in NO_ERRORS}}
-        other = " ".join(v for k, v in errors.items() if k not in NO_ERRORS)
-        async with self:
-            self.submitting = False
-            self.errors, self.form_error = shown, other
-        first = next((m for m in shown.values() if m), other)
-        return rx.toast.error(first or "Please check the form.")
 
     def apply_job_view(self, view: JobView) -> bool:
         """A job changed (live event): update its column if this page shows it."""

@@ -23,26 +23,25 @@ from pixel_studio.models import User
 from pixel_studio.providers.base import MAX_SEED
 from pixel_studio.services import generation, rate_limits
 from pixel_studio.services import sets as sets_service
-from pixel_studio.services.errors import NotFound, ServiceError
-from pixel_studio.services.generation import MAX_PROMPT, RequestErrors
+from pixel_studio.services.errors import NotFound
+from pixel_studio.services.generation import MAX_PROMPT
 from pixel_studio.services.images import get_visible_image, image_url
 from pixel_studio.services.rate_limits import get_limiter
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.auth import AuthState, per_user, session_ended
 from pixel_studio.state.create_form import (
     NO_ERRORS,
     FormValues,
     ModelOption,
     count_of,
-    field_errors,
     find_model,
     fit_to_model,
     model_options,
     request_data,
     values_from_params,
 )
+from pixel_studio.state.job_form import JobFormMixin, refusal
 from pixel_studio.state.job_views import JobView, balance_of, job_view
-from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.route_params import parse_id
 from pixel_studio.storage import get_storage
 
@@ -102,7 +101,7 @@ def start_job(user_id: int, data: dict[str, Any]) -> tuple[JobView | None, int |
 
 
 @per_user
-class CreateState(rx.State):
+class CreateState(JobFormMixin, rx.State):
     models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
     prompt: rx.Field[str] = rx.field("")
     negative_prompt: rx.Field[str] = rx.field("")
@@ -288,44 +287,25 @@ class CreateState(rx.State):
 
     # ------------------------------------------------------------ submit
 
+    def _no_errors(self) -> dict[str, str]:
+        return dict(NO_ERRORS)
+
     @rx.event(background=True)
     async def generate(self, _form: dict[str, Any] | None = None) -> Any:
         async with self:
             if self.submitting:
                 return None
-            # The session, not the id cached at page load: it may have been revoked since.
-            user_id = await checked_user_id(self)
+            user_id = await self._open_submission()
             if user_id is None:
                 return session_ended(str(self.router.url.path or ""))
-            self.submitting = True
-            self.errors, self.form_error = dict(NO_ERRORS), ""
             data = request_data(self._values(), find_model(self.models, self.model_id))
         try:
             view, balance = await asyncio.to_thread(start_job, user_id, data)
-        except RequestErrors as exc:
-            return await self._refused(exc.errors)
-        except ServiceError as exc:
-            return await self._refused({exc.field or "form": exc.message})
-        except Exception:
-            log.exception("could not start a job")
-            return await self._refused({"form": "The job could not be started. Please try again."})
+        except Exception as exc:
+            failure = "The job could not be started. Please try again."
+            return await self._refused(refusal(exc, failure))
         async with self:
-            self.submitting = False
-            if view is not None:
-                jobs = await self.get_state(JobsState)
-                jobs.show(view)
-            if balance is not None:
-                auth = await self.get_state(AuthState)
-                auth.credits = balance
+            await self._show_started([view] if view is not None else [], balance)
         count = count_of(str(data["count"]))
         noun = "image" if count == 1 else "images"
         return rx.toast.success(f"Started: {count} {noun}. Each shows in Your jobs as it finishes.")
-
-    async def _refused(self, errors: dict[str, str]) -> Any:
-        """Show each problem at its field; nothing was charged (the service wrote nothing)."""
-        shown, other = field_errors(errors)
-        async with self:
-            self.submitting = False
-            self.errors, self.form_error = shown, other
-        first = next((m for m in shown.values() if m), other)
-        return rx.toast.error(first or "Please check the form.")

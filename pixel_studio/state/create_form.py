@@ -239,9 +239,12 @@ def values_from_params(params: dict[str, Any], private: bool) -> FormValues:
     )
 
 
-def field_errors(errors: dict[str, str]) -> tuple[dict[str, str], str]:
-    """Service errors by field → (errors shown at the form's fields, the form-level message)."""
-    shown = dict(NO_ERRORS)
+def field_errors(
+    errors: dict[str, str], no_errors: dict[str, str] = NO_ERRORS
+) -> tuple[dict[str, str], str]:
+    """Service errors by field → (errors shown at the form's fields, the form-level message).
+    `no_errors` names the form's fields (/compare's differ from /create's)."""
+    shown = dict(no_errors)
     other: list[str] = []
     for name, message in errors.items():
         if name in shown:
