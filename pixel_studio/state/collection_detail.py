@@ -22,6 +22,7 @@ from pixel_studio.services.errors import InvalidInput, NotFound, ServiceError
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.image_cards import ImageCard, image_card
+from pixel_studio.state.paging import append_new
 from pixel_studio.state.route_params import id_from_path
 from pixel_studio.storage import get_storage
 
@@ -150,8 +151,7 @@ class CollectionDetailState(rx.State):
             return
         finally:
             self.loading = False
-        known = {c.image_id for c in self.cards}
-        self.cards = self.cards + [c for c in page.cards if c.image_id not in known]
+        self.cards = append_new(self.cards, page.cards, lambda c: c.image_id)
         self._before, self.has_more = page.before, page.before is not None
 
     @rx.event

@@ -21,6 +21,7 @@ from pixel_studio.services.errors import InvalidInput, ServiceError
 from pixel_studio.services.images import image_url
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, per_user, session_ended
+from pixel_studio.state.paging import append_new
 from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -253,8 +254,7 @@ class CollectionsState(rx.State):
             cards, before = await asyncio.to_thread(read_collections, user_id, self._before)
         finally:
             self.loading = False
-        known = {c.id for c in self.cards}
-        self.cards = self.cards + [c for c in cards if c.id not in known]
+        self.cards = append_new(self.cards, cards, lambda c: c.id)
         self._before, self.has_more = before, before is not None
 
     @rx.event

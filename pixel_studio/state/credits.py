@@ -23,6 +23,7 @@ from pixel_studio.services import payments
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import checked_user_id, full_page_load, per_user, session_ended
+from pixel_studio.state.paging import append_new
 from pixel_studio.state.sets import when
 
 PAGE_SIZE = 25
@@ -185,8 +186,7 @@ class CreditsState(rx.State):
         self.loading = True
         yield
         rows, before = await asyncio.to_thread(read_history, user_id, self._before)
-        known = {r.id for r in self.rows}
-        self.rows = self.rows + [r for r in rows if r.id not in known]
+        self.rows = append_new(self.rows, rows, lambda r: r.id)
         self._before, self.has_more, self.loading = before, before is not None, False
 
     @rx.event(background=True)

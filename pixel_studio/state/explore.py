@@ -30,6 +30,7 @@ from pixel_studio.services.cards import Sort
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_cards import ImageCard, card_view
+from pixel_studio.state.paging import append_new
 from pixel_studio.storage import get_storage
 
 PAGE_SIZE = 24
@@ -213,8 +214,7 @@ class ExploreState(rx.State):
             self.loading = False
             yield rx.toast.error(exc.message)
             return
-        known = {c.image_id for c in self.cards}
-        self.cards = self.cards + [c for c in cards if c.image_id not in known]
+        self.cards = append_new(self.cards, cards, lambda c: c.image_id)
         self._cursor, self.has_more, self.loading = cursor, cursor is not None, False
 
     @rx.event

@@ -15,6 +15,7 @@ from pixel_studio.services import feed as feed_service
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 from pixel_studio.state.image_cards import ImageCard, card_view
+from pixel_studio.state.paging import append_new
 from pixel_studio.storage import get_storage
 
 PAGE_SIZE = 24
@@ -73,8 +74,7 @@ class FeedState(rx.State):
             self.loading = False
             yield rx.toast.error(exc.message)
             return
-        known = {c.image_id for c in self.cards}
-        self.cards = self.cards + [c for c in cards if c.image_id not in known]
+        self.cards = append_new(self.cards, cards, lambda c: c.image_id)
         self._cursor, self.has_more, self.loading = cursor, cursor is not None, False
 
     @rx.event

@@ -16,6 +16,7 @@ from pixel_studio.services import users as users_service
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.paging import append_new
 from pixel_studio.state.profile import follow_viewer, set_follow, username_from_path
 from pixel_studio.storage import get_storage
 
@@ -114,8 +115,7 @@ class FollowListState(rx.State):
         _, rows, before = await asyncio.to_thread(
             read_rows, self._viewer_id, self.name, self.kind, self._before
         )
-        known = {r.user_id for r in self.rows}
-        self.rows = self.rows + [r for r in rows if r.user_id not in known]
+        self.rows = append_new(self.rows, rows, lambda r: r.user_id)
         self._before, self.has_more = before, before is not None
 
     @rx.event(background=True)

@@ -22,6 +22,7 @@ from pixel_studio.services.errors import ServiceError
 from pixel_studio.services.notifications import Kind, NotificationItem
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.paging import append_new
 from pixel_studio.state.sets import when
 from pixel_studio.storage import get_storage
 from pixel_studio.tabs import get_tabs
@@ -178,8 +179,7 @@ class NotificationsState(rx.State):
             rows, unread, before = await asyncio.to_thread(read_page, user_id, self._before)
         finally:
             self.loading = False
-        known = {r.id for r in self.rows}
-        self.rows = self.rows + [r for r in rows if r.id not in known]
+        self.rows = append_new(self.rows, rows, lambda r: r.id)
         self._before, self.has_more = before, before is not None
         await self._set_bell(unread)
 

@@ -30,6 +30,7 @@ from pixel_studio.services.users import USERNAME_RE
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, session_ended
 from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.state.job_views import model_name
+from pixel_studio.state.paging import append_new
 from pixel_studio.state.sets import when
 from pixel_studio.storage import get_storage
 from pixel_studio.storage.base import is_private_key
@@ -278,8 +279,7 @@ class ProfileState(rx.State):
         tiles, cursor = await asyncio.to_thread(
             read_sets, self._viewer_id, self._header.username, self._sets_cursor
         )
-        known = {t.set_id for t in self.sets}
-        self.sets = self.sets + [t for t in tiles if t.set_id not in known]
+        self.sets = append_new(self.sets, tiles, lambda t: t.set_id)
         self._sets_cursor, self.sets_more, self.sets_loaded = cursor, cursor is not None, True
 
     async def _more_collections(self) -> None:
@@ -287,8 +287,7 @@ class ProfileState(rx.State):
         tiles, before = await asyncio.to_thread(
             read_collections, self._viewer_id, self._header.user_id, self._collections_before
         )
-        known = {t.collection_id for t in self.collections}
-        self.collections = self.collections + [t for t in tiles if t.collection_id not in known]
+        self.collections = append_new(self.collections, tiles, lambda t: t.collection_id)
         self._collections_before, self.collections_more = before, before is not None
         self.collections_loaded = True
 
@@ -316,8 +315,7 @@ class ProfileState(rx.State):
             self.loading = False
             yield rx.toast.error(exc.message)
             return
-        known = {c.image_id for c in self.cards}
-        self.cards = self.cards + [c for c in cards if c.image_id not in known]
+        self.cards = append_new(self.cards, cards, lambda c: c.image_id)
         self._cursor, self.has_more, self.loading = cursor, cursor is not None, False
 
     @rx.event

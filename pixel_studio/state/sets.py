@@ -24,6 +24,7 @@ from pixel_studio.services.images import image_url
 from pixel_studio.services.sets import SearchErrors, SetSearch
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import JobView, Thumb, model_name, status_color, status_label
+from pixel_studio.state.paging import append_new
 from pixel_studio.storage import get_storage
 
 PAGE_SIZE = 12
@@ -246,8 +247,7 @@ class SetsState(rx.State):
         self.loading = True
         yield
         cards, before = await asyncio.to_thread(read_page, user_id, self._search, self._before)
-        known = {c.set_id for c in self.cards}
-        self.cards = self.cards + [c for c in cards if c.set_id not in known]
+        self.cards = append_new(self.cards, cards, lambda c: c.set_id)
         self._before, self.has_more, self.loading = before, before is not None, False
 
     @rx.event
