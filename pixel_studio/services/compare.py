@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from uuid import uuid4
 
 from sqlmodel import Session, col, select
 
@@ -35,6 +34,7 @@ from pixel_studio.services.errors import InsufficientCredits, InvalidInput
 from pixel_studio.services.generation import (
     GenerationRequest,
     RequestErrors,
+    add_job,
     price_of,
     validate_request,
 )
@@ -122,24 +122,7 @@ def submit_compare(
         ) from None
     jobs: list[GenerationJob] = []
     for req, entry, (price, _) in zip(requests, entries, parts, strict=True):
-        params = req.model_dump(mode="json")
-        job = GenerationJob(
-            id=uuid4().hex,
-            user_id=user_id,
-            params=params,
-            status=JobStatus.queued,
-            total=req.count,
-            credits_charged=price,
-        )
-        session.add(job)
-        session.flush()  # the job row must exist before the ledger row and set point at it
-        entry.job_id = job.id
-        session.add(
-            ImageSet(
-                user_id=user_id, job_id=job.id, prompt=req.prompt, model=req.model, params=params
-            )
-        )
-        jobs.append(job)
+        jobs.append(add_job(session, user_id, req, price, entry))
     session.flush()
     return jobs
 

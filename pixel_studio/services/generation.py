@@ -32,7 +32,14 @@ from pixel_studio.catalog import (
 )
 from pixel_studio.events import JobEvent
 from pixel_studio.job_queue import enqueue as enqueue_job
-from pixel_studio.models import CreditKind, GenerationJob, ImageSet, JobStatus, User
+from pixel_studio.models import (
+    CreditKind,
+    CreditTransaction,
+    GenerationJob,
+    ImageSet,
+    JobStatus,
+    User,
+)
 from pixel_studio.providers.base import MAX_SEED
 from pixel_studio.services import credits, moderation
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
@@ -298,6 +305,20 @@ def submit(
         raise InsufficientCredits(
             f"This needs {price} credits; you have {balance}.", field="count"
         ) from None
+    job = add_job(session, user_id, req, price, entry)
+    session.flush()
+    return job
+
+
+def add_job(
+    session: Session,
+    user_id: int,
+    req: GenerationRequest,
+    price: int,
+    entry: CreditTransaction,
+) -> GenerationJob:
+    """The queued job of a paid request, its spend row pointed at it, and its empty set.
+    Flushes the job (not the set); the caller commits."""
     params = req.model_dump(mode="json")
     job = GenerationJob(
         id=uuid4().hex,
@@ -315,7 +336,6 @@ def submit(
     session.add(
         ImageSet(user_id=user_id, job_id=job.id, prompt=req.prompt, model=req.model, params=params)
     )
-    session.flush()
     return job
 
 
