@@ -22,7 +22,7 @@ from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.services import compare
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState, per_user, session_ended
+from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create_form import ModelOption, model_options
 from pixel_studio.state.job_form import JobFormMixin, refusal
 from pixel_studio.state.job_views import JobView, balance_of, job_view, merge
@@ -232,11 +232,9 @@ class CompareState(JobFormMixin, rx.State):
     @rx.event(background=True)
     async def generate(self, _form: dict[str, Any] | None = None) -> Any:
         async with self:
-            if self.submitting:
-                return None
-            user_id = await self._open_submission()
+            user_id, answer = await self._open_submission()
             if user_id is None:
-                return session_ended(str(self.router.url.path or ""))
+                return answer
             data, models = self._data(), list(self.chosen)
         try:
             views, set_ids, balance = await asyncio.to_thread(

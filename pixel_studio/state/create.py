@@ -28,7 +28,7 @@ from pixel_studio.services.generation import MAX_PROMPT
 from pixel_studio.services.images import get_visible_image, image_url
 from pixel_studio.services.rate_limits import get_limiter
 from pixel_studio.settings import get_settings
-from pixel_studio.state.auth import AuthState, per_user, session_ended
+from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create_form import (
     NO_ERRORS,
     FormValues,
@@ -293,11 +293,9 @@ class CreateState(JobFormMixin, rx.State):
     @rx.event(background=True)
     async def generate(self, _form: dict[str, Any] | None = None) -> Any:
         async with self:
-            if self.submitting:
-                return None
-            user_id = await self._open_submission()
+            user_id, answer = await self._open_submission()
             if user_id is None:
-                return session_ended(str(self.router.url.path or ""))
+                return answer
             data = request_data(self._values(), find_model(self.models, self.model_id))
         try:
             view, balance = await asyncio.to_thread(start_job, user_id, data)

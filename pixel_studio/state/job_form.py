@@ -15,7 +15,7 @@ import reflex as rx
 
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.services.generation import RequestErrors
-from pixel_studio.state.auth import AuthState, checked_user_id
+from pixel_studio.state.auth import AuthState, checked_user_id, session_ended
 from pixel_studio.state.create_form import field_errors
 from pixel_studio.state.job_views import JobView
 from pixel_studio.state.jobs import JobsState
@@ -44,15 +44,19 @@ class JobFormMixin(rx.State, mixin=True):
         """The form's fields, each without an error."""
         raise NotImplementedError
 
-    async def _open_submission(self) -> int | None:
-        """Under the lock: the user submitting (None if the session has ended), the form
-        marked busy and its old errors cleared."""
+    async def _open_submission(self) -> tuple[int | None, Any]:
+        """Under the lock: (the user submitting, None), the form marked busy and its old
+        errors cleared; or (None, what to answer instead): nothing while a submission is
+        under way, the signed-out view if the session has ended."""
+        if self.submitting:
+            return None, None
         # The session, not the id cached at page load: it may have been revoked since.
         user_id = await checked_user_id(self)
-        if user_id is not None:
-            self.submitting = True
-            self.errors, self.form_error = self._no_errors(), ""
-        return user_id
+        if user_id is None:
+            return None, session_ended(str(self.router.url.path or ""))
+        self.submitting = True
+        self.errors, self.form_error = self._no_errors(), ""
+        return user_id, None
 
     async def _refused(self, errors: dict[str, str]) -> Any:
         """Each problem at its field; nothing was charged (the service wrote nothing)."""
