@@ -60,6 +60,16 @@ a.ps-thumb:hover img, a.ps-thumb:focus-visible img { transform: scale(1.04); }
 """
 
 
+def page_title(title: str, subtitle: str) -> rx.Component:
+    """A page's h1 and the gray line under it, as every studio page opens."""
+    return rx.vstack(
+        rx.heading(title, as_="h1", size="8"),
+        rx.text(subtitle, color_scheme="gray"),
+        spacing="1",
+        padding_top="40px",
+    )
+
+
 def studio_styles() -> rx.Component:
     return rx.el.style(STUDIO_CSS)
 

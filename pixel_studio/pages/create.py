@@ -11,7 +11,7 @@ import reflex as rx
 from pixel_studio.components.forms import field, form_message
 from pixel_studio.components.jobs_panel import jobs_panel
 from pixel_studio.components.layout import page_frame, signed_in_only
-from pixel_studio.components.studio import studio_styles
+from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.pages.create_fields import (
     FORM,
     error_of,
@@ -183,14 +183,8 @@ def create_page() -> rx.Component:
         studio_styles(),
         signed_in_only(
             rx.vstack(
-                rx.vstack(
-                    rx.heading("Create", as_="h1", size="8"),
-                    rx.text(
-                        "Describe an image, pick a model, and watch your set fill in live.",
-                        color_scheme="gray",
-                    ),
-                    spacing="1",
-                    padding_top="40px",
+                page_title(
+                    "Create", "Describe an image, pick a model, and watch your set fill in live."
                 ),
                 rx.grid(
                     create_form(),

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.studio import page_title
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.credits import CreditsState, HistoryRow, PackCard
 
@@ -181,15 +182,7 @@ def credits_page() -> rx.Component:
     return page_frame(
         signed_in_only(
             rx.vstack(
-                rx.vstack(
-                    rx.heading("Credits", as_="h1", size="8"),
-                    rx.text(
-                        "Each image costs credits, depending on the model and size.",
-                        color_scheme="gray",
-                    ),
-                    spacing="1",
-                    padding_top="40px",
-                ),
+                page_title("Credits", "Each image costs credits, depending on the model and size."),
                 notice(),
                 balance_card(),
                 packs(),

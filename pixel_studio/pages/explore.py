@@ -11,7 +11,7 @@ from reflex.vars import Var
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
-from pixel_studio.components.studio import studio_styles
+from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.explore import ExploreState
 
 S = ExploreState
@@ -145,12 +145,7 @@ def explore_page() -> rx.Component:
     return page_frame(
         studio_styles(),
         rx.vstack(
-            rx.vstack(
-                rx.heading("Explore", as_="h1", size="8"),
-                rx.text("What people are making with Pixel Studio.", color_scheme="gray"),
-                spacing="1",
-                padding_top="40px",
-            ),
+            page_title("Explore", "What people are making with Pixel Studio."),
             search_form(),
             filters(),
             rx.cond(

@@ -7,6 +7,7 @@ import reflex as rx
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.studio import page_title
 from pixel_studio.state.feed import FeedState
 
 S = FeedState
@@ -38,12 +39,7 @@ def feed_page() -> rx.Component:
     return page_frame(
         signed_in_only(
             rx.vstack(
-                rx.vstack(
-                    rx.heading("Your feed", as_="h1", size="8"),
-                    rx.text("New images from the people you follow.", color_scheme="gray"),
-                    spacing="1",
-                    padding_top="40px",
-                ),
+                page_title("Your feed", "New images from the people you follow."),
                 rx.cond(
                     ~S.loaded,
                     rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),

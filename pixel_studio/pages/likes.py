@@ -8,7 +8,7 @@ from pixel_studio.components.empty_state import empty
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
-from pixel_studio.components.studio import studio_styles
+from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.likes import LikedImagesState
 
 S = LikedImagesState
@@ -19,12 +19,7 @@ def likes_page() -> rx.Component:
         studio_styles(),
         signed_in_only(
             rx.vstack(
-                rx.vstack(
-                    rx.heading("Your likes", as_="h1", size="8"),
-                    rx.text("Images you liked, the latest first.", color_scheme="gray"),
-                    spacing="1",
-                    padding_top="40px",
-                ),
+                page_title("Your likes", "Images you liked, the latest first."),
                 rx.cond(
                     ~S.loaded,
                     rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
