@@ -64,6 +64,22 @@ def _count(icon: str, value: Var[int], label: str) -> rx.Component:
     )
 
 
+def card_private_badge(private: Var[bool]) -> rx.Component:
+    """The lock badge over a private card's picture (image and collection cards)."""
+    return rx.cond(
+        private,
+        rx.badge(
+            rx.icon("lock", size=12),
+            "Private",
+            variant="solid",
+            color_scheme="gray",
+            high_contrast=True,
+            radius="full",
+            class_name="ps-card-badge",
+        ),
+    )
+
+
 def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Component:
     """One card: the picture links to the image page, the creator to their profile."""
     creator = rx.cond(
@@ -96,18 +112,7 @@ def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Comp
             width="512",
             height="512",
         ),
-        rx.cond(
-            card.private,
-            rx.badge(
-                rx.icon("lock", size=12),
-                "Private",
-                variant="solid",
-                color_scheme="gray",
-                high_contrast=True,
-                radius="full",
-                class_name="ps-card-badge",
-            ),
-        ),
+        card_private_badge(card.private),
         class_name="ps-card-pic",
     )
     # Two links side by side, never nested (a link inside a link is invalid HTML).

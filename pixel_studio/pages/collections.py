@@ -8,7 +8,7 @@ from reflex.vars import ObjectVar
 
 from pixel_studio.components.empty_state import empty
 from pixel_studio.components.forms import invalid_props, labelled
-from pixel_studio.components.image_grid import grid_styles
+from pixel_studio.components.image_grid import card_private_badge, grid_styles
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import studio_styles
@@ -33,18 +33,7 @@ def collection_card(card: ObjectVar[CollectionCard]) -> rx.Component:
                     height="100%",
                 ),
             ),
-            rx.cond(
-                card.private,
-                rx.badge(
-                    rx.icon("lock", size=12),
-                    "Private",
-                    variant="solid",
-                    color_scheme="gray",
-                    high_contrast=True,
-                    radius="full",
-                    class_name="ps-card-badge",
-                ),
-            ),
+            card_private_badge(card.private),
             class_name="ps-card-pic",
         ),
         rx.box(
