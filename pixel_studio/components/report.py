@@ -40,7 +40,9 @@ def report_dialog(
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
                         rx.dialog.close(
-                            rx.button("Send report", type="submit", color_scheme="red")
+                            rx.button(
+                                "Send report", type="submit", color_scheme="red", high_contrast=True
+                            )
                         ),
                         justify="end",
                         width="100%",

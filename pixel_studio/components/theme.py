@@ -35,6 +35,13 @@ body { -webkit-font-smoothing: antialiased; }
 .ps-logo { background: linear-gradient(135deg, var(--accent-9), var(--pink-9)); }
 .ps-footer { border-top: 1px solid var(--gray-a4); margin-top: 64px; }
 .ps-main:focus { outline: none; }
+/* Radix darkens a solid button (accent-10) and deepens a soft one (accent-a4) on hover and
+   while its menu or dialog is open: white on violet-10 or red-a11 on red-a4 falls under 4.5:1.
+   Keep the resting colours (which pass, light and dark) and mark the state otherwise. */
+.rt-BaseButton.rt-variant-solid:not(.rt-high-contrast):is(:hover, [data-state="open"]) {
+  background-color: var(--accent-9); filter: brightness(0.9); }
+.rt-BaseButton.rt-variant-soft:not(.rt-high-contrast):is(:hover, [data-state="open"]) {
+  background-color: var(--accent-a3); box-shadow: inset 0 0 0 1px var(--accent-a7); }
 /* Read by screen readers, not shown: live-region text, extra context in link names. */
 .ps-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }

@@ -68,7 +68,11 @@ USER_COLUMNS = ("User", "Email", "Credits", "Joined", "Actions")
 def _user_row(user: ObjectVar[UserItem]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link("@" + user.username.to(str), href="/u/" + user.username.to(str)),
+            rx.link(
+                "@" + user.username.to(str),
+                href="/u/" + user.username.to(str),
+                underline="always",  # beside other text: not told apart by colour alone
+            ),
             rx.cond(user.is_admin, rx.badge("admin", margin_left="6px")),
             rx.cond(user.suspended, rx.badge("suspended", color_scheme="red", margin_left="6px")),
         ),
@@ -100,6 +104,8 @@ def _user_row(user: ObjectVar[UserItem]) -> rx.Component:
                         type="submit",
                         size="1",
                         color_scheme=rx.cond(user.suspended, "green", "red"),
+                        # White on solid red or green is under 4.5:1 (axe, tests/e2e a11y).
+                        high_contrast=True,
                     ),
                 ),
                 on_submit=AdminState.set_suspended,
@@ -208,7 +214,7 @@ def admin_reports_page() -> rx.Component:
                 ),
                 rx.input(name="item_id", placeholder="Its number", required=True, width="110px"),
                 _reason_input(),
-                rx.button("Remove", type="submit", color_scheme="red"),
+                rx.button("Remove", type="submit", color_scheme="red", high_contrast=True),
             ),
             on_submit=AdminState.remove_content,
             reset_on_submit=True,

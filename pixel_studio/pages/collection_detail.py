@@ -90,7 +90,12 @@ def delete_dialog() -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=D.delete_collection)
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        high_contrast=True,  # white on solid red is under 4.5:1
+                        on_click=D.delete_collection,
+                    )
                 ),
                 spacing="3",
                 justify="end",

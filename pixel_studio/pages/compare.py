@@ -146,7 +146,13 @@ def compare_form() -> rx.Component:
                 parameters(),
                 rx.el.label(
                     rx.hstack(
-                        rx.checkbox(checked=S.private, on_change=S.set_private),
+                        rx.checkbox(
+                            checked=S.private,
+                            on_change=S.set_private,
+                            # A Radix checkbox is a <button>: the wrapping <label> does not
+                            # name it for every reader, so it carries the words itself.
+                            aria_label="Private: only you see these images",
+                        ),
                         rx.text("Private: only you see these images", size="2"),
                         spacing="2",
                         align="center",

@@ -179,7 +179,11 @@ def delete_dialog() -> rx.Component:
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Delete", color_scheme="red", on_click=S.delete_image, loading=S.deleting
+                        "Delete",
+                        color_scheme="red",
+                        high_contrast=True,  # white on solid red is under 4.5:1
+                        on_click=S.delete_image,
+                        loading=S.deleting,
                     ),
                 ),
                 spacing="3",

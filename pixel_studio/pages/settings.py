@@ -418,6 +418,7 @@ def delete_section() -> rx.Component:
                     type="submit",
                     disabled=d.deleting,
                     color_scheme="red",
+                    high_contrast=True,  # white on solid red is under 4.5:1
                     size="3",
                 ),
                 spacing="3",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from tests.e2e.conftest import REPO, AppServer, _app_env
@@ -24,20 +25,47 @@ AXE_JS = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 NOT_FOUND_PATH = "/no-such-page-for-a11y"
 
-# Set in the page before any script runs: the time of the last DOM change, so a scan can wait
-# for the page's data (on_load events, socket deltas) to have stopped arriving.
+# Set in the page before any script runs: the time of the last DOM change and of the last
+# message on Reflex's socket, so a scan can wait for the page's data (on_load events, their
+# state deltas) to have stopped arriving.
 TRACK_MUTATIONS = """
 window.__lastMutation = Date.now();
+window.__socket = {messages: 0, last: 0};
 new MutationObserver(() => { window.__lastMutation = Date.now(); })
   .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => {
+      window.__socket.messages += 1; window.__socket.last = Date.now();
+    });
+  }
+};
 """
 
-# Loaded: no loading spinner in the page (the pages show one until their on_load has filled
-# the state; a visitor on an account page sees one until the redirect), the DOM quiet for
-# `quiet` ms, and the fonts ready (contrast is computed on the final text).
+# Where a page stands: what SETTLED waits for, reported when it never comes.
+PAGE_STATE = """
+() => ({
+  ready: document.readyState,
+  fonts: document.fonts.status,
+  spinners: [...document.querySelectorAll('main .rt-Spinner, main [aria-busy=true]')]
+    .map(e => e.outerHTML.slice(0, 120)),
+  socketMessages: window.__socket.messages,
+  msSinceSocket: Date.now() - window.__socket.last,
+  msSinceMutation: Date.now() - window.__lastMutation,
+})
+"""
+
+# Loaded: the socket has delivered the page's state and then gone quiet, no loading spinner
+# in the page (the pages show one until their on_load has filled the state; a visitor on an
+# account page sees one until the redirect), the DOM quiet for `quiet` ms, and the fonts
+# ready (contrast is computed on the final text).
 SETTLED = """
 ([quiet]) => document.readyState === 'complete'
   && document.fonts.status === 'loaded'
+  && window.__socket.messages > 0
+  && Date.now() - window.__socket.last > quiet
   && !document.querySelector('main .rt-Spinner, main [aria-busy=true]')
   && Date.now() - window.__lastMutation > quiet
 """
@@ -137,15 +165,42 @@ def seed_world(server: AppServer, username: str, password: str) -> World:
         user_id = one("SELECT id FROM user_account WHERE username = ?", username)
         db.execute("UPDATE user_account SET is_admin = 1 WHERE id = ?", (user_id,))
         set_id = one("SELECT id FROM image_set WHERE user_id = ? ORDER BY id", user_id)
+        image_id = one("SELECT id FROM image WHERE set_id = ? ORDER BY id", set_id)
+    # Someone likes the user's image through the service: an unread notification, so the
+    # bell's count badge is on every signed-in page that is scanned.
+    subprocess.run(
+        [sys.executable, "-c", LIKE_AS_OTHER, username, str(image_id)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with sqlite3.connect(data_dir / "pixel_studio.db") as db:
+        one = _one(db)
         return World(
             username=username,
             password=password,
             user_id=int(user_id),
-            image_id=int(one("SELECT id FROM image WHERE set_id = ? ORDER BY id", set_id)),
+            image_id=int(image_id),
             set_id=int(set_id),
             collection_id=int(one("SELECT id FROM collection WHERE user_id = ?", user_id)),
             job_id=str(one("SELECT job_id FROM image_set WHERE id = ?", set_id)),
         )
+
+
+LIKE_AS_OTHER = """
+import sys
+from pixel_studio.cache import get_cache
+from pixel_studio.db import session_scope
+from pixel_studio.models import User
+from pixel_studio.services import likes
+from sqlmodel import col, select
+
+owner, image_id = sys.argv[1], int(sys.argv[2])
+with session_scope() as session:
+    fan = session.exec(select(User.id).where(col(User.username) != owner)).first()
+    likes.like_image(session, get_cache(), fan, image_id, publish=lambda event: None)
+"""
 
 
 def _one(db: sqlite3.Connection) -> Any:
@@ -158,7 +213,12 @@ def _one(db: sqlite3.Connection) -> Any:
 
 
 def wait_settled(page: Page, quiet_ms: int = 600) -> None:
-    page.wait_for_function(SETTLED, arg=[quiet_ms], timeout=20_000)
+    try:
+        page.wait_for_function(SETTLED, arg=[quiet_ms], timeout=20_000)
+    except PlaywrightError as exc:
+        raise AssertionError(
+            f"{page.url} never settled: {page.evaluate(PAGE_STATE)} ({exc.message})"
+        ) from None
 
 
 def scan(page: Page) -> list[dict[str, Any]]:

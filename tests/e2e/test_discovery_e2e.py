@@ -88,7 +88,7 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
     expect(page.get_by_role("heading", level=1)).to_have_text(creator)
     expect(main.get_by_role("img", name=prompt).first).to_be_visible()
     main.get_by_role("button", name=f"Follow {creator}").click()
-    expect(main.get_by_role("button", name=f"Unfollow {creator}")).to_have_text("Following")
+    expect(main.get_by_role("button", name=f"Following {creator}")).to_have_text("Following")
     main.get_by_role("link", name=re.compile(r"^1\s*follower$")).click()
     expect(page).to_have_url(re.compile(rf"/u/{creator}/followers/?$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"People following {creator}")
