@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.empty_state import empty, private_badge
 from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.image_grid import grid_styles, image_card
@@ -76,33 +77,12 @@ def edit_dialog() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", size="2"
-            ),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this collection?"),
-            rx.alert_dialog.description(
-                "The collection goes; the images in it stay where they are.", size="2"
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        high_contrast=True,  # white on solid red is under 4.5:1
-                        on_click=D.delete_collection,
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_delete(
+        "Delete",
+        "Delete this collection?",
+        "The collection goes; the images in it stay where they are.",
+        D.delete_collection,
+        icon_size=14,
     )
 
 

@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.comments import comments_thread
+from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.layout import link_button, page_frame
 from pixel_studio.components.report import report_dialog
@@ -159,39 +160,12 @@ def actions() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=16),
-                "Delete image",
-                variant="soft",
-                color_scheme="red",
-                size="2",
-            ),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this image?"),
-            rx.alert_dialog.description(
-                "The image and its files are deleted for good, with its likes and comments.",
-                size="2",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        high_contrast=True,  # white on solid red is under 4.5:1
-                        on_click=S.delete_image,
-                        loading=S.deleting,
-                    ),
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_delete(
+        "Delete image",
+        "Delete this image?",
+        "The image and its files are deleted for good, with its likes and comments.",
+        S.delete_image,
+        loading=S.deleting,
     )
 
 

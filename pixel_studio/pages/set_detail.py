@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.layout import link_button, page_frame
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.auth import AuthState
@@ -72,40 +73,13 @@ def param_row(param: ObjectVar[Param]) -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=16),
-                "Delete set",
-                variant="soft",
-                color_scheme="red",
-                size="2",
-            ),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this set?"),
-            rx.alert_dialog.description(
-                "Its images and their files are deleted for good. A job still running is "
-                "cancelled and the images not made are refunded.",
-                size="2",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        high_contrast=True,  # white on solid red is under 4.5:1
-                        on_click=S.delete_set,
-                        loading=S.deleting,
-                    ),
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_delete(
+        "Delete set",
+        "Delete this set?",
+        "Its images and their files are deleted for good. A job still running is "
+        "cancelled and the images not made are refunded.",
+        S.delete_set,
+        loading=S.deleting,
     )
 
 
