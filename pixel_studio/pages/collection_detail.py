@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.confirm_delete import confirm_delete
-from pixel_studio.components.empty_state import empty, private_badge
+from pixel_studio.components.empty_state import empty, not_found_view, private_badge
 from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.image_grid import grid_styles, image_card
 from pixel_studio.components.infinite_scroll import infinite_scroll
@@ -175,19 +175,7 @@ def collection_found() -> rx.Component:
 
 
 def collection_not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.center(
-                rx.icon("search-x", size=28), class_name="ps-step", width="56px", height="56px"
-            ),
-            rx.heading("Collection not found", as_="h1", size="6"),
-            rx.text("It does not exist, was deleted, or is private.", color_scheme="gray"),
-            link_button("Go home", "/", variant="soft"),
-            align="center",
-            spacing="3",
-        ),
-        padding_y="96px",
-    )
+    return not_found_view("Collection not found", "Go home", "/")
 
 
 def collection_detail_page() -> rx.Component:

@@ -13,8 +13,9 @@ from reflex.vars import ObjectVar
 
 from pixel_studio.components.comments import comments_thread
 from pixel_studio.components.confirm_delete import confirm_delete
+from pixel_studio.components.empty_state import not_found_view
 from pixel_studio.components.image_grid import image_grid
-from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.layout import page_frame
 from pixel_studio.components.report import report_dialog
 from pixel_studio.components.social_actions import collection_dialog, like_button
 from pixel_studio.components.studio import studio_styles
@@ -276,19 +277,7 @@ def found() -> rx.Component:
 
 
 def not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.center(
-                rx.icon("search-x", size=28), class_name="ps-step", width="56px", height="56px"
-            ),
-            rx.heading("Image not found", as_="h1", size="6"),
-            rx.text("It does not exist, was deleted, or is private.", color_scheme="gray"),
-            link_button("Go home", "/", variant="soft"),
-            align="center",
-            spacing="3",
-        ),
-        padding_y="96px",
-    )
+    return not_found_view("Image not found", "Go home", "/")
 
 
 def image_page() -> rx.Component:

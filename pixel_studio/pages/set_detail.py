@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.confirm_delete import confirm_delete
+from pixel_studio.components.empty_state import not_found_view
 from pixel_studio.components.layout import link_button, page_frame
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.auth import AuthState
@@ -206,19 +207,7 @@ def found() -> rx.Component:
 
 
 def not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.center(
-                rx.icon("search-x", size=28), class_name="ps-step", width="56px", height="56px"
-            ),
-            rx.heading("Set not found", as_="h1", size="6"),
-            rx.text("It does not exist, was deleted, or is private.", color_scheme="gray"),
-            link_button("Back to your sets", "/sets", variant="soft"),
-            align="center",
-            spacing="3",
-        ),
-        padding_y="96px",
-    )
+    return not_found_view("Set not found", "Back to your sets", "/sets")
 
 
 def set_detail_page() -> rx.Component:
