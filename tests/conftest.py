@@ -17,6 +17,14 @@ from tests.db_fixtures import migrated_engine, wipe
 os.environ.setdefault("SECRET_KEY", "test-suite-secret")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped tests by their session fixtures
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API leaves an event loop running in the main
+    thread, and any later test that calls asyncio.run() would fail with "cannot be called from
+    a running event loop". The stable sort keeps every other test in pytest's order."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
