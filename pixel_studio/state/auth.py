@@ -139,13 +139,14 @@ async def lookup_user_id(token: str | None) -> int | None:
 
 
 def memo_lookup() -> SessionLookup:
-    """A lookup that asks the database once per token: for one job event sent to many tabs."""
-    seen: dict[str | None, int | None] = {}
+    """A lookup that asks the database once per token: for one job event sent to many tabs.
+    Tabs are updated concurrently, so the first caller's lookup is shared, not repeated."""
+    seen: dict[str | None, asyncio.Future[int | None]] = {}
 
     async def lookup(token: str | None) -> int | None:
         if token not in seen:
-            seen[token] = await lookup_user_id(token)
-        return seen[token]
+            seen[token] = asyncio.ensure_future(lookup_user_id(token))
+        return await seen[token]
 
     return lookup
 

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+TABS_AT_ONCE = 16
+
 # Change one tab of the user (root state, its AuthState, the page's path); returns the event
 # specs and handlers to send to the tab after the state delta.
 ChangeTab = Callable[[BaseState, AuthState, str], Awaitable[list[Any]]]
@@ -81,10 +83,18 @@ async def deliver_to_tabs(
         return  # no open page of this user: nothing to read
     value = await asyncio.to_thread(read)
     lookup = memo_lookup()  # tabs of one browser share a session: ask once per event
-    for token in tokens:
-        try:
-            if not await apply(token, value, lookup):
-                # Logged out or someone else now: stop sending this user's events there.
-                await asyncio.to_thread(tabs.forget, user_id, token)
-        except Exception:
-            log.exception("live: could not update tab %s for %s", token, what)
+    # Tabs are updated side by side: each update is a state round trip (Redis in production),
+    # and one after another the last of 100 tabs waited ~250 ms (bench/load/tab_capacity.py).
+    # Bounded, so one user's many tabs cannot take every connection of the pool at once.
+    slots = asyncio.Semaphore(TABS_AT_ONCE)
+
+    async def update(token: str) -> None:
+        async with slots:
+            try:
+                if not await apply(token, value, lookup):
+                    # Logged out or someone else now: stop sending this user's events there.
+                    await asyncio.to_thread(tabs.forget, user_id, token)
+            except Exception:
+                log.exception("live: could not update tab %s for %s", token, what)
+
+    await asyncio.gather(*(update(token) for token in tokens))
