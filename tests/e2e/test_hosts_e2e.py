@@ -43,7 +43,10 @@ def new_context(browser: Browser, base_url: str) -> BrowserContext:
 
 def log_out(page: Page, username: str) -> None:
     visible(nav(page).get_by_role("button", name=username)).click()
-    page.get_by_role("menuitem", name="Log out").click()
+    # The tab signs out over the socket first (its page may already move to "/"), then loads
+    # /auth/signed-out, whose response drops the cookie: wait for that response itself.
+    with page.expect_response(lambda response: "/auth/signed-out" in response.url):
+        page.get_by_role("menuitem", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/$"))
 
 
