@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.test_accounts_e2e import (
     DESKTOP,
     HOME_URL,
+    LANDING_URL,
     PASSWORD,
     log_in,
     nav,
@@ -47,7 +48,7 @@ def log_out(page: Page, username: str) -> None:
     # /auth/signed-out, whose response drops the cookie: wait for that response itself.
     with page.expect_response(lambda response: "/auth/signed-out" in response.url):
         page.get_by_role("menuitem", name="Log out").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(LANDING_URL)
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
@@ -130,7 +131,7 @@ def test_sign_out_everywhere_ends_other_browsers(
 
     here.goto("/settings")
     here.get_by_role("button", name="Sign out everywhere").click()
-    expect(here).to_have_url(re.compile(r"/$"))
+    expect(here).to_have_url(LANDING_URL)
     expect(visible(nav(here).get_by_role("link", name="Log in"))).to_be_visible()
 
     there.locator("#settings-private").click()
