@@ -188,26 +188,6 @@ class CompareState(JobFormMixin, rx.State):
         self._clear_error("prompt")
 
     @rx.event
-    def set_size(self, value: str) -> None:
-        self.size = value
-        self._clear_error("size")
-
-    @rx.event
-    def set_count(self, value: str) -> None:
-        self.count = value
-        self._clear_error("count")
-
-    @rx.event
-    def set_seed(self, value: str) -> None:
-        self.seed = value.strip()
-        self._clear_error("seed")
-
-    @rx.event
-    def set_style_preset(self, value: str) -> None:
-        self.style_preset = value
-        self._clear_error("style_preset")
-
-    @rx.event
     def set_private(self, value: bool) -> None:
         self.private = bool(value)
 

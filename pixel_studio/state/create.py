@@ -232,26 +232,6 @@ class CreateState(JobFormMixin, rx.State):
         self.errors = dict(NO_ERRORS, prompt=self.errors.get("prompt", ""))
 
     @rx.event
-    def set_style_preset(self, value: str) -> None:
-        self.style_preset = value
-        self._clear_error("style_preset")
-
-    @rx.event
-    def set_size(self, value: str) -> None:
-        self.size = value
-        self._clear_error("size")
-
-    @rx.event
-    def set_count(self, value: str) -> None:
-        self.count = value
-        self._clear_error("count")
-
-    @rx.event
-    def set_seed(self, value: str) -> None:
-        self.seed = value.strip()
-        self._clear_error("seed")
-
-    @rx.event
     def random_seed(self) -> None:
         self.seed = str(random.randint(0, MAX_SEED))
         self._clear_error("seed")

@@ -39,6 +39,32 @@ class JobFormMixin(rx.State, mixin=True):
         errors: dict[str, str]
         form_error: str
         submitting: bool
+        style_preset: str
+        size: str
+        count: str
+        seed: str
+
+        def _clear_error(self, name: str, /) -> None: ...
+
+    @rx.event
+    def set_style_preset(self, value: str) -> None:
+        self.style_preset = value
+        self._clear_error("style_preset")
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+        self._clear_error("size")
+
+    @rx.event
+    def set_count(self, value: str) -> None:
+        self.count = value
+        self._clear_error("count")
+
+    @rx.event
+    def set_seed(self, value: str) -> None:
+        self.seed = value.strip()
+        self._clear_error("seed")
 
     def _no_errors(self) -> dict[str, str]:
         """The form's fields, each without an error."""
