@@ -34,6 +34,17 @@ STYLE_PRESETS: tuple[str, ...] = (
 )
 MAX_IMAGES_PER_REQUEST = 10
 
+# What can be done to an image. "text" is drawing from a prompt alone (ModelSpec.price); every
+# other operation starts from a source image and is priced per model in ModelSpec.operations.
+Operation = Literal["text", "variation", "image-to-image", "inpaint", "outpaint", "upscale"]
+EDIT_OPERATIONS: tuple[Operation, ...] = (
+    "variation",
+    "image-to-image",
+    "inpaint",
+    "outpaint",
+    "upscale",
+)
+
 
 class UnknownModelError(LookupError):
     """Raised for a model id the catalog does not hold (a stale form, a typo in the API)."""
@@ -70,6 +81,9 @@ class ModelSpec(BaseModel):
     # How many images one API call may return. DALL·E 3 only accepts n=1, and every provider is
     # called once per image anyway so progress can be reported image by image.
     images_per_call: int = 1
+    # Edit operations this model supports, with their price in credits per image. A model
+    # absent from an operation's row cannot do it: the UI hides it, the API answers 4xx.
+    operations: tuple[tuple[Operation, int], ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
@@ -90,7 +104,24 @@ class ModelSpec(BaseModel):
             raise ValueError(f"{self.id}: a steps model needs a default step count")
         if not 1 <= self.max_images <= MAX_IMAGES_PER_REQUEST:
             raise ValueError(f"{self.id}: max_images out of range")
+        ops = [op for op, _ in self.operations]
+        if len(ops) != len(set(ops)) or "text" in ops:
+            raise ValueError(f"{self.id}: operations must be distinct edit operations")
+        if any(price < 1 for _, price in self.operations):
+            raise ValueError(f"{self.id}: an operation costs at least 1 credit")
         return self
+
+    def supports(self, operation: Operation) -> bool:
+        return operation == "text" or any(op == operation for op, _ in self.operations)
+
+    def price_of(self, operation: Operation) -> int:
+        """Credits per image for `operation`; ValueError when the model cannot do it."""
+        if operation == "text":
+            return self.price
+        for op, price in self.operations:
+            if op == operation:
+                return price
+        raise ValueError(f"{self.display_name} cannot do {operation}.")
 
     def allows_size(self, width: int, height: int) -> bool:
         return (width, height) in self.sizes

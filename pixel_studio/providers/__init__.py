@@ -10,6 +10,8 @@ from typing import Protocol
 
 from pixel_studio.catalog import availability, get_model
 from pixel_studio.providers.base import (
+    EditingProvider,
+    EditRequest,
     GeneratedImage,
     ImageRequest,
     Provider,
@@ -29,6 +31,8 @@ from pixel_studio.providers.errors import (
 
 __all__ = [
     "AuthRefused",
+    "EditRequest",
+    "EditingProvider",
     "GeneratedImage",
     "ImageRequest",
     "InvalidRequest",

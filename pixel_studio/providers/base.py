@@ -15,7 +15,14 @@ from typing import Any, Protocol, runtime_checkable
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from pixel_studio.catalog import GUIDANCE_RANGE, STEPS_RANGE, STYLE_PRESETS, STYLES, ModelSpec
+from pixel_studio.catalog import (
+    GUIDANCE_RANGE,
+    STEPS_RANGE,
+    STYLE_PRESETS,
+    STYLES,
+    ModelSpec,
+    Operation,
+)
 from pixel_studio.providers.errors import InvalidRequest, ProviderUnavailable
 
 # (step just finished, total steps): lets a slow local model report progress within one image.
@@ -78,6 +85,48 @@ class Provider(Protocol):
     def generate(
         self, request: ImageRequest, on_step: StepCallback | None = None
     ) -> GeneratedImage: ...
+
+
+class EditRequest(BaseModel):
+    """One image to make from a source image. The worker builds it from the job's parameters.
+
+    Conventions every provider follows (the service has checked them before charging):
+    - `source_png` is a PNG, RGB or RGBA, EXIF orientation already applied. For "outpaint" it
+      is the *enlarged* canvas: the original pasted where it stays, the new border filled with
+      the original's edge colours, and `mask_png` marks that border.
+    - `mask_png` (inpaint, outpaint) is an 8-bit greyscale ("L") PNG of exactly the source's
+      size: 255 where the picture must change, 0 where it must stay. Neither empty nor full.
+      Providers whose API wants another convention convert (OpenAI: alpha 0 = change).
+    - `strength` (variation, image-to-image) is 0..1: how far from the source to go.
+    - `factor` (upscale) is 2 or 4; the result is source size x factor.
+    - `width` x `height` is the size of the result.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model_id: str
+    operation: Operation
+    source_png: bytes
+    mask_png: bytes | None = None
+    prompt: str = Field(default="", max_length=4000)  # empty only for variation and upscale
+    negative_prompt: str | None = None
+    width: int = Field(gt=0, le=8192)
+    height: int = Field(gt=0, le=8192)
+    strength: float | None = Field(default=None, ge=0.0, le=1.0)
+    factor: int | None = Field(default=None, ge=2, le=4)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    guidance: float | None = Field(default=None, ge=GUIDANCE_RANGE[0], le=GUIDANCE_RANGE[1])
+    steps: int | None = Field(default=None, ge=STEPS_RANGE[0], le=STEPS_RANGE[1])
+    style_preset: str | None = None
+    index: int = Field(default=0, ge=0)  # position within the set, 0-based
+
+
+@runtime_checkable
+class EditingProvider(Protocol):
+    """A provider that can also start from an image. Which operations a model offers is in
+    the catalog (ModelSpec.operations); `edit` raises InvalidRequest for any other."""
+
+    def edit(self, request: EditRequest, on_step: StepCallback | None = None) -> GeneratedImage: ...
 
 
 def resolve_seed(request: ImageRequest) -> int:
