@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -33,6 +34,17 @@ def site_origins(site_url: str) -> list[str]:
         return [origin]
     port = f":{parts.port}" if parts.port else ""
     return [f"{parts.scheme}://{alias}{port}" for alias in LOOPBACK_HOSTS]
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost (and its subdomains) or a loopback address (127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class CreditPack(BaseModel):
@@ -147,6 +159,13 @@ class Settings(BaseSettings):
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     # /metrics asks for `Authorization: Bearer <token>` when set (else: keep it off the proxy).
     metrics_token: str = ""
+    # Deployment defaults that fail closed (check_startup, api/hosts.py). A SITE_URL that is
+    # not loopback with TRUSTED_PROXY_HOPS=0 means "no proxy in front": refused unless this
+    # says the app really faces the internet itself (then every visitor's own address counts).
+    direct_exposure: bool = False
+    # Host names accepted besides SITE_URL's host and the loopback aliases (comma-separated),
+    # e.g. the internal name a health probe uses. Any other Host header gets a 400.
+    allowed_hosts: str = ""
     # Moderation (services/moderation.py): words refused in prompts and comments, as a
     # comma-separated list or a JSON array; matched as whole words, case-insensitively.
     blocked_terms: str = ""
@@ -226,6 +245,20 @@ class Settings(BaseSettings):
         everyone out: SECRET_KEY is then required."""
         return self.secure_cookies or not self.is_sqlite
 
+    @property
+    def site_is_loopback(self) -> bool:
+        """SITE_URL names this machine (a laptop's `make run`, a test): nothing is exposed."""
+        return is_loopback_host(urlsplit(self.site_url.strip()).hostname or "")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host header values the app answers (api/hosts.py): SITE_URL's host, every loopback
+        alias (a local probe or `make run`), and ALLOWED_HOSTS."""
+        site = (urlsplit(self.site_url.strip()).hostname or "").lower()
+        site = f"[{site}]" if ":" in site else site  # an IPv6 Host header keeps its brackets
+        extra = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        return list(dict.fromkeys([site, *LOOPBACK_HOSTS, *extra]))
+
     def check_startup(self) -> None:
         """Raise SettingsError for a configuration the app, a worker or the CLI must not run
         with. Called where each of them starts."""
@@ -235,6 +268,15 @@ class Settings(BaseSettings):
                 f"SECRET_KEY is not set, and it is required because {why}: every backend and "
                 "worker must share one key. Set it to a long random value, for example the "
                 "output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if not self.site_is_loopback and not self.trusted_proxy_hops and not self.direct_exposure:
+            # The documented deployment has a proxy in front: with hops 0 every visitor would
+            # share the proxy's address (one rate-limit bucket, /metrics seen as private).
+            raise SettingsError(
+                f"SITE_URL ({self.site_url}) is not loopback and TRUSTED_PROXY_HOPS is 0. Behind "
+                "a reverse proxy set TRUSTED_PROXY_HOPS to the number of proxies in front of "
+                "the app (usually 1); if the app really faces the internet with no proxy, set "
+                "DIRECT_EXPOSURE=1."
             )
 
     def resolved_secret_key(self) -> str:

@@ -15,6 +15,10 @@ from tests.db_fixtures import migrated_engine, wipe
 # Production setups (PostgreSQL, https) refuse to start without SECRET_KEY (settings.py
 # check_startup); every app, CLI and worker the tests start, in process or not, gets this one.
 os.environ.setdefault("SECRET_KEY", "test-suite-secret")
+# Starlette's TestClient sends `Host: testserver`; the Host check (api/hosts.py) accepts only
+# SITE_URL's host, the loopback aliases and ALLOWED_HOSTS, so name it here. Foreign hosts are
+# still refused (tests/api/test_hosts.py).
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped tests by their session fixtures

@@ -11,6 +11,7 @@ from pixel_studio.api import (
     discovery,
     google,
     health,
+    hosts,
     media,
     metrics,
     share,
@@ -19,10 +20,12 @@ from pixel_studio.api import (
 )
 from pixel_studio.api.csrf import CrossSiteGuard
 from pixel_studio.metrics import MetricsMiddleware
-from pixel_studio.settings import get_settings
+from pixel_studio.settings import Settings, get_settings
 
 
-def create_api() -> FastAPI:
+def create_api(settings: Settings | None = None) -> FastAPI:
+    """The routes and their middleware; `settings` (default: the environment's) configures
+    the middleware, which routes cannot override per request (tests build https sites)."""
     api = FastAPI(title="Pixel Studio API", docs_url="/api/docs", openapi_url="/api/openapi.json")
     api.include_router(health.router)
     api.include_router(metrics.router)
@@ -33,7 +36,7 @@ def create_api() -> FastAPI:
     api.include_router(discovery.router)
     api.include_router(stripe_webhook.router)
     v1.install(api)  # REST API v1, its JSON errors and catch-all: after every /api/v1 router
-    settings = get_settings()
+    settings = settings or get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY
     # Every POST/PUT/PATCH/DELETE another site's page sends is refused here (api/csrf.py).
     api.add_middleware(CrossSiteGuard, allowed_origins=settings.socket_origins)
@@ -51,4 +54,6 @@ def create_api() -> FastAPI:
     # ... and given a request id (X-Request-ID when it is a UUID, else a fresh one; echoed in
     # the response) that its log lines and any job it submits carry (logging_setup.py).
     api.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # Outermost: a foreign Host header is refused (DNS rebinding), HSTS under https.
+    hosts.install(api, settings)
     return api

@@ -1,10 +1,12 @@
 """`GET /metrics`: Prometheus exposition of every process's metrics (pixel_studio/metrics.py).
 
 With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (Prometheus'
-`authorization` scrape option). Without it, only a scraper on this machine or a private
-network is answered: a request from a public address (as `client_ip` reads it, through the
-trusted proxy) gets a plain 404, so a proxy that forwards every path does not publish the
-site's activity (request rates per route, queue depth, open tabs) to the world.
+`authorization` scrape option), or gets 401. Without it, a deployed site (SITE_URL not
+loopback) answers nobody: 404, because an address that looks private may be the proxy itself
+(a wrong TRUSTED_PROXY_HOPS) and the site's activity (request rates per route, queue depth,
+open tabs) must not leak through it. On a loopback SITE_URL (`make run`) without a token, only
+a scraper on this machine or a private network is answered; a public address (as `client_ip`
+reads it) gets the same plain 404.
 
 What is exposed holds nothing about a person: routes by template, statuses, job outcomes,
 error classes, counts (tests/ops/test_metrics_privacy.py sends names, emails, ids and tokens
@@ -43,7 +45,7 @@ def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
         sent = request.headers.get("authorization", "")
         if not hmac.compare_digest(sent.encode(), f"Bearer {settings.metrics_token}".encode()):
             return Response("metrics need the bearer token\n", status_code=401)
-    elif from_public_address(request, settings):
+    elif not settings.site_is_loopback or from_public_address(request, settings):
         return Response("Not Found", status_code=404, headers=_NO_STORE)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type, headers=_NO_STORE)

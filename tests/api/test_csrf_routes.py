@@ -148,7 +148,7 @@ def test_same_origin_browser_requests_pass_the_guard(client: TestClient) -> None
     for headers in (
         {"sec-fetch-site": "same-origin"},
         {"origin": "http://localhost:3000"},
-        {"origin": "http://testserver"},  # the Host the request was sent to
+        {"origin": "http://127.0.0.1:3000"},  # a loopback alias of SITE_URL's port
         {},
     ):
         resp = client.post(
@@ -159,6 +159,8 @@ def test_same_origin_browser_requests_pass_the_guard(client: TestClient) -> None
         {"sec-fetch-site": "same-site"},
         {"origin": "null"},
         {"origin": "http://localhost:3000.evil.example"},
+        # The Host the request was sent to, but not SITE_URL: what a DNS-rebound page sends.
+        {"origin": "http://testserver", "sec-fetch-site": "same-origin"},
     ):
         resp = client.post(
             "/api/auth/login", json={"login": "nobody", "password": "x" * 8}, headers=headers

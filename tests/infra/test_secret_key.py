@@ -73,7 +73,8 @@ def test_production_refuses_to_run_without_a_secret_key(
     assert not (tmp_path / ".secret_key").exists()  # no per-machine key made behind its back
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         make_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/15"}))
-    _settings(tmp_path, secret_key="configured", **kw).check_startup()  # set: fine
+    # Set: fine (an https site also says how it is exposed: tests/infra/test_exposure.py).
+    _settings(tmp_path, secret_key="configured", trusted_proxy_hops=1, **kw).check_startup()
     _settings(tmp_path).check_startup()  # the embedded profile generates its own
 
 
