@@ -41,12 +41,32 @@ class HstsMiddleware:
         await self.app(scope, receive, send_with_hsts)
 
 
+class HostGuard(TrustedHostMiddleware):
+    """TrustedHostMiddleware, and for a socket handshake on a server without ASGI's denial
+    response extension, a close before accept (the server answers 403) instead of an error."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
+            "extensions", {}
+        ):
+            send = _close_instead_of_denial(send)
+        await super().__call__(scope, receive, send)
+
+
+def _close_instead_of_denial(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "websocket.http.response.start":
+            await send({"type": "websocket.close", "code": 1008})
+        elif message["type"] != "websocket.http.response.body":
+            await send(message)
+
+    return wrapped
+
+
 def install(api: FastAPI, settings: Settings) -> None:
     """Add the guards outermost (call after every other middleware): a request for a foreign
     Host is refused before it is logged, counted or routed."""
     if settings.secure_cookies:  # SITE_URL is https: browsers must never fall back to http
         api.add_middleware(HstsMiddleware)
     # www_redirect off: a host we do not serve is refused, never redirected somewhere.
-    api.add_middleware(
-        TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts, www_redirect=False
-    )
+    api.add_middleware(HostGuard, allowed_hosts=settings.trusted_hosts, www_redirect=False)
