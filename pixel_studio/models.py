@@ -45,12 +45,15 @@ class CreditKind(StrEnum):
     refund = "refund"
     admin = "admin"
     bonus = "bonus"
+    reversal = "reversal"  # a refunded or disputed purchase taken back (services/payments.py)
 
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("credits >= 0", name="credits_not_negative"),
+        # No `credits >= 0` check since migration 0005: a refund or dispute takes bought
+        # credits back even when spent, so a balance may go negative (services/payments.py).
+        # Every debit still refuses to pass zero (services/credits.change_balance).
         # The visibility rule asks "which users are suspended?" in every public listing
         # (services/visibility.suspended_user_ids): a partial index keeps that to the few
         # suspended rows instead of a scan of every account.
@@ -59,6 +62,13 @@ class User(SQLModel, table=True):
             "id",
             postgresql_where=text("suspended_at IS NOT NULL"),
             sqlite_where=text("suspended_at IS NOT NULL"),
+        ),
+        # ... and "which are deleted?": the rule hides deleted owners' things too (0005).
+        Index(
+            "ix_user_account_deleted",
+            "id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
         ),
     )
 
@@ -324,7 +334,7 @@ class CreditTransaction(SQLModel, table=True):
 
     __tablename__ = "credit_transaction"
     __table_args__ = (
-        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+        # balance_after may be negative after a refund or dispute (migration 0005).
         Index("ix_credit_transaction_user_id_created_at", "user_id", "created_at"),
     )
 
@@ -452,3 +462,24 @@ class AccountJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     expires_at: datetime | None = Field(default=None, index=True)
+
+
+class StripePayment(SQLModel, table=True):
+    """One credited Checkout payment: what a refund or dispute of its charge takes back.
+
+    `credits_reversed` only grows, to at most `credits`: each refund event states the charge's
+    cumulative refunded amount, so applying events in any order, or twice, takes back the
+    right total once (services/payments.py)."""
+
+    __tablename__ = "stripe_payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    checkout_session_id: str = Field(max_length=255, unique=True)
+    payment_intent_id: str | None = Field(default=None, max_length=255, unique=True)
+    pack_id: str = Field(max_length=32)
+    credits: int
+    amount_total: int
+    currency: str = Field(max_length=3)
+    credits_reversed: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
