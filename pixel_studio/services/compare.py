@@ -118,7 +118,7 @@ def submit_compare(
     except InsufficientCredits:
         balance = session.exec(select(User.credits).where(User.id == user_id)).one()
         raise InsufficientCredits(
-            f"This comparison needs {total} credits; you have {balance}.", field="form"
+            credits.shortfall(f"This comparison needs {total} credits", balance), field="form"
         ) from None
     jobs: list[GenerationJob] = []
     for req, entry, (price, _) in zip(requests, entries, parts, strict=True):

@@ -1,7 +1,8 @@
 """Credits: every balance change is one conditional UPDATE plus one ledger row, together.
 
 The UPDATE guards the balance in the database itself (`credits + amount >= 0`), so two
-concurrent debits can never take a balance below zero, whatever the isolation level.
+concurrent debits can never take a balance below zero, whatever the isolation level. Only a
+payment reversal (refund, dispute) may, and then no debit fits until credits are bought.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ def change_balance(
     note: str = "",
     job_id: str | None = None,
     stripe_event_id: str | None = None,
+    allow_negative: bool = False,
 ) -> CreditTransaction:
-    """Apply `amount` (negative to debit) and write its ledger row. Caller commits."""
+    """Apply `amount` (negative to debit) and write its ledger row. Caller commits.
+
+    `allow_negative` is for taking back a refunded or disputed purchase (services/payments.py)
+    only: the credits are gone whether or not they were spent, so the balance may drop below
+    zero, and every debit is then refused until purchases bring it back up."""
+    fits = col(User.credits) + amount >= 0
     result = session.execute(
         update(User)
-        .where(col(User.id) == user_id, col(User.credits) + amount >= 0)
+        .where(col(User.id) == user_id, *(() if allow_negative else (fits,)))
         .values(credits=col(User.credits) + amount)
         .returning(col(User.credits))
     )
@@ -54,6 +61,16 @@ def change_balance(
     if user is not None:
         session.refresh(user, ["credits"])
     return entry
+
+
+def shortfall(needs: str, balance: int) -> str:
+    """The refusal of a debit that does not fit: `needs` ("This needs 4 credits") and why."""
+    if balance < 0:
+        return (
+            f"{needs}, and your balance is {balance}: credits from a refunded or disputed "
+            "payment were taken back. Buy credits to bring it above zero before creating."
+        )
+    return f"{needs}; you have {balance}."
 
 
 def debit_parts(

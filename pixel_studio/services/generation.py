@@ -303,7 +303,7 @@ def submit(
     except InsufficientCredits:
         balance = session.exec(select(User.credits).where(User.id == user_id)).one()
         raise InsufficientCredits(
-            f"This needs {price} credits; you have {balance}.", field="count"
+            credits.shortfall(f"This needs {price} credits", balance), field="count"
         ) from None
     job = add_job(session, user_id, req, price, entry)
     session.flush()

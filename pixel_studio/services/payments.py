@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from pixel_studio.db import utcnow
-from pixel_studio.models import CreditKind, StripeEvent, User
-from pixel_studio.services import rate_limits
+from pixel_studio.models import CreditKind, StripeEvent, StripePayment, User
+from pixel_studio.services import payment_reversals, rate_limits
 from pixel_studio.services.credits import change_balance
 from pixel_studio.services.errors import InvalidInput, NotFound, PaymentUnavailable
 from pixel_studio.services.social_sql import insert_ignore
@@ -169,6 +169,10 @@ class _CheckoutSession(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     payment_status: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
+    amount_total: int | None = None
+    currency: str | None = None
+    client_reference_id: str | None = None
+    payment_intent: str | None = Field(default=None, max_length=255)
 
 
 class _PackMetadata(BaseModel):
@@ -184,19 +188,23 @@ class Outcome(StrEnum):
     duplicate = "duplicate"  # this event, or this session's payment, was already applied
     unpaid = "unpaid"  # a completed session whose payment has not arrived (yet)
     ignored = "ignored"  # an event type we do not act on, or not one of our sessions
+    mismatch = "mismatch"  # paid, but not what the pack costs: logged, nothing credited
+    reversed = "reversed"  # a refund or dispute took credits back
 
 
 @dataclass(frozen=True)
 class Applied:
     outcome: Outcome
     user_id: int | None = None
-    balance: int | None = None  # after the credit
+    balance: int | None = None  # after the credit (or the reversal)
 
 
-def apply_event(session: Session, event: dict[str, Any]) -> Applied:
+def apply_event(session: Session, event: dict[str, Any], settings: Settings) -> Applied:
     """Apply one verified event inside the caller's transaction (the caller commits).
 
-    The event id is recorded first, whatever the type: a replay is answered from that row."""
+    The event id is recorded first, whatever the type: a replay is answered from that row.
+    A paid session is credited only when it is exactly what `create_checkout` sold (pack,
+    price, currency, buyer); refunds and disputes go to services/payment_reversals.py."""
     try:
         parsed = _Event.model_validate(event)
     except ValidationError:
@@ -204,6 +212,8 @@ def apply_event(session: Session, event: dict[str, Any]) -> Applied:
     row = {"event_id": parsed.id, "type": parsed.type, "received_at": utcnow()}
     if not insert_ignore(session, StripeEvent, row):
         return Applied(Outcome.duplicate)
+    if parsed.type in payment_reversals.TYPES:
+        return _reverse(session, parsed)
     if parsed.type not in (COMPLETED, ASYNC_SUCCEEDED):
         return Applied(Outcome.ignored)
     try:
@@ -218,6 +228,12 @@ def apply_event(session: Session, event: dict[str, Any]) -> Applied:
     except ValidationError:
         log.warning("stripe: session %s is not a credit purchase", checkout.id)
         return Applied(Outcome.ignored)
+    problem = _mismatch(settings, checkout, meta)
+    if problem is not None:
+        # Signed by Stripe, so a retry would carry the same body: answered 2xx (see the
+        # webhook route) and left to a person, who can grant the credits after checking.
+        log.error("stripe: session %s NOT credited (event %s): %s", checkout.id, parsed.id, problem)
+        return Applied(Outcome.mismatch, meta.user_id)
     guard = {"event_id": f"checkout:{checkout.id}", "type": "credited", "received_at": utcnow()}
     if not insert_ignore(session, StripeEvent, guard):
         return Applied(Outcome.duplicate, meta.user_id)
@@ -233,4 +249,44 @@ def apply_event(session: Session, event: dict[str, Any]) -> Applied:
     except NotFound:
         log.warning("stripe: session %s paid for user %s, who is gone", checkout.id, meta.user_id)
         return Applied(Outcome.ignored, meta.user_id)
+    # What a refund or dispute of this payment's charge will take back.
+    session.add(
+        StripePayment(
+            user_id=meta.user_id,
+            checkout_session_id=checkout.id,
+            payment_intent_id=checkout.payment_intent,
+            pack_id=meta.pack_id,
+            credits=meta.credits,
+            amount_total=checkout.amount_total or 0,
+            currency=checkout.currency or "",
+        )
+    )
+    session.flush()
     return Applied(Outcome.credited, meta.user_id, entry.balance_after)
+
+
+def _mismatch(settings: Settings, checkout: _CheckoutSession, meta: _PackMetadata) -> str | None:
+    """Why this paid session is not the pack it names, or None. Checked against the pack on
+    sale now: a price changed while someone was paying is refused too (and logged)."""
+    try:
+        pack = find_pack(settings, meta.pack_id)
+    except InvalidInput:
+        return f"no pack {meta.pack_id!r} is on sale"
+    if meta.credits != pack.credits:
+        return f"it names {meta.credits} credits, pack {pack.id!r} gives {pack.credits}"
+    if checkout.amount_total != pack.price_cents:
+        return f"amount_total {checkout.amount_total}, pack {pack.id!r} costs {pack.price_cents}"
+    if (checkout.currency or "").lower() != settings.stripe_currency:
+        return f"currency {checkout.currency!r}, the packs are in {settings.stripe_currency!r}"
+    if checkout.client_reference_id != str(meta.user_id):
+        return f"client_reference_id {checkout.client_reference_id!r} is not user {meta.user_id}"
+    return None
+
+
+def _reverse(session: Session, parsed: _Event) -> Applied:
+    done = payment_reversals.reverse(session, parsed.id, parsed.type, parsed.data.object)
+    if done is None:
+        return Applied(Outcome.ignored)
+    if not done.taken:
+        return Applied(Outcome.duplicate, done.user_id)
+    return Applied(Outcome.reversed, done.user_id, done.balance)

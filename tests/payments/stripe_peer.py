@@ -56,6 +56,10 @@ class StripePeer:
                 "metadata": meta,
                 "amount_total": int(form.get("line_items[0][price_data][unit_amount]", "0")),
                 "currency": form.get("line_items[0][price_data][currency]"),
+                "client_reference_id": form.get("client_reference_id"),
+                # Stripe creates the PaymentIntent with the session; its charge's refunds and
+                # disputes name it.
+                "payment_intent": f"pi_test_{sid.removeprefix('cs_test_')}",
                 "success_url": form.get("success_url"),
                 "cancel_url": form.get("cancel_url"),
                 "url": f"{self.base}/pay/{sid}",

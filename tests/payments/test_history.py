@@ -25,10 +25,13 @@ def test_history_pages_through_every_kind_with_links(session: Session, settings:
                 "id": "cs_h",
                 "payment_status": "paid",
                 "metadata": {"user_id": str(uid), "pack_id": "small", "credits": "50"},
+                "amount_total": 299,
+                "currency": "usd",
+                "client_reference_id": str(uid),
             }
         },
     }
-    assert payments.apply_event(session, event).outcome is payments.Outcome.credited
+    assert payments.apply_event(session, event, settings).outcome is payments.Outcome.credited
     session.commit()
 
     seen: list[credits.HistoryItem] = []

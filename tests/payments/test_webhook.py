@@ -61,8 +61,17 @@ def buyer(db: Engine) -> int:
 
 
 def checkout(user_id: int, sid: str = "cs_test_1", credits: int = 50) -> dict[str, Any]:
+    """A paid session of the "small" pack, as create_checkout made it (what Stripe echoes)."""
     meta = {"user_id": str(user_id), "pack_id": "small", "credits": str(credits)}
-    return {"id": sid, "object": "checkout.session", "metadata": meta, "amount_total": 299}
+    return {
+        "id": sid,
+        "object": "checkout.session",
+        "metadata": meta,
+        "amount_total": 299,
+        "currency": "usd",
+        "client_reference_id": str(user_id),
+        "payment_intent": f"pi_{sid}",
+    }
 
 
 def post(client: TestClient, body: bytes, header: str | None) -> Any:
@@ -183,7 +192,7 @@ def test_unknown_events_and_foreign_sessions_are_acknowledged_and_ignored(
     assert post(client, body, sign(body, SECRET)).status_code == 400
 
 
-def test_two_concurrent_deliveries_credit_once(db: Engine) -> None:
+def test_two_concurrent_deliveries_credit_once(db: Engine, shop: Settings) -> None:
     """The same event applied in two transactions at once (two backend processes)."""
     uid = buyer(db)
     event = {
@@ -197,7 +206,7 @@ def test_two_concurrent_deliveries_credit_once(db: Engine) -> None:
     def deliver() -> None:
         with Session(db, expire_on_commit=False) as s:
             barrier.wait()
-            applied = payments.apply_event(s, event)
+            applied = payments.apply_event(s, event, shop)
             s.commit()
             outcomes.append(applied.outcome.value)
 
