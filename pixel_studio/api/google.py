@@ -190,6 +190,7 @@ async def google_callback(
             email,
             bool(claims.get("email_verified")),
             str(claims.get("name") or claims.get("given_name") or ""),
+            ip=client_ip(request, settings),  # a new account counts against the sign-up limit
         )
         token = auth.create_session(session, user.id or 0, settings, user_agent)
         session.commit()

@@ -252,9 +252,13 @@ def sign_in_with_oauth(
     email: str | None,
     email_verified: bool,
     name_hint: str,
+    *,
+    ip: str | None = None,
 ) -> User:
     """The user for an OAuth identity: linked before, or new. Never linked by email alone.
 
+    A new account counts against the sign-up limit of `ip`'s network, the same allowance as a
+    password sign-up (each comes with free credits); the HTTP callback always passes it.
     Raises PasswordNeeded when the verified email belongs to an account with a password."""
     subject = subject.strip()
     if not subject or len(subject) > 255 or users.has_control_chars(subject):
@@ -274,6 +278,10 @@ def sign_in_with_oauth(
         raise AuthFailed(
             "An account with this email already exists and is connected to another Google "
             "account. Sign in with that one."
+        )
+    if ip is not None:  # only a real sign-up counts, as in sign_up
+        rate_limits.hit(
+            rate_limits.get_limiter(), rate_limits.SIGNUP, rate_limits.ip_key(ip), settings
         )
     user = users.create_user(
         session,

@@ -36,6 +36,9 @@ def client(db: Engine, settings: Settings, provider: str) -> Iterator[TestClient
             "google_client_secret": "s3cret",
             "google_discovery_url": f"{provider}/.well-known/openid-configuration",
             "site_url": "http://testserver",
+            # Every sign-up here comes from one test client: Google sign-ups count against
+            # the per-network limit (tests/api/test_google_signup_limit.py tests it).
+            "signups_per_window": 1000,
         }
     )
 
@@ -222,6 +225,9 @@ def loopback(db: Engine, settings: Settings, provider: str) -> Iterator[TestClie
             "google_client_secret": "s3cret",
             "google_discovery_url": f"{provider}/.well-known/openid-configuration",
             "site_url": "http://localhost:3000",
+            # Every sign-up here comes from one test client: Google sign-ups count against
+            # the per-network limit (tests/api/test_google_signup_limit.py tests it).
+            "signups_per_window": 1000,
         }
     )
 
