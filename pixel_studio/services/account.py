@@ -146,7 +146,11 @@ def request_deletion(
     )
     job = account_jobs.new_job(session, user_id, AccountJobKind.delete)
     session.commit()
-    cached.bump(cache, cached.user_scope(user_id), cached.PUBLIC_IMAGES)
+    # Each image page too: the visibility rule hides a deleted owner's images at once, as it
+    # does a suspended one's (services/admin.user_scopes), not when the files are purged.
+    images = session.exec(select(Image.id).where(col(Image.user_id) == user_id)).all()
+    scopes = [cached.image_scope(i) for i in images if i is not None]
+    cached.bump(cache, cached.user_scope(user_id), cached.PUBLIC_IMAGES, *scopes)
     return job
 
 

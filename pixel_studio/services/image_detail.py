@@ -21,7 +21,7 @@ from pixel_studio.cache import Cache
 from pixel_studio.models import Image, Like, User
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
-from pixel_studio.services.visibility import Owned, is_visible
+from pixel_studio.services.visibility import Owned, is_visible, owner_hidden
 
 DETAIL_TTL = 60
 TITLE_MAX = 120
@@ -51,7 +51,7 @@ class ImageInfo:
     created_at: datetime
     creator_username: str
     creator_avatar_key: str | None
-    # The creator is suspended: the visibility rule hides the image from everyone else.
+    # The creator is suspended (or deleted): the visibility rule hides the image from others.
     # Cached with the rest; suspending or restoring bumps each of the creator's image scopes.
     owner_suspended: bool = False
 
@@ -111,7 +111,7 @@ _INFO_COLUMNS = (
     Image.created_at,
     User.username,
     User.avatar_key,
-    col(User.suspended_at).is_not(None),
+    owner_hidden(),  # suspended or deleted: the visibility rule's "suspended"
 )
 
 

@@ -1,8 +1,10 @@
 """The one visibility rule: who may see an image, a set or a collection.
 
 A thing is visible to its owner, and to everyone else only while it is public AND its owner
-is not suspended (an admin's moderation, services/admin.py: a suspended user's public content
-disappears for others and comes back on restore, nothing about it changes). Every read goes
+is neither suspended (an admin's moderation, services/admin.py: a suspended user's public
+content disappears for others and comes back on restore, nothing about it changes) nor
+deleted (services/account.py: the account is closed at once, its files go later). "Suspended"
+below means both: an owner whose things others must not see. Every read goes
 through here, in Python (`is_visible`) or in SQL (`visible_to`), so the rule is written once
 (DESIGN.md, Security). Callers turn "not visible" into NotFound: a private thing asked for by
 someone else must look exactly like one that does not exist.
@@ -55,23 +57,28 @@ def _owner_suspended(thing: Owned) -> bool:
             return is_suspended(own, thing.user_id)
     # session.get: the identity map answers for a page of one owner's things after the first.
     owner = session.get(User, thing.user_id)
-    return owner is not None and owner.suspended_at is not None
+    return owner is not None and (owner.suspended_at is not None or owner.deleted_at is not None)
+
+
+def owner_hidden() -> ColumnElement[bool]:
+    """WHERE clause over User: suspended or deleted (partial indexes on each, models.User)."""
+    return or_(col(User.suspended_at).is_not(None), col(User.deleted_at).is_not(None))
 
 
 def is_suspended(session: Session, user_id: int) -> bool:
+    """Suspended or deleted: whether others must not see the user's things."""
     return (
         session.exec(
-            select(User.id).where(  # type: ignore[call-overload]
-                col(User.id) == user_id, col(User.suspended_at).is_not(None)
-            )
+            select(User.id).where(col(User.id) == user_id, owner_hidden())  # type: ignore[call-overload]
         ).first()
         is not None
     )
 
 
 def suspended_user_ids() -> Select[Any]:
-    """Ids of suspended users, as a subquery (few rows: evaluated once per statement)."""
-    return select(User.id).where(col(User.suspended_at).is_not(None))  # type: ignore[call-overload, no-any-return]
+    """Ids of suspended (or deleted) users, as a subquery (few rows: evaluated once per
+    statement)."""
+    return select(User.id).where(owner_hidden())  # type: ignore[call-overload, no-any-return]
 
 
 def active_author(user_id_column: Any) -> ColumnElement[bool]:
