@@ -12,6 +12,13 @@ change, so a replayed event, or the same event delivered twice at once (the seco
 waits for the first transaction and then finds the row), credits nothing. A second guard row
 keyed by the Checkout Session (`checkout:<session id>`) makes one session credit once, even if
 both its `completed` and `async_payment_succeeded` events were to say "paid".
+
+Before crediting, the session must be what was sold: its pack on sale, its credits, its
+`amount_total` and `currency` the pack's price, its `client_reference_id` the buyer in its
+metadata. A session that is not (another product on the same Stripe account, a price changed
+while someone paid) is logged as an error and not credited. The credited payment is kept
+(StripePayment) so that a refund or dispute of its charge can take the credits back
+(services/payment_reversals.py).
 """
 
 from __future__ import annotations
