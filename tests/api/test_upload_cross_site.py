@@ -97,7 +97,7 @@ def test_a_cross_site_upload_is_refused_before_reflex(forged: dict[str, str]) ->
     r = post_upload(client, **forged)
     assert r.status_code == 403 and reached == []
     # Our own page's upload goes through to Reflex.
-    ok = post_upload(client, origin="http://testserver", **{"sec-fetch-site": "same-origin"})
+    ok = post_upload(client, origin="http://localhost:3000", **{"sec-fetch-site": "same-origin"})
     assert ok.status_code == 200 and reached == [UPLOAD_HEADERS["reflex-client-token"]]
 
 
