@@ -34,9 +34,8 @@ from pixel_studio.catalog import (
     Operation,
     get_model,
 )
-from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import GenerationJob, ImageSet
-from pixel_studio.services import edit_validation
+from pixel_studio.services import edit_validation, generation
 from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
@@ -76,6 +75,7 @@ from pixel_studio.services.uploads import (  # noqa: F401 - re-exported for call
     check_mask,
     check_upload,
     decode_data_url,
+    read_capped,
 )
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
@@ -186,7 +186,9 @@ def create_edit_job(
     if publish is None:
         publish = partial(events.publish, settings=settings)
     if enqueue is None:
-        enqueue = partial(enqueue_job, settings=settings)
+        # Looked up on generation at call time: one queue for text and edit jobs (and one
+        # place for tests to replace it).
+        enqueue = partial(generation.enqueue_job, settings=settings)
     plan = validate_edit(session, viewer_id, data, settings, upload=upload, mask=mask)
     note = f"{plan.form.count} × {plan.spec.display_name} ({VERBS[plan.form.operation]})"
     entry = pay(session, viewer_id, plan.price, note=note)

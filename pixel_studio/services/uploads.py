@@ -17,6 +17,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
@@ -195,3 +196,16 @@ def decode_data_url(value: str, *, field: str = "mask") -> bytes:
         return base64.b64decode(match["data"], validate=False)
     except (binascii.Error, ValueError):
         raise InvalidInput("The mask did not arrive as a PNG image.", field=field) from None
+
+
+def read_capped(
+    stream: BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES, *, field: str = "image"
+) -> bytes:
+    """Read an uploaded file object, but never more than one byte past `max_bytes`: an
+    oversize upload is refused without holding all of it in memory."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            f"The file is larger than the {_megabytes(max_bytes)} limit.", field=field
+        )
+    return data
