@@ -13,9 +13,9 @@ on the same queue, ledger and live-event path as text generation (generation.pay
   every check passed and the credits were taken, and removed again if anything then fails.
 
 Public API (the image page, the image-to-image page, the REST API):
-    validate_edit, create_edit_job, edit_price, models_for, describe_edit,
-    lineage / source_of / derived_from (services/lineage.py),
-    check_upload / check_mask / decode_data_url (services/uploads.py), cancel.
+    validate_edit, create_edit_job (= validate_edit + submit_edit), edit_price, models_for,
+    describe_edit, lineage / source_of / derived_from (services/lineage.py),
+    check_upload / check_mask / decode_data_url / read_capped (services/uploads.py), cancel.
 """
 
 from __future__ import annotations
@@ -182,6 +182,26 @@ def create_edit_job(
     failure nothing is charged and no file is left in storage. Commits the session.
     """
     settings = settings or get_settings()
+    plan = validate_edit(session, viewer_id, data, settings, upload=upload, mask=mask)
+    return submit_edit(
+        session, viewer_id, plan, settings, storage=storage, enqueue=enqueue, publish=publish
+    )
+
+
+def submit_edit(
+    session: Session,
+    viewer_id: int,
+    plan: EditPlan,
+    settings: Settings | None = None,
+    *,
+    storage: Storage | None = None,
+    enqueue: Callable[[str], None] | None = None,
+    publish: Publish | None = None,
+) -> GenerationJob:
+    """`create_edit_job` for a request already checked by `validate_edit` (by the same viewer,
+    just before): for callers that do something between the two, as the REST API hits the
+    generation rate tier only for valid requests, without checking a 20 MB upload twice."""
+    settings = settings or get_settings()
     store = get_storage(settings) if storage is None else storage
     if publish is None:
         publish = partial(events.publish, settings=settings)
@@ -189,7 +209,6 @@ def create_edit_job(
         # Looked up on generation at call time: one queue for text and edit jobs (and one
         # place for tests to replace it).
         enqueue = partial(generation.enqueue_job, settings=settings)
-    plan = validate_edit(session, viewer_id, data, settings, upload=upload, mask=mask)
     note = f"{plan.form.count} × {plan.spec.display_name} ({VERBS[plan.form.operation]})"
     entry = pay(session, viewer_id, plan.price, note=note)
     job = add_job_params(session, viewer_id, plan.params, plan.form.count, plan.price, entry)

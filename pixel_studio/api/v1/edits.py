@@ -124,14 +124,14 @@ def _create(
         data["private"] = users.get_user(session, user_id).default_private
     try:
         # Refused input does not use up the generation tier; only real attempts count.
-        editing.validate_edit(session, user_id, data, settings, upload=upload, mask=mask)
+        plan = editing.validate_edit(session, user_id, data, settings, upload=upload, mask=mask)
         rate_limits.hit(
             rate_limits.get_limiter(),
             rate_limits.GENERATION,
             rate_limits.user_key(user_id),
             settings,
         )
-        job = editing.create_edit_job(session, user_id, data, settings, upload=upload, mask=mask)
+        job = editing.submit_edit(session, user_id, plan, settings)
     except editing.UnsupportedOperation as exc:
         raise ApiError(422, "unsupported_operation", exc.message, field=exc.field) from None
     return _job_out(session, settings, user_id, job.id)
