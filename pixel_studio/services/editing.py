@@ -147,10 +147,11 @@ def validate_edit(
 # ---------------------------------------------------------------- submitting
 
 
-def edit_file_key(user_id: int, set_id: int, kind: str) -> str:
+def edit_file_key(user_id: int, set_id: int, kind: str, extension: str = "png") -> str:
     """Where a job's uploaded start image ("source") or mask ("mask") is stored: private (never
     served), beside the set's images, so the storage sweep keeps it while the set names it."""
-    return f"{PRIVATE_PREFIX}images/u{int(user_id)}/s{int(set_id)}/{uuid4().hex}-{kind}.png"
+    name = f"{uuid4().hex}-{kind}.{extension}"
+    return f"{PRIVATE_PREFIX}images/u{int(user_id)}/s{int(set_id)}/{name}"
 
 
 def _discard(storage: Storage, keys: list[str]) -> None:
@@ -219,8 +220,9 @@ def submit_edit(
         assert image_set.id is not None
         params = dict(plan.params)
         if plan.upload is not None:
-            key = edit_file_key(viewer_id, image_set.id, "source")
-            store.put(key, plan.upload.png, "image/png")
+            upload = plan.upload
+            key = edit_file_key(viewer_id, image_set.id, "source", upload.extension)
+            store.put(key, upload.data, upload.content_type)
             stored.append(key)
             params["upload_key"] = key
         if plan.mask_png is not None:

@@ -30,6 +30,7 @@ from tests.services.editing_helpers import (
     Recorder,
     decode,
     edit_catalog,  # noqa: F401 - fixture
+    exif_rotated_jpeg,
     make_source,
     mask_png,
     png,
@@ -217,6 +218,21 @@ def test_image_to_image_from_an_upload(
     assert (image.parent_id, image.operation, image.private) == (None, "image-to-image", True)
     view = editing.lineage(session, uid, image.id or 0)
     assert view.from_upload and view.source is None and view.edit["strength"] == 0.4
+
+
+def test_an_exif_rotated_upload_reaches_the_provider_upright(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    uid = make_user(session, "dot", 10)
+    data = {"operation": "upscale", "model": "local-sketch", "factor": 2}
+    job_id, _ = _submit(session, settings, storage, uid, data, upload=exif_rotated_jpeg())
+    provider = FakeEditor()
+    _run(db, settings, storage, job_id, provider)
+    (request,) = provider.requests
+    assert decode(request.source_png).size == (20, 40)
+    assert (request.width, request.height) == (40, 80)
+    (image,) = images_of(session, job_id)
+    assert (image.width, image.height) == (40, 80)
 
 
 def test_source_made_private_while_queued_fails_and_refunds(
