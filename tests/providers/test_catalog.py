@@ -18,6 +18,7 @@ from pixel_studio.catalog import (
     availability,
     available_models,
     get_model,
+    models_for,
 )
 from pixel_studio.providers import NotConfigured, get_provider
 from pixel_studio.providers.local_sketch import LocalSketchProvider
@@ -254,3 +255,15 @@ def test_upscaler_availability_names_what_is_missing(monkeypatch: pytest.MonkeyP
     ok, reason = availability(get_model("real-esrgan"), make_settings())
     assert not ok and "libomp" in reason and "libvulkan" in reason
     catalog.upscaler_availability.cache_clear()
+
+
+def test_models_for_an_operation() -> None:
+    text = [m.id for m in models_for("text")]
+    assert "real-esrgan" not in text and "stabilityai/stable-diffusion-xl-refiner-1.0" not in text
+    assert text[0] == DEFAULT_MODEL_ID and len(text) == len(EXPECTED_IDS) - 2
+    assert [m.id for m in models_for("upscale")] == ["local-sketch", "real-esrgan"]
+    assert [m.id for m in models_for("variation")] == [
+        "local-sketch",
+        "dall-e-2",
+        "local-diffusers",
+    ]
