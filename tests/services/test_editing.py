@@ -127,6 +127,39 @@ def test_inpaint_charges_once_and_changes_only_the_masked_pixels(
     assert storage.exists(image_set.params["mask_key"])
 
 
+def test_the_real_local_sketch_inpaints_and_zooms_out_keeping_the_source_pixels(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    """No test double: run_job picks the catalog's provider for local-sketch (the default
+    install). Tolerance 0 outside the mask, as the issue asks of the local models."""
+    uid = make_user(session, "lou", 20)
+    source = make_source(db, session, settings, storage, uid)
+    original = decode(storage.get(source.original_key)).convert("RGB")
+    inpaint, _ = _submit(session, settings, storage, uid,
+                         {"operation": "inpaint", "model": "local-sketch", "prompt": "a red sun",
+                          "source_image_id": source.id},
+                         mask=mask_png(256, 256, (32, 32, 96, 96)))  # fmt: skip
+    zoom, _ = _submit(session, settings, storage, uid,
+                      {"operation": "outpaint", "model": "local-sketch", "zoom": 2.0,
+                       "source_image_id": source.id})  # fmt: skip
+    for job_id in (inpaint, zoom):
+        run_job(job_id, engine=db, settings=settings, storage=storage, publish=Events())
+        assert fresh_job(session, job_id).status == "succeeded", fresh_job(session, job_id).error
+    (painted,) = images_of(session, inpaint)
+    result = decode(storage.get(painted.original_key)).convert("RGB")
+    diff = ImageChops.difference(result, original)
+    assert diff.getbbox() is not None  # something was redrawn ...
+    box = diff.getbbox() or (0, 0, 0, 0)
+    assert box[0] >= 32 and box[1] >= 32 and box[2] <= 96 and box[3] <= 96  # ... only inside
+    (zoomed,) = images_of(session, zoom)
+    wide = decode(storage.get(zoomed.original_key)).convert("RGB")
+    assert wide.size == (512, 512) and (zoomed.operation, zoomed.parent_id) == (
+        "outpaint",
+        source.id,
+    )
+    assert ImageChops.difference(wide.crop((128, 128, 384, 384)), original).getbbox() is None
+
+
 @pytest.mark.parametrize(
     ("zoom", "direction", "size", "box"),
     [

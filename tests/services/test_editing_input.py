@@ -260,6 +260,16 @@ def test_too_large_a_result_is_refused(
     assert "8400×400" in _message(exc, "factor")
 
 
+def test_a_result_past_the_models_pixel_budget_is_refused(
+    session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    uid = make_user(session, "tina", 10)
+    data = {"operation": "upscale", "model": "local-sketch", "factor": 4}
+    exc = _refused(session, settings, storage, uid, data, upload=png(1100, 1000))
+    message = _message(exc, "factor")
+    assert "4400×4000" in message and "smaller factor" in message
+
+
 def test_not_enough_credits_changes_nothing(
     db: Engine, session: Session, settings: Settings, storage: LocalStorage
 ) -> None:
