@@ -36,7 +36,7 @@ from pixel_studio.catalog import (
 )
 from pixel_studio.models import GenerationJob, ImageSet
 from pixel_studio.services import edit_validation, generation
-from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported for callers
+from pixel_studio.services.edit_form import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
     MAX_RESULT_SIDE,
@@ -50,18 +50,16 @@ from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported 
     UnsupportedOperation,
     Vary,
     outpaint_size,
-    plan_edit,
 )
+from pixel_studio.services.edit_validation import plan_edit
 from pixel_studio.services.generation import (  # noqa: F401 - cancel is part of this API
     MAX_NEGATIVE_PROMPT,
     MAX_PROMPT,
     RequestErrors,
-    add_job_params,
     cancel,
-    launch,
-    pay,
 )
 from pixel_studio.services.job_state import Publish
+from pixel_studio.services.job_submit import add_job_params, launch, pay
 from pixel_studio.services.lineage import (  # noqa: F401 - re-exported for callers
     Lineage,
     derived_from,
