@@ -1,7 +1,6 @@
-"""Migration 0005 on a database that already holds accounts, images and a ledger: the money
-checks go without copying user_account (whose DROP would cascade into every child table),
-stripe_payment appears, and the downgrade puts the checks back (refused while a balance is
-below zero)."""
+"""Migration 0005 (edit lineage) on a database that already holds images: every existing image
+becomes a "text" image, remix links survive, deleting a source keeps what was made from it,
+and the downgrade drops the column again. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,18 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from alembic import command
 from pixel_studio.db import make_engine
 from pixel_studio.migrations import alembic_config, upgrade
-from pixel_studio.services import auth, users
-from pixel_studio.settings import Settings
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
-from tests.services.social_helpers import make_image
-
-CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-CHILD_TABLES = ("user_session", "credit_transaction", "generation_job", "image_set", "image")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,57 +39,60 @@ def at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
 
 
 def _seed(engine: Engine) -> None:
-    with Session(engine) as session:
-        user = users.create_user(session, "old", "old@example.com", "correct horse", bonus=5)
-        session.commit()
-        auth.create_session(session, user.id or 0, Settings(_env_file=None))  # type: ignore[call-arg]
-        session.commit()
-        make_image(session, user.id or 0)
+    t = {"t": datetime(2026, 11, 1, 12, 0, tzinfo=UTC)}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO user_account (id, username, email, credits, is_admin,"
+                " default_private, created_at) VALUES (1, 'old', 'o@example.com', 0,"
+                " false, false, :t)"
+            ),
+            t,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO generation_job (id, user_id, params, status, done, total,"
+                " credits_charged, credits_refunded, attempts, created_at) VALUES"
+                " ('j1', 1, '{}', 'succeeded', 2, 2, 2, 0, 0, :t)"
+            ),
+            t,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO image_set (id, user_id, job_id, prompt, model, params,"
+                " created_at) VALUES (1, 1, 'j1', 'foxes', 'm', '{}', :t)"
+            ),
+            t,
+        )
+        for image_id, parent in ((1, None), (2, 1)):
+            conn.execute(
+                text(
+                    "INSERT INTO image (id, user_id, set_id, prompt, model, params, width,"
+                    " height, private, original_key, thumbnail_key, like_count, comment_count,"
+                    " created_at, hot, parent_id) VALUES (:id, 1, 1, 'foxes', 'm', '{}', 8, 8,"
+                    " false, 'o', 't', 0, 0, :t, 1.0, :parent)"
+                ),
+                {**t, "id": image_id, "parent": parent},
+            )
 
 
-def _counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            for table in ("user_account", *CHILD_TABLES)
-        }
-
-
-def test_upgrade_keeps_every_row_and_allows_a_negative_balance(
+def test_existing_images_become_text_images_and_lineage_holds(
     at_0004: tuple[str, Engine],
 ) -> None:
     url, engine = at_0004
-    _seed(engine)
-    before = _counts(engine)
-    assert all(before.values()), before
-    upgrade(url)
-    engine.dispose()  # a fresh connection reads the rewritten schema
-    assert _counts(engine) == before
-    assert "stripe_payment" in inspect(engine).get_table_names()
+    _seed(engine)  # image 1, and image 2 remixed from it
+    upgrade(url, "0005")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE user_account SET credits = -7 WHERE id = 1"))
-        conn.execute(
-            text(
-                "INSERT INTO credit_transaction (user_id, amount, kind, balance_after, note,"
-                " created_at) VALUES (1, -12, 'reversal', -7, '', :t)"
-            ),
-            {"t": CREATED},
-        )
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
-            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        rows = conn.execute(text("SELECT id, operation, parent_id FROM image ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "text", None), (2, "text", 1)]
+        conn.execute(text("UPDATE image SET operation = 'upscale' WHERE id = 2"))
+        conn.execute(text("DELETE FROM image WHERE id = 1"))
+        kept = conn.execute(text("SELECT id, operation, parent_id FROM image")).all()
+        assert [tuple(r) for r in kept] == [(2, "upscale", None)]
+    indexes = {ix["name"] for ix in inspect(engine).get_indexes("image")}
+    assert "ix_image_parent_id_created_at_id" in indexes
 
-    # Down again: refused while the balance is negative, then the checks come back.
-    with pytest.raises(Exception, match="below zero"):
-        command.downgrade(alembic_config(url), "0004")
-    engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE user_account SET credits = 0 WHERE id = 1"))
-        conn.execute(text("DELETE FROM credit_transaction WHERE kind = 'reversal'"))
     command.downgrade(alembic_config(url), "0004")
     engine.dispose()
-    assert "stripe_payment" not in inspect(engine).get_table_names()
-    checks = " ".join(c["sqltext"] for c in inspect(engine).get_check_constraints("user_account"))
-    assert "credits >= 0" in checks
-    assert _counts(engine) == {**before, "credit_transaction": before["credit_transaction"]}
+    columns = {c["name"] for c in inspect(engine).get_columns("image")}
+    assert "operation" not in columns and "parent_id" in columns

@@ -14,10 +14,9 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-from uuid import uuid4
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from pixel_studio import events
 from pixel_studio.catalog import (
@@ -30,19 +29,15 @@ from pixel_studio.catalog import (
     availability,
     get_model,
 )
-from pixel_studio.events import JobEvent
 from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import (
-    CreditKind,
     CreditTransaction,
     GenerationJob,
-    ImageSet,
     JobStatus,
-    User,
 )
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import credits, moderation
-from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
+from pixel_studio.services import moderation
+from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.images import get_visible_image
 
 # get_job, job_message and ledger_mismatches are re-exported: the create page uses them here.
@@ -53,6 +48,7 @@ from pixel_studio.services.job_state import (  # noqa: F401
     job_message,
     ledger_mismatches,
 )
+from pixel_studio.services.job_submit import add_job_params, launch, pay  # noqa: F401
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -290,21 +286,7 @@ def submit(
             ) from None
     spec = get_model(req.model)
     price = price_of(req)
-    try:
-        # First, so a refusal leaves nothing behind: the conditional UPDATE either debits or
-        # matches no row, and nothing else has been added to the session yet.
-        entry = credits.change_balance(
-            session,
-            user_id,
-            -price,
-            CreditKind.spend,
-            note=f"{req.count} × {spec.display_name}",
-        )
-    except InsufficientCredits:
-        balance = session.exec(select(User.credits).where(User.id == user_id)).one()
-        raise InsufficientCredits(
-            credits.shortfall(f"This needs {price} credits", balance), field="count"
-        ) from None
+    entry = pay(session, user_id, price, note=f"{req.count} × {spec.display_name}")
     job = add_job(session, user_id, req, price, entry)
     session.flush()
     return job
@@ -319,24 +301,7 @@ def add_job(
 ) -> GenerationJob:
     """The queued job of a paid request, its spend row pointed at it, and its empty set.
     Flushes the job (not the set); the caller commits."""
-    params = req.model_dump(mode="json")
-    job = GenerationJob(
-        id=uuid4().hex,
-        user_id=user_id,
-        params=params,
-        status=JobStatus.queued,
-        total=req.count,
-        credits_charged=price,
-    )
-    session.add(job)
-    session.flush()  # the job row must exist before anything points at it
-    entry.job_id = job.id
-    # One set per job, made now so the history page lists the job from the start (queued,
-    # failed, cancelled included); the worker only adds images to it.
-    session.add(
-        ImageSet(user_id=user_id, job_id=job.id, prompt=req.prompt, model=req.model, params=params)
-    )
-    return job
+    return add_job_params(session, user_id, req.model_dump(mode="json"), req.count, price, entry)
 
 
 def create_job(
@@ -360,37 +325,7 @@ def create_job(
         enqueue = partial(enqueue_job, settings=settings)
     req = validate_request(data, settings)
     job = submit(session, user_id, req, settings)
-    # The debit's RETURNING already refreshed the user in this session: no extra query.
-    user = session.get(User, user_id)
-    balance = user.credits if user is not None else None
-    session.commit()
-    publish(
-        JobEvent(
-            job_id=job.id,
-            user_id=user_id,
-            status=job.status,
-            done=0,
-            total=job.total,
-            balance=balance,
-        )
-    )
-    try:
-        enqueue(job.id)
-    except Exception:
-        log.exception("could not enqueue job %s", job.id)
-        closed = close_job(
-            session,
-            job.id,
-            JobStatus.failed,
-            error="The job could not be queued. Please try again.",
-        )
-        session.commit()
-        if closed is not None:
-            publish(closed)
-        raise InvalidInput(
-            "The job could not be queued; your credits were refunded. Please try again.",
-            field="form",
-        ) from None
+    launch(session, job, enqueue=enqueue, publish=publish)
     return job
 
 
