@@ -64,7 +64,7 @@ def test_4x_over_two_tiles_beats_nearest_and_shows_no_seam() -> None:
     original = Image.open(io.BytesIO(render_sketch("crimson mountains at sunset", 3, 640, 256)))
     small = original.convert("RGB").resize((160, 64), Image.Resampling.LANCZOS)
     png, steps = upscale(small, 4)
-    assert steps == [(1, 2), (2, 2)]  # 160 source columns: tiles of 128 and 32
+    assert steps == [(1, 2), (2, 2)]  # 160 source columns: two tiles of 128
     out, ref = pixels(png), pixels(png_of(original))
     assert out.shape == ref.shape
     nearest = pixels(png_of(small.resize((640, 256), Image.Resampling.NEAREST)))
