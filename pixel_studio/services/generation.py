@@ -211,6 +211,10 @@ def validate_request(data: dict[str, Any], settings: Settings) -> GenerationRequ
     except UnknownModelError:
         errors.setdefault("model", "Choose a model from the list.")
         raise RequestErrors(errors) from None
+    if not spec.supports("text"):
+        # An edit-only model (an upscaler, a refiner) would otherwise make a job at price 0.
+        errors["model"] = f"{spec.display_name} only edits images: it cannot draw from a prompt."
+        raise RequestErrors(errors)
     ok, reason = availability(spec, settings)
     if not ok:
         errors.setdefault("model", f"{spec.display_name} is not available here. {reason}")

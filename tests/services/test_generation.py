@@ -41,6 +41,7 @@ def _errors(settings: Settings, **data: Any) -> dict[str, str]:
         ({"prompt": "x" * 3501}, "prompt", "3,500"),
         ({"model": "no-such-model"}, "model", "from the list"),
         ({"model": "dall-e-3"}, "model", "OPENAI_API_KEY"),
+        ({"model": "real-esrgan"}, "model", "only edits images"),
         ({"size": "300x300"}, "size", "256x256"),
         ({"width": 512}, "size", "makes these sizes"),
         ({"count": 11}, "count", "between 1 and 10"),
