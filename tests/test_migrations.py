@@ -42,6 +42,7 @@ EXPECTED_TABLES = {
     "audit_log",
     "report",
     "account_job",
+    "account_token",
 }
 
 
