@@ -7,6 +7,7 @@ under a temporary name, then renamed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -36,7 +37,8 @@ class OutboxMailer:
             tmp.write_bytes(message.as_bytes())
             os.replace(tmp, path)
         except OSError as exc:  # a full or read-only disk may clear up: retry
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise MailError(f"could not write {path}: {exc}") from exc
         log.info("mail to %s written to %s", message["To"], path)
         return str(path)

@@ -96,6 +96,8 @@ class SmtpMailer:
                     client.quit()
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentMailError(f"{c.host} refused the credentials: {exc.smtp_code}") from exc
+        except smtplib.SMTPNotSupportedError as exc:  # no AUTH offered: fix the settings
+            raise PermanentMailError(f"{c.host}: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentMailError(f"{c.host} refused the recipient") from exc
         except smtplib.SMTPResponseException as exc:
