@@ -125,4 +125,3 @@ def smtp_server(
         yield port, inbox
     finally:
         controller.stop()
-

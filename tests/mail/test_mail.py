@@ -19,7 +19,7 @@ from sqlmodel import Session
 from pixel_studio import mail
 from pixel_studio.mail import Link, MailError, Message, PermanentMailError
 from pixel_studio.mail.outbox import OutboxMailer
-from pixel_studio.mail.smtp import SmtpConfig, SmtpMailer
+from pixel_studio.mail.smtp import SmtpConfig
 from pixel_studio.settings import Settings
 from tests.mail.smtp_peer import PASSWORD, USER, free_port, self_signed, smtp_server
 

@@ -175,7 +175,10 @@ def test_oauth_creates_then_links(session: Session, settings: Settings) -> None:
 def test_oauth_never_takes_over_a_password_account(
     session: Session, cache: MemoryCache, settings: Settings, alice: User
 ) -> None:
-    """A local sign-up never proved its email: the same Google email must prove the password."""
+    """A verified password account: the same Google email must prove the password."""
+    alice.email_verified_at = utcnow()
+    session.add(alice)
+    session.commit()
     with pytest.raises(auth.PasswordNeeded) as err:
         auth.sign_in_with_oauth(
             session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
