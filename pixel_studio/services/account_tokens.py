@@ -53,13 +53,15 @@ def issue(
 ) -> str:
     """A new link token for the user, valid for its purpose's lifetime. Caller commits."""
     secret = secrets.token_urlsafe(32)
+    now = utcnow()
     session.add(
         AccountToken(
             user_id=user_id,
             purpose=purpose,
             token_hash=secret_hash(secret),
             email=email,
-            expires_at=utcnow() + LIFETIMES[purpose],
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
         )
     )
     session.flush()
