@@ -44,7 +44,9 @@ def verify_email_page() -> rx.Component:
                                 "Your email address ",
                                 rx.text.strong(s.email),
                                 " is verified.",
-                                rx.cond(s.changed, " It is your account's address from now on."),
+                                rx.cond(
+                                    s.changed, " It is your account's address from now on.", ""
+                                ),
                             ),
                             icon="circle-check",
                             color_scheme="green",
