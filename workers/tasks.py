@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Task
 
+from pixel_studio.job_queue import run_password_reset
 from pixel_studio.mail import MailError, PermanentMailError, deliver_payload
 from pixel_studio.mail.dispatch import MAX_ATTEMPTS, retry_delay
 from pixel_studio.services.account_jobs import run_account_job
@@ -54,3 +55,9 @@ def send_mail(self: Task, payload: dict[str, Any]) -> None:
             return
         raise self.retry(exc=exc, countdown=retry_delay(attempt)) from exc
     log.info("mail %r to %s sent via %s", payload.get("subject"), payload.get("to"), where)
+
+
+@app.task(name="pixel_studio.password_reset")
+def password_reset(login: str) -> None:
+    """Look up the account a "forgot password" request named and mail it a link."""
+    run_password_reset(login)

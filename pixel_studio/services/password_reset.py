@@ -1,14 +1,16 @@
 """Forgot password: a link by mail (single use, 30 minutes, stored hashed) sets a new one.
 
-Asking answers the same whether or not the account exists, with similar work either way
-(the mail itself goes out from the queue, after the answer). Requests are limited per
-network (a 429: it says nothing about any account) and per account, where going over is
-silent: a 429 only for real accounts would tell that they exist.
+Asking answers the same whether or not the account exists, in the same time: the request
+only checks the network's limit and queues the rest (finding the account, writing its token,
+the mail). Requests are limited per network (a 429: it says nothing about any account) and
+per account, where going over is silent: a 429 only for real accounts would tell that they
+exist.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -33,33 +35,44 @@ class NewPassword(BaseModel):
     password: users.Password  # the sign-up rule
 
 
-def request_reset(session: Session, cache: Cache, settings: Settings, login: str, ip: str) -> str:
-    """Mail a reset link to the account `login` (username or email) names, if any.
+def request_reset(
+    cache: Cache, settings: Settings, login: str, ip: str, enqueue: Callable[[str], None]
+) -> str:
+    """Ask for a reset link for the account `login` (username or email) names, if any.
 
-    Returns SENT in every case; RateLimited only for the network's limit."""
+    The request itself reads and writes nothing about accounts: it checks the network's
+    limit and queues `send_reset_link`, so it takes the same time whether the account exists
+    or not (finding it and writing its token would show in the timing). Returns SENT;
+    RateLimited only for the network's limit, which says nothing about any account."""
     login = (login or "").strip().lower()
     if not login or len(login) > 320 or users.has_control_chars(login):
         raise InvalidInput("Enter your username or email.", field="login")
     limiter = rate_limits.limiter_for(cache)
     rate_limits.hit(limiter, rate_limits.MAIL_NETWORK, rate_limits.ip_key(ip), settings)
+    enqueue(login)
+    return SENT
+
+
+def send_reset_link(session: Session, cache: Cache, settings: Settings, login: str) -> bool:
+    """The queued half of `request_reset`: mail a link if `login` names a usable account and
+    its hourly allowance has room (going over is silent: see the module). Caller commits;
+    the mail goes out after the commit. Returns whether a link was issued."""
     user = users.find_by_login(session, login)
-    usable = user is not None and user.deleted_at is None and user.suspended_at is None
     key = f"acct:{user.id}" if user is not None else f"name:{login}"
     try:
-        rate_limits.hit(limiter, rate_limits.MAIL_ACCOUNT, key, settings)
+        rate_limits.hit(rate_limits.limiter_for(cache), rate_limits.MAIL_ACCOUNT, key, settings)
     except RateLimited:
         log.info("password reset for %s dropped: over the per-account limit", key)
-        usable = False
-    if not usable or user is None:
-        account_tokens.decoy(settings, account_tokens.RESET_PASSWORD)
-        return SENT
+        return False
+    if user is None or user.deleted_at is not None or user.suspended_at is not None:
+        return False
     token = account_tokens.issue(
         session, settings, user.id or 0, account_tokens.RESET_PASSWORD, user.email
     )
     send_after_commit(
         session, account_mail.password_reset(settings, user.username, user.email, token), settings
     )
-    return SENT
+    return True
 
 
 def check_link(session: Session, settings: Settings, token: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import reflex as rx
 
+from pixel_studio import job_queue
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.services import email_verification, password_reset
@@ -29,8 +30,14 @@ def verify_link(token: str) -> email_verification.Verified:
 
 
 def ask_for_reset(login: str, ip: str) -> str:
-    with session_scope() as session:
-        return password_reset.request_reset(session, get_cache(), get_settings(), login, ip)
+    settings = get_settings()
+    return password_reset.request_reset(
+        get_cache(),
+        settings,
+        login,
+        ip,
+        lambda name: job_queue.enqueue_password_reset(name, settings),
+    )
 
 
 def reset_link_usable(token: str) -> bool:

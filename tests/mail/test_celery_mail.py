@@ -11,8 +11,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlmodel import Session
 
+from pixel_studio import job_queue
+from pixel_studio.db import make_engine
 from pixel_studio.mail import Message, dispatch
+from pixel_studio.migrations import upgrade
+from pixel_studio.services import users
 from pixel_studio.settings import Settings
 from tests.mail.smtp_peer import PASSWORD, USER, free_port, self_signed, smtp_server
 from tests.redis_fixtures import claimed_redis_db
@@ -43,6 +48,12 @@ def mail_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailWorker
             "SITE_URL": "https://studio.example",
         }
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+        upgrade(settings.resolved_database_url)  # the worker's SQLite, for the reset job
+        engine = make_engine(settings.resolved_database_url)
+        with Session(engine) as session:
+            users.create_user(session, "resetme", "resetme@example.com", "correct horse", bonus=0)
+            session.commit()
+        engine.dispose()
         worker = Worker(env, env["CELERY_QUEUE"], data_dir)
         try:
             worker.wait_ready()
@@ -79,3 +90,15 @@ def test_the_worker_retries_with_backoff_while_the_server_is_down(
     waited = time.monotonic() - started
     assert [e.rcpt_tos for e, _ in inbox.messages] == [["user2@example.com"]]
     assert waited >= dispatch.retry_delay(1) - 0.5  # it waited for the backoff, not a loop
+
+
+def test_the_worker_runs_the_queued_half_of_forgot_password(mail_worker: MailWorker) -> None:
+    with smtp_server(mail_worker.cert, port=mail_worker.smtp_port) as (_, inbox):
+        job_queue.enqueue_password_reset("nobody", mail_worker.settings)
+        job_queue.enqueue_password_reset("resetme", mail_worker.settings)
+        assert inbox.arrived.wait(30), mail_worker.worker.log()[-3000:]
+        time.sleep(1)  # room for a wrong second mail to arrive
+    [(envelope, parsed)] = inbox.messages
+    assert envelope.rcpt_tos == ["resetme@example.com"]
+    assert parsed["Subject"].startswith("Reset your password")
+    assert "https://studio.example/reset-password?token=" in parsed.as_string()
