@@ -155,6 +155,14 @@ def test_settings_handlers_refuse_an_ended_session(outbox: Path) -> None:
         auth.revoke_all(s, ann.id or 0)
     events = run(AccountSecurityState.resend_verification, tab)
     assert events and not shell_of(tab).signed_in
+    new_email = {"new_email": "x@y.example", "password": "correct horse"}
+    new_password = {"current_password": "correct horse", "new_password": "brand new pw",
+                    "confirm_password": "brand new pw"}  # fmt: skip
+    assert run(AccountSecurityState.change_email, tab, new_email)  # the toast and redirect
+    assert run(AccountSecurityState.change_password, tab, new_password)
+    with session_scope() as s:
+        row = s.get(User, ann.id)
+        assert row is not None and users.verify_password(row, "correct horse")
     assert isinstance(shell_of(tab), AuthState)
     mail.wait_idle(10)
     assert mails_to(outbox, "ann@example.com") == []
