@@ -276,6 +276,7 @@ def sign_in_with_oauth(
         if existing.password_hash and existing.email_verified:
             raise PasswordNeeded(existing.id, email)
         if existing.password_hash:
+            refuse_suspended(existing)  # a claim must not bring a suspended account back
             claim_unverified(session, existing)
             return connect_oauth(session, existing.id, provider, subject, email)
         raise AuthFailed(

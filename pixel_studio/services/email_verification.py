@@ -84,7 +84,11 @@ def verify(session: Session, settings: Settings, token: str) -> Verified:
     except IntegrityError:  # the address taken by a concurrent sign-up
         session.rollback()
         raise Conflict(ADDRESS_TAKEN) from None
+    # Every other open link dies: a stale one for an address the owner moved away from must
+    # not move the account back, nor may a reset link mailed to the old address still work.
+    account_tokens.retire(session, user.id or 0, account_tokens.VERIFY_EMAIL)
     if changed:
+        account_tokens.retire(session, user.id or 0, account_tokens.RESET_PASSWORD)
         log.info("user %s moved to a new, verified email address", user.id)
     return Verified(user.email, changed)
 

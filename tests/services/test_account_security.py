@@ -178,3 +178,33 @@ def test_an_account_without_password_is_told_how_to_set_one(
             session, cache, settings, user.id or 0, "", "a new long secret", None, IP
         )
     assert "Forgot password?" in info.value.message
+
+
+def test_a_stale_link_cannot_move_the_account_back(
+    session: Session, cache: MemoryCache, settings: Settings, ann: users.User
+) -> None:
+    """Asked to move to A, then to B; B confirmed: A's link (and the old address's reset
+    links) no longer do anything."""
+    from pixel_studio.services import password_reset
+
+    user_id = ann.id or 0
+    password_reset.send_reset_link(session, cache, settings, "ann")
+    for new in ("a@example.com", "b@example.com"):
+        account_security.change_email(session, cache, settings, user_id, PASSWORD, new, IP)
+        session.commit()
+    mail.wait_idle(10)
+    [to_a] = mails_to(settings.outbox_dir, "a@example.com")
+    [to_b] = mails_to(settings.outbox_dir, "b@example.com")
+    [reset] = [
+        m for m in mails_to(settings.outbox_dir, "ann@example.com") if "Reset" in m["Subject"]
+    ]
+    email_verification.verify(session, settings, token_in(to_b, "/verify"))
+    session.commit()
+    with pytest.raises(InvalidInput):
+        email_verification.verify(session, settings, token_in(to_a, "/verify"))
+    with pytest.raises(InvalidInput):
+        password_reset.reset_password(
+            session, settings, token_in(reset, "/reset-password"), "taken over pw"
+        )
+    session.rollback()
+    assert account_security.view(session, user_id).email == "b@example.com"
