@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "pixel_studio.generate"
 ACCOUNT_TASK_NAME = "pixel_studio.account_job"  # exports and account deletions
+PASSWORD_RESET_TASK_NAME = "pixel_studio.password_reset"  # services/password_reset.py
 RECOVERY_INTERVAL_SECONDS = 300
 EMBEDDED_WORKERS = 2
 # The storage sweep lists every stored file: far rarer than the job check.
@@ -61,6 +62,32 @@ def enqueue_account_job(job_id: str, settings: Settings | None = None) -> None:
         return
     context = contextvars.copy_context()
     _embedded_executor().submit(context.run, _run_account_embedded, job_id)
+
+
+def enqueue_password_reset(login: str, settings: Settings | None = None) -> None:
+    """Schedule `services.password_reset.send_reset_link(login)`: the part of "forgot
+    password" that looks the account up, so the request takes the same time either way."""
+    settings = settings or get_settings()
+    if uses_celery(settings):
+        from workers.celery_app import app_for
+
+        app_for(settings).send_task(PASSWORD_RESET_TASK_NAME, args=[login])
+        return
+    context = contextvars.copy_context()
+    _embedded_executor().submit(context.run, run_password_reset, login)
+
+
+def run_password_reset(login: str) -> None:
+    """The job: look the account up and mail it a link (what the Celery task runs too)."""
+    from pixel_studio.cache import get_cache
+    from pixel_studio.db import session_scope
+    from pixel_studio.services.password_reset import send_reset_link
+
+    try:
+        with session_scope() as session:
+            send_reset_link(session, get_cache(), get_settings(), login)
+    except Exception:  # logged, not raised: the person may simply ask again
+        log.exception("password reset job failed")
 
 
 def _run_account_embedded(job_id: str) -> None:

@@ -87,6 +87,13 @@ class User(SQLModel, table=True):
     # email "<id>@deleted.invalid", no password, no avatar) so the credit ledger that points
     # at it stays whole and still sums; services/account.py. Such a row never signs in.
     deleted_at: datetime | None = None
+    # When the owner proved the address is theirs (a link in a mail, or a Google identity
+    # with it verified); None: unproven (services/email_verification.py).
+    email_verified_at: datetime | None = None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class OAuthAccount(SQLModel, table=True):
@@ -494,3 +501,25 @@ class StripePayment(SQLModel, table=True):
     currency: str = Field(max_length=3)
     credits_reversed: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountTokenPurpose(StrEnum):
+    verify_email = "verify_email"
+    reset_password = "reset_password"
+
+
+class AccountToken(SQLModel, table=True):
+    """A link sent by mail: verify an address, or reset a password. Only the SHA-256 of its
+    secret is kept; `used_at` makes it single use (services/account_tokens.py)."""
+
+    __tablename__ = "account_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    # The address the link was sent to: a verification proves this one (maybe a new address).
+    email: str = Field(max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

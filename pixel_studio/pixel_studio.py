@@ -13,6 +13,11 @@ from pixel_studio.api import create_api
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.logging_setup import configure_logging
+from pixel_studio.pages.account_recovery import (
+    forgot_password_page,
+    reset_password_page,
+    verify_email_page,
+)
 from pixel_studio.pages.admin import admin_audit_page, admin_reports_page, admin_users_page
 from pixel_studio.pages.auth_pages import login_page, signup_page
 from pixel_studio.pages.collection_detail import collection_detail_page
@@ -34,6 +39,11 @@ from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
+from pixel_studio.state.account_recovery import (
+    ForgotPasswordState,
+    ResetPasswordState,
+    VerifyEmailState,
+)
 from pixel_studio.state.admin import AdminState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
@@ -89,6 +99,20 @@ def page(component: Callable[[], rx.Component], route: str, title: str, on_load:
 page(landing, "/", "AI image studio", AuthState.redirect_signed_in)
 page(signup_page, "/signup", "Sign up", [AuthState.redirect_signed_in, SignUpState.prepare])
 page(login_page, "/login", "Log in", [AuthState.redirect_signed_in, LogInState.prepare])
+# Account emails' links: a mailed link is its own proof, signed in or not.
+page(verify_email_page, "/verify", "Verify email", [AuthState.load_user, VerifyEmailState.verify])
+page(
+    forgot_password_page,
+    "/forgot-password",
+    "Forgot password",
+    [AuthState.load_user, ForgotPasswordState.prepare],
+)
+page(
+    reset_password_page,
+    "/reset-password",
+    "Reset password",
+    [AuthState.load_user, ResetPasswordState.prepare],
+)
 page(home_page, "/home", "Home", AuthState.require_user)
 page(settings_page, "/settings", "Settings", [AuthState.require_user, SettingsState.load])
 page(credits_page, "/credits", "Credits", [AuthState.require_user, CreditsState.load])

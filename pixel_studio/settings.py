@@ -149,6 +149,15 @@ class Settings(BaseSettings):
     # and the per-IP login limit locks everyone out together.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
 
+    # Email (pixel_studio/mail). SMTP_URL: smtp://user:pass@host:587 (STARTTLS) or
+    # smtps://user:pass@host:465 (TLS); unset, every message is an .eml file in DATA_DIR/outbox.
+    smtp_url: str = ""
+    # The From address; unset: "Pixel Studio <no-reply@SITE_URL's host>".
+    mail_from: str = Field(default="", max_length=320)
+    # Account emails (verification, password reset) a network and an account may ask for.
+    rate_limit_account_mail_network: str = Field(default="10/hour", pattern=RATE_LIMIT_PATTERN)
+    rate_limit_account_mail: str = Field(default="3/hour", pattern=RATE_LIMIT_PATTERN)
+
     # Operations (logging_setup.py, metrics.py). LOG_FORMAT=text reads well on a terminal;
     # json (one object a line, with the request id) is what the Procfile and compose set.
     log_format: Literal["text", "json"] = "text"
@@ -236,6 +245,10 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def needs_secret_key(self) -> bool:

@@ -42,6 +42,7 @@ EXPECTED_TABLES = {
     "report",
     "account_job",
     "stripe_payment",
+    "account_token",
 }
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from celery import Task
+
+from pixel_studio.job_queue import run_password_reset
+from pixel_studio.mail import MailError, PermanentMailError, deliver_payload
+from pixel_studio.mail.dispatch import MAX_ATTEMPTS, retry_delay
 from pixel_studio.services.account_jobs import run_account_job
 from pixel_studio.services.jobs import run_job
 from workers.celery_app import get_app
@@ -26,3 +32,32 @@ def account_job(job_id: str) -> None:
     log.info("account job %s: worker starts", job_id)
     run_account_job(job_id)
     log.info("account job %s: worker done", job_id)
+
+
+@app.task(
+    name="pixel_studio.send_mail",
+    bind=True,
+    max_retries=MAX_ATTEMPTS - 1,
+    # A mail is small and sending it twice is better than never: redelivery after a crash.
+    acks_late=True,
+)
+def send_mail(self: Task, payload: dict[str, Any]) -> None:
+    """One account email (pixel_studio/mail): retried with backoff while the server is down."""
+    try:
+        where = deliver_payload(payload)
+    except PermanentMailError as exc:
+        log.error("mail %r failed for good: %s", payload.get("subject"), exc)
+        return
+    except MailError as exc:
+        attempt = self.request.retries + 1
+        if attempt >= MAX_ATTEMPTS:
+            log.error("mail %r gave up after %d attempts: %s", payload.get("subject"), attempt, exc)
+            return
+        raise self.retry(exc=exc, countdown=retry_delay(attempt)) from exc
+    log.info("mail %r to %s sent via %s", payload.get("subject"), payload.get("to"), where)
+
+
+@app.task(name="pixel_studio.password_reset")
+def password_reset(login: str) -> None:
+    """Look up the account a "forgot password" request named and mail it a link."""
+    run_password_reset(login)

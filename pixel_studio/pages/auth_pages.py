@@ -152,6 +152,7 @@ def login_page() -> rx.Component:
                     autocomplete="current-password",
                     form_id="login",
                 ),
+                rx.link("Forgot password?", href="/forgot-password", size="2", align="right"),
                 submit_button("Log in", s.submitting),
                 on_submit=s.submit,
             ),

@@ -9,6 +9,7 @@ import reflex as rx
 
 from pixel_studio.components.forms import field
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.components.settings_account_security import account_security_sections
 from pixel_studio.state.account_data import AccountDataState
 from pixel_studio.state.api_tokens import ApiTokensState, TokenRow
 from pixel_studio.state.auth import AuthState
@@ -443,6 +444,7 @@ def settings_page() -> rx.Component:
                 ),
                 avatar_section(),
                 username_section(),
+                account_security_sections(),
                 google_section(),
                 privacy_section(),
                 sessions_section(),

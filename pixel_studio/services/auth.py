@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User, UserSession
-from pixel_studio.services import rate_limits, users
+from pixel_studio.services import credentials, email_verification, rate_limits, users
 from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput
 from pixel_studio.settings import Settings
 
@@ -85,14 +85,17 @@ def sign_up(
     ip: str,
 ) -> User:
     """A new account with its bonus; at most `signups_per_window` per client address.
+    A link to verify the address is mailed once the caller commits.
 
     Input that would be refused does not use up the allowance: only real sign-ups count."""
     users.validate_sign_up(session, username, email, password)
     limiter = rate_limits.limiter_for(cache)
     rate_limits.hit(limiter, rate_limits.SIGNUP, rate_limits.ip_key(ip), settings)
-    return users.create_user(
+    user = users.create_user(
         session, username, email, password, bonus=settings.signup_bonus_credits
     )
+    email_verification.send_verification(session, settings, user)
+    return user
 
 
 def create_ticket(session: Session, user_id: int) -> str:
@@ -255,11 +258,12 @@ def sign_in_with_oauth(
     *,
     ip: str | None = None,
 ) -> User:
-    """The user for an OAuth identity: linked before, or new. Never linked by email alone.
+    """The user for an OAuth identity: linked before, or new. Never linked by email alone,
+    except to claim an account that never proved the address (see `claim_unverified`).
 
     A new account counts against the sign-up limit of `ip`'s network, the same allowance as a
     password sign-up (each comes with free credits); the HTTP callback always passes it.
-    Raises PasswordNeeded when the verified email belongs to an account with a password."""
+    Raises PasswordNeeded when the email belongs to a verified account with a password."""
     subject = subject.strip()
     if not subject or len(subject) > 255 or users.has_control_chars(subject):
         raise AuthFailed("The sign-in provider sent an identity we cannot use.")
@@ -273,8 +277,12 @@ def sign_in_with_oauth(
         raise AuthFailed("Your Google account has no verified email address.")
     existing = session.exec(select(User).where(User.email == email)).first()
     if existing is not None and existing.id is not None:
-        if existing.password_hash:
+        if existing.password_hash and existing.email_verified:
             raise PasswordNeeded(existing.id, email)
+        if existing.password_hash:
+            refuse_suspended(existing)  # a claim must not bring a suspended account back
+            claim_unverified(session, existing)
+            return connect_oauth(session, existing.id, provider, subject, email)
         raise AuthFailed(
             "An account with this email already exists and is connected to another Google "
             "account. Sign in with that one."
@@ -290,7 +298,25 @@ def sign_in_with_oauth(
         None,
         bonus=settings.signup_bonus_credits,
     )
+    email_verification.mark_verified(user)  # the provider verified it (checked above)
     return connect_oauth(session, user.id or 0, provider, subject, email)
+
+
+def claim_unverified(session: Session, user: User) -> None:
+    """Hand an account that never proved its address to the verified owner of that address.
+
+    Whoever signed up with someone else's address (by mistake, or to squat it) loses every
+    way in: the password, every session, every API token, any other identity linked. The
+    account's images and credits stay: the owner of the address decides what to do with them.
+    """
+    user_id = user.id or 0
+    user.password_hash = None
+    email_verification.mark_verified(user)
+    session.add(user)
+    credentials.revoke_sessions(session, user_id)
+    credentials.delete_api_tokens(session, user_id)
+    credentials.delete_oauth_links(session, user_id)
+    session.flush()
 
 
 def link_with_password(
@@ -309,6 +335,8 @@ def link_with_password(
     The same limits as a log-in: this is a password check like any other."""
     user = users.get_user(session, user_id)
     proven = authenticate(session, cache, settings, user.username, password, ip)
+    if proven.email == email:
+        email_verification.mark_verified(proven)  # Google verified this very address
     return connect_oauth(session, proven.id or 0, provider, subject, email)
 
 

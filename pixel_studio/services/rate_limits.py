@@ -46,6 +46,9 @@ AUTH, SIGNUP, GENERATION, FINANCIAL, WRITE, READ = (
     "write",
     "read",
 )
+# Account emails (verification, password reset; services/account_mail.py): per network and
+# per account, so neither a stranger nor a script can flood someone's inbox.
+MAIL_NETWORK, MAIL_ACCOUNT = "mail_network", "mail_account"
 MESSAGES = {
     AUTH: "Too many sign-in attempts.",
     SIGNUP: "Too many sign-ups from your network.",
@@ -53,6 +56,8 @@ MESSAGES = {
     FINANCIAL: "Too many payment requests.",
     WRITE: "You are doing that too often.",
     READ: "Too many requests.",
+    MAIL_NETWORK: "Too many account emails asked for from your network.",
+    MAIL_ACCOUNT: "Too many emails asked for this account.",
 }
 STORAGE_RETRY_SECONDS = 5.0  # after Redis fails, fail open this long before asking again
 
@@ -99,6 +104,8 @@ def tier_limits(settings: Settings) -> dict[str, RateLimitItem]:
         FINANCIAL: _parse(settings.rate_limit_financial),
         WRITE: _parse(settings.rate_limit_write),
         READ: _parse(settings.rate_limit_read),
+        MAIL_NETWORK: _parse(settings.rate_limit_account_mail_network),
+        MAIL_ACCOUNT: _parse(settings.rate_limit_account_mail),
     }
 
 

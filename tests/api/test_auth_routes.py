@@ -392,3 +392,25 @@ def test_signed_out_keeps_a_live_cookie_and_clears_a_revoked_one(
     cleared = revoked.headers["set-cookie"].lower()
     assert cleared.startswith(f"{SESSION_COOKIE}=") and "max-age=0" in cleared
     assert SESSION_COOKIE not in client.cookies
+
+
+def test_api_signup_mails_a_verification_link_after_commit(
+    client: TestClient, settings: Settings
+) -> None:
+    from pixel_studio import mail
+    from tests.mail.outbox_reader import link_in, wait_for_mail
+
+    resp = client.post(
+        "/api/auth/signup",
+        json={"username": "vera", "email": "vera@example.com", "password": "longenough"},
+    )
+    assert resp.status_code == 201
+    message = wait_for_mail(settings.outbox_dir, "vera@example.com", "Confirm")
+    assert link_in(message, "/verify").startswith(settings.site_url.rstrip("/") + "/verify?token=")
+    refused = client.post(
+        "/api/auth/signup",
+        json={"username": "vera2", "email": "vera@example.com", "password": "longenough"},
+    )
+    assert refused.status_code == 409
+    mail.wait_idle(10)
+    assert len(list(settings.outbox_dir.glob("*.eml"))) == 1  # a refused sign-up mails nothing

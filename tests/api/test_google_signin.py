@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 
 from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
+from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User
-from pixel_studio.services import auth, users
+from pixel_studio.services import api_tokens, auth, users
 from pixel_studio.settings import Settings, get_settings
 
 SAME = {"sec-fetch-site": "same-origin"}  # a request from one of our own pages
@@ -100,7 +101,8 @@ def test_google_email_of_a_password_account_needs_its_password(
 ) -> None:
     """A local sign-up never proved its email: Google's same email alone must not open it."""
     with Session(db) as s:
-        users.create_user(s, "henry", "henry@example.com", "longenough", bonus=5)
+        henry = users.create_user(s, "henry", "henry@example.com", "longenough", bonus=5)
+        henry.email_verified_at = utcnow()  # proven: Google must not take it over
         s.commit()
     register(provider, "g-200", email="henry@example.com", email_verified=True, name="H")
     asked = client.get(authorize(client, "g-200"))
@@ -130,23 +132,32 @@ def test_google_email_of_a_password_account_needs_its_password(
     assert client.get(authorize(client, "g-200")).headers["location"] == "/home"
 
 
-def test_a_squatter_account_is_not_handed_to_google(
-    client: TestClient, provider: str, db: Engine
+def test_google_claims_an_unverified_account_with_its_address(
+    client: TestClient, provider: str, db: Engine, settings: Settings
 ) -> None:
-    """Someone signed up first as victim@gmail.com: the real owner's Google must not join it."""
+    """Someone signed up first as victim@gmail.com and never proved it: the real owner's
+    verified Google identity takes the account, and every way the squatter had in ends."""
     with Session(db) as s:
-        users.create_user(s, "squatter", "victim@gmail.com", "squatters pw", bonus=5)
+        squatter = users.create_user(s, "squatter", "victim@gmail.com", "squatters pw", bonus=5)
+        squatter_id = squatter.id or 0
+        old_session = auth.create_session(s, squatter_id, settings)
+        old_token = api_tokens.create_token(s, squatter_id, "script").secret
+        auth.connect_oauth(s, squatter_id, "google", "g-squatter", "squatter@gmail.com")
         s.commit()
     register(provider, "g-600", email="victim@gmail.com", email_verified=True, name="Victim")
     done = client.get(authorize(client, "g-600"))
-    assert done.headers["location"] == "/auth/google/link"
-    assert SESSION_COOKIE not in done.cookies
+    assert done.status_code == 303 and done.headers["location"] == "/home"
     with Session(db) as s:
-        assert s.exec(select(OAuthAccount)).all() == []
-    # The pending link expires with the short-lived OAuth cookie; no cookie, no form.
-    client.cookies.clear()
-    gone = client.get("/auth/google/link")
-    assert gone.status_code == 303 and gone.headers["location"].startswith("/login?error=")
+        user = auth.user_for_token(s, done.cookies.get(SESSION_COOKIE))
+        assert user is not None and user.id == squatter_id
+        assert user.password_hash is None and user.email_verified
+        assert auth.user_for_token(s, old_session) is None
+        assert api_tokens.user_for_api_token(s, old_token) is None
+        links = s.exec(select(OAuthAccount)).all()
+        assert [(link.user_id, link.subject) for link in links] == [(squatter_id, "g-600")]
+    # The squatter's password no longer opens anything.
+    refused = client.post("/api/auth/login", json={"login": "squatter", "password": "squatters pw"})
+    assert refused.status_code == 401
 
 
 def test_connect_google_from_settings(

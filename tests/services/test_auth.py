@@ -175,7 +175,10 @@ def test_oauth_creates_then_links(session: Session, settings: Settings) -> None:
 def test_oauth_never_takes_over_a_password_account(
     session: Session, cache: MemoryCache, settings: Settings, alice: User
 ) -> None:
-    """A local sign-up never proved its email: the same Google email must prove the password."""
+    """A verified password account: the same Google email must prove the password."""
+    alice.email_verified_at = utcnow()
+    session.add(alice)
+    session.commit()
     with pytest.raises(auth.PasswordNeeded) as err:
         auth.sign_in_with_oauth(
             session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
@@ -221,3 +224,23 @@ def test_oauth_usernames_follow_the_username_rule(
     user = auth.sign_in_with_oauth(session, settings, "google", f"s-{email}", email, True, name)
     assert user.username == expected
     assert users.USERNAME_RE.match(user.username)
+
+
+def test_google_claims_an_unverified_password_account_but_not_a_suspended_one(
+    session: Session, settings: Settings, alice: User
+) -> None:
+    alice.suspended_at = utcnow()
+    session.add(alice)
+    session.commit()
+    with pytest.raises(AuthFailed):
+        auth.sign_in_with_oauth(session, settings, "google", "sub-5", "alice@example.com", True, "")
+    session.rollback()
+    session.refresh(alice)
+    assert alice.password_hash is not None  # nothing wiped
+    alice.suspended_at = None
+    session.add(alice)
+    session.commit()
+    claimed = auth.sign_in_with_oauth(
+        session, settings, "google", "sub-5", "alice@example.com", True, ""
+    )
+    assert claimed.id == alice.id and claimed.password_hash is None and claimed.email_verified

@@ -47,6 +47,8 @@ def test_defaults_are_the_documented_numbers() -> None:
         "financial": (10, 60),
         "write": (30, 60),
         "read": (60, 60),
+        "mail_network": (10, 3600),
+        "mail_account": (3, 3600),
     }
 
 
