@@ -1,7 +1,7 @@
 """payments reversal: refunds and disputes take credits back; deleted owners are hidden
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 06:30:00.000000
 
 - stripe_payment: one row per credited Checkout payment (user, credits, amount, currency, its
@@ -24,8 +24,8 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

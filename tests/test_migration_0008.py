@@ -1,4 +1,4 @@
-"""Migration 0006 on a database that already holds accounts, images and a ledger: the money
+"""Migration 0008 on a database that already holds accounts, images and a ledger: the money
 checks go without copying user_account (whose DROP would cascade into every child table),
 stripe_payment appears, and the downgrade puts the checks back (refused while a balance is
 below zero)."""
@@ -27,10 +27,10 @@ CHILD_TABLES = ("user_session", "credit_transaction", "generation_job", "image_s
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+def at_0007(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'm.db'}"
-        upgrade(url, "0005")
+        upgrade(url, "0007")
         engine = make_engine(url)
         yield url, engine
         engine.dispose()
@@ -38,7 +38,7 @@ def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     name = create_pg_database()
     try:
         url = pg_url(name)
-        upgrade(url, "0005")
+        upgrade(url, "0007")
         engine = make_engine(url)
         yield url, engine
         engine.dispose()
@@ -64,9 +64,9 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def test_upgrade_keeps_every_row_and_allows_a_negative_balance(
-    at_0005: tuple[str, Engine],
+    at_0007: tuple[str, Engine],
 ) -> None:
-    url, engine = at_0005
+    url, engine = at_0007
     _seed(engine)
     before = _counts(engine)
     assert all(before.values()), before
@@ -90,12 +90,12 @@ def test_upgrade_keeps_every_row_and_allows_a_negative_balance(
 
     # Down again: refused while the balance is negative, then the checks come back.
     with pytest.raises(Exception, match="below zero"):
-        command.downgrade(alembic_config(url), "0005")
+        command.downgrade(alembic_config(url), "0007")
     engine.dispose()
     with engine.begin() as conn:
         conn.execute(text("UPDATE user_account SET credits = 0 WHERE id = 1"))
         conn.execute(text("DELETE FROM credit_transaction WHERE kind = 'reversal'"))
-    command.downgrade(alembic_config(url), "0005")
+    command.downgrade(alembic_config(url), "0007")
     engine.dispose()
     assert "stripe_payment" not in inspect(engine).get_table_names()
     checks = " ".join(c["sqltext"] for c in inspect(engine).get_check_constraints("user_account"))
