@@ -65,5 +65,5 @@ def test_create_use_and_revoke_api_token(page: Page, base_url: str) -> None:
     body = refused.json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == "invalid_token"
-    assert body["error"]["message"] == "This API token is not valid: it was revoked or mistyped."
+    assert body["error"]["message"] == "This API token is not valid: it was revoked, expired or mistyped."
     assert body["error"]["field"] is None
