@@ -8,7 +8,7 @@ seen after a full page load. That is why sign-in and log-out navigate with
 Reflex keys a tab's state by a token the browser picks, and the state outlives the socket: a
 new socket presenting the same token gets the same state. So the identity is never trusted
 from state. `IdentityMiddleware` (state/identity.py) runs before EVERY event handler and calls
-`AuthState.verify_identity`: the user of the live session named by the cookie of the socket
+`AuthState._verify_identity`: the user of the live session named by the cookie of the socket
 that sent the event becomes `_user_id` for that event. When it differs from the identity the
 tab had (log-out elsewhere, "sign out everywhere", a session signed out from the sessions list,
 expiry, suspension, a socket without the cookie replaying the token), every state of the app
@@ -213,10 +213,10 @@ class AuthState(rx.State):
         # A few indexed lookups, in a thread so the event loop keeps serving other tabs.
         profile = await asyncio.to_thread(load_profile, self._token())
         if self._user_id is not None and (profile is None or profile.user_id != self._user_id):
-            await self.sign_out_tab()  # the session this tab loaded with has ended
+            await self._sign_out_tab()  # the session this tab loaded with has ended
         self._apply(profile)
 
-    async def checked_user_id(self, lookup: SessionLookup = lookup_user_id) -> int | None:
+    async def _checked_user_id(self, lookup: SessionLookup = lookup_user_id) -> int | None:
         """This tab's user, if the session it loaded with is still live; else None, and the
         tab is signed out (every per-user state reset, unregistered from job events).
 
@@ -227,23 +227,23 @@ class AuthState(rx.State):
         if user_id is not None and user_id == self._user_id:
             return user_id
         if self._user_id is not None or self.signed_in:
-            await self.sign_out_tab()
+            await self._sign_out_tab()
         return None
 
-    async def verify_identity(self) -> None:
+    async def _verify_identity(self) -> None:
         """Before every event (IdentityMiddleware): `_user_id` := the user of the live session
         in this socket's cookie, or None. A different identity than the tab had resets every
-        state of the app first (`sign_out_tab`): nothing of the previous user is left to read."""
+        state of the app first (`_sign_out_tab`): nothing of the previous user is left to read."""
         token = self._token()
         user_id = None
         if token:  # no cookie, no lookup: a visitor's events cost nothing here
             network = sessions.network_of(self.router.session.client_ip)
             user_id = await asyncio.to_thread(seen_user_id, token, network)
         if user_id != self._user_id and (self._user_id is not None or self.signed_in):
-            await self.sign_out_tab()
+            await self._sign_out_tab()
         self._user_id = user_id
 
-    async def sign_out_tab(self) -> None:
+    async def _sign_out_tab(self) -> None:
         """Forget the user in this tab: the shell, every state of the app (the page's data may
         be theirs), the tab's entry in the registry of tabs that receive live job events."""
         user_ids = {self._user_id}
@@ -285,13 +285,13 @@ class AuthState(rx.State):
         """Revoke the session server-side and sign this tab out; `/auth/signed-out` then
         drops the dead cookie. Other tabs notice on their next event (`checked_user_id`)."""
         await asyncio.to_thread(revoke_session, self._token())
-        await self.sign_out_tab()
+        await self._sign_out_tab()
         return full_page_load(SIGNED_OUT_URL)
 
 
 async def checked_user_id(state: rx.State, lookup: SessionLookup = lookup_user_id) -> int | None:
-    """The re-check every state-changing handler starts with (see `AuthState.checked_user_id`).
+    """The re-check every state-changing handler starts with (see `AuthState._checked_user_id`).
 
     In a background event call it inside `async with self`: it may reset states."""
     auth_state = await state.get_state(AuthState)
-    return await auth_state.checked_user_id(lookup)
+    return await auth_state._checked_user_id(lookup)

@@ -2,7 +2,7 @@
 
 A Reflex middleware runs before each event handler, under the tab's state lock, with the
 router data of the socket that sent the event. It re-derives the viewer from that socket's
-session cookie (`AuthState.verify_identity`), so handlers read `AuthState._user_id` as a fact
+session cookie (`AuthState._verify_identity`), so handlers read `AuthState._user_id` as a fact
 about this event, not as a value cached from an earlier one. It is added first, ahead of any
 other middleware, so even the hydrate snapshot a new socket receives is taken after the reset.
 """
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class IdentityMiddleware(Middleware):
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
         auth = await state.get_state(AuthState)
-        await auth.verify_identity()
+        await auth._verify_identity()
         return None  # never swallows the event: the handler runs, with the verified identity
 
 

@@ -115,7 +115,7 @@ class SessionsState(rx.State):
             return rx.toast.error(exc.message)
         if current:  # this browser's own session: the same as logging out here
             async with self:
-                await (await self.get_state(AuthState)).sign_out_tab()
+                await (await self.get_state(AuthState))._sign_out_tab()
             return full_page_load(SIGNED_OUT_URL)
         async with self:
             self.rows = rows
@@ -140,6 +140,6 @@ class SessionsState(rx.State):
                 self.signing_out = False
             return rx.toast.error("Could not sign out everywhere. Please try again.")
         async with self:
-            await (await self.get_state(AuthState)).sign_out_tab()
+            await (await self.get_state(AuthState))._sign_out_tab()
         # `/auth/signed-out` drops this browser's cookie, now that its session is revoked.
         return full_page_load(SIGNED_OUT_URL)
