@@ -58,6 +58,7 @@ def _session_row(row: SessionRow) -> rx.Component:
         width="100%",
         align="center",
         class_name="ps-session-row",
+        role="listitem",
     )
 
 
