@@ -46,9 +46,15 @@ def event_name(cls: type[Any], handler: str) -> str:
 
 
 @pytest.fixture
-def app_db(app_server: AppServer, app_url: str) -> Iterator[Engine]:
-    """The running app's own SQLite database (the embedded profile's DATA_DIR)."""
-    engine = make_engine(f"sqlite:///{app_server.root / 'embedded' / 'pixel_studio.db'}")
+def app_db(
+    request: pytest.FixtureRequest, app_server: AppServer, app_profile: str
+) -> Iterator[Engine]:
+    """The running app's own database: the embedded profile's SQLite file, or PostgreSQL."""
+    if app_profile == "production":
+        url = request.getfixturevalue("production_env")["DATABASE_URL"]
+    else:
+        url = f"sqlite:///{app_server.root / 'embedded' / 'pixel_studio.db'}"
+    engine = make_engine(url)
     yield engine
     engine.dispose()
 
@@ -154,7 +160,12 @@ async def load_private_pages(tab: Tab, collection_id: int) -> None:
     await tab.send(event_name(CollectionsState, "load"), "/collections", "/collections")
 
 
-def test_a_revoked_tab_token_replayed_reads_nothing_private(app_url: str, app_db: Engine) -> None:
+# Production too: there the tab's states live in Redis, loaded substate by substate.
+@pytest.mark.parametrize("app_profile", ["embedded", "production"], indirect=True)
+def test_a_revoked_tab_token_replayed_reads_nothing_private(
+    app_server: AppServer, app_db: Engine, app_profile: str
+) -> None:
+    app_url = app_server.base
     username = f"replay{uuid.uuid4().hex[:10]}"
     secret = f"secret-{uuid.uuid4().hex}"
     cookie = sign_up(app_url, username)
