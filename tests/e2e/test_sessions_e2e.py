@@ -5,6 +5,7 @@ signs the phone out from the list, and the phone is signed out at its next actio
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -15,7 +16,9 @@ from tests.e2e.test_hosts_e2e import SESSION_ENDED, new_context
 pytestmark = pytest.mark.e2e
 
 
-def test_sign_out_another_browser_from_the_sessions_list(browser: Browser, base_url: str) -> None:
+def test_sign_out_another_browser_from_the_sessions_list(
+    browser: Browser, base_url: str, shots_dir: Path
+) -> None:
     laptop, phone = new_context(browser, base_url), new_context(browser, base_url)
     username = unique_name("sess")
     here = laptop.new_page()
@@ -37,6 +40,8 @@ def test_sign_out_another_browser_from_the_sessions_list(browser: Browser, base_
     expect(rows.filter(has_text="Network 127.0.0.0/24")).to_have_count(2)
     expect(rows.first).to_contain_text(re.compile(r"last seen \d{4}-\d{2}-\d{2} \d{2}:\d{2}"))
 
+    here.get_by_role("heading", name="Sessions", exact=True).scroll_into_view_if_needed()
+    here.screenshot(path=str(shots_dir / "settings-sessions.png"), full_page=True)
     other = rows.filter(has_not_text="This device")
     other.get_by_role("button", name=re.compile(r"^Sign out ")).click()
     expect(rows).to_have_count(1)
