@@ -122,6 +122,12 @@ class UserSession(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     user_agent: str | None = Field(default=None, max_length=255)
+    # The sessions list (services/sessions.py): the client's network (an IPv4 /24 or IPv6 /48,
+    # never the full address), when the password or Google last proved the person (a fresh
+    # sign-in may mint an API token), and the last event seen, written at most every few minutes.
+    network: str | None = Field(default=None, max_length=64)
+    authenticated_at: datetime | None = None
+    last_seen_at: datetime | None = None
 
 
 class ApiToken(SQLModel, table=True):
@@ -133,6 +139,9 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+    # None: never expires. "read" tokens may only read (a write answers 403); "write" do both.
+    expires_at: datetime | None = None
+    scope: str = Field(default="write", max_length=16)
 
 
 class GenerationJob(SQLModel, table=True):

@@ -54,6 +54,7 @@ from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.explore import ExploreState
 from pixel_studio.state.feed import FeedState
 from pixel_studio.state.follow_list import FollowListState
+from pixel_studio.state.identity import install as install_identity
 from pixel_studio.state.image_page import ImagePageState
 from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.likes import LikedImagesState
@@ -75,6 +76,8 @@ app = rx.App(
     head_components=head_components(),
     html_lang="en",
 )
+# Before every event handler: the viewer from this socket's session cookie (state/identity.py).
+install_identity(app)
 
 
 def page(component: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:

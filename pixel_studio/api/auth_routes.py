@@ -21,6 +21,7 @@ from pixel_studio.api.deps import (
 from pixel_studio.models import User
 from pixel_studio.services import auth
 from pixel_studio.services.errors import Conflict, InvalidInput, RateLimited, ServiceError
+from pixel_studio.services.sessions import network_of
 from pixel_studio.settings import Settings
 
 router = APIRouter()
@@ -67,7 +68,11 @@ def _signed_in(
 ) -> JSONResponse:
     """A fresh session for `user`: its cookie, and the user as JSON."""
     token = auth.create_session(
-        session, user.id or 0, settings, request.headers.get("user-agent", "")
+        session,
+        user.id or 0,
+        settings,
+        request.headers.get("user-agent", ""),
+        network_of(client_ip(request, settings)),
     )
     response = JSONResponse(_me(user, token, settings).model_dump(), status_code=status_code)
     set_session_cookie(response, token, settings)
@@ -88,7 +93,11 @@ def activate(
     if not same_origin_navigation(request):
         return RedirectResponse("/login?expired=1", status_code=303)
     token = auth.activate_ticket(
-        session, ticket[:128], settings, request.headers.get("user-agent", "")
+        session,
+        ticket[:128],
+        settings,
+        request.headers.get("user-agent", ""),
+        network_of(client_ip(request, settings)),
     )
     if token is None:
         return RedirectResponse("/login?expired=1", status_code=303)

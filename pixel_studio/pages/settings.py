@@ -7,11 +7,11 @@ from typing import Any
 
 import reflex as rx
 
+from pixel_studio.components.account_security import api_tokens_panel, sessions_panel
 from pixel_studio.components.forms import field
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
 from pixel_studio.components.settings_account_security import account_security_sections
 from pixel_studio.state.account_data import AccountDataState
-from pixel_studio.state.api_tokens import ApiTokensState, TokenRow
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.google_connect import GoogleConnectState
 from pixel_studio.state.settings_page import AVATAR_MAX_BYTES, AVATAR_TYPES, SettingsState
@@ -210,105 +210,19 @@ def privacy_section() -> rx.Component:
 
 
 def sessions_section() -> rx.Component:
-    s = SettingsState
     return section(
         "Sessions",
-        "Signed in on a computer you no longer use, or lost a phone? Sign out everywhere.",
-        rx.vstack(
-            rx.text(
-                "Ends every session of your account, this one included: every browser and "
-                "device must log in again. Open pages stop working at their next action.",
-                size="2",
-            ),
-            rx.button(
-                rx.cond(s.signing_out, rx.spinner(size="2"), rx.icon("log-out", size=16)),
-                "Sign out everywhere",
-                on_click=s.sign_out_everywhere,
-                disabled=s.signing_out,
-                color_scheme="red",
-                variant="soft",
-                size="3",
-            ),
-            spacing="3",
-            align="start",
-        ),
-    )
-
-
-def _token_row(row: TokenRow) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.text(row.name, weight="medium"),
-            rx.text(
-                "Created ",
-                row.created,
-                " · ",
-                rx.cond(row.last_used != "", "last used " + row.last_used, "never used"),
-                size="1",
-                color_scheme="gray",
-            ),
-            spacing="0",
-        ),
-        rx.spacer(),
-        rx.button(
-            "Revoke",
-            on_click=ApiTokensState.revoke_token(row.id),  # type: ignore[misc]  # a bound event
-            color_scheme="red",
-            variant="soft",
-            size="1",
-            aria_label="Revoke " + row.name,
-        ),
-        width="100%",
-        align="center",
+        "Where your account is signed in. Sign out a browser you no longer use, or all of them.",
+        sessions_panel(),
     )
 
 
 def api_tokens_section() -> rx.Component:
-    s = ApiTokensState
     return section(
         "API tokens",
         "For scripts and programs using the REST API (/api/docs). Send one as "
         "Authorization: Bearer <token>. Revoke any you no longer use.",
-        rx.vstack(
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        value=s.new_name,
-                        on_change=s.set_new_name,
-                        placeholder="Token name, e.g. laptop script",
-                        aria_label="Token name",
-                        max_length=100,
-                        flex="1",
-                    ),
-                    rx.button("Create token", type="submit", loading=s.busy),
-                    width="100%",
-                ),
-                on_submit=s.create_token,
-                width="100%",
-            ),
-            rx.cond(s.error != "", rx.text(s.error, color_scheme="red", size="2")),
-            rx.cond(
-                s.new_token != "",
-                rx.callout.root(
-                    rx.callout.text("Copy this token now: it is not shown again."),
-                    rx.code(s.new_token, id="new-api-token", word_break="break-all"),
-                    rx.hstack(
-                        rx.button("Copy", on_click=rx.set_clipboard(s.new_token), size="1"),
-                        rx.button("Done", on_click=s.dismiss_token, variant="soft", size="1"),
-                    ),
-                    color_scheme="green",
-                    width="100%",
-                ),
-            ),
-            rx.cond(
-                s.has_tokens,
-                rx.vstack(rx.foreach(s.tokens, _token_row), spacing="3", width="100%"),
-                rx.text("No tokens yet.", size="2", color_scheme="gray"),
-            ),
-            spacing="3",
-            width="100%",
-            on_mount=s.load,
-        ),
+        api_tokens_panel(),
     )
 
 

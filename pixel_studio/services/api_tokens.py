@@ -11,22 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
 from pixel_studio.models import ApiToken, User
-from pixel_studio.services import auth, users
-from pixel_studio.services.errors import InvalidInput, NotFound
+from pixel_studio.services import auth, rate_limits, sessions, users
+from pixel_studio.services.errors import AuthFailed, InvalidInput, NotFound
+from pixel_studio.settings import Settings
 
 PREFIX = "ps_"
 MAX_NAME = 100
 MAX_TOKENS = 20  # per user: enough for every script and machine, not a place to hoard
 MAX_TOKEN_LENGTH = 200  # anything longer is not one of ours: refused before hashing
 LAST_USED_EVERY = timedelta(seconds=60)
+Scope = Literal["read", "write"]
+READ: Scope = "read"
+WRITE: Scope = "write"
+EXPIRY_DAYS = (7, 30, 90, 365)  # or never
+PROOF_NEEDED = "Enter your password to create a token (not needed within 10 minutes of signing in)."
+WRONG_PASSWORD = "That password is not right."
 
 
 def _name(value: str) -> str:
@@ -40,8 +48,21 @@ def _name(value: str) -> str:
     return value
 
 
+def _expiry(value: int | None) -> int | None:
+    if value is not None and value not in EXPIRY_DAYS:
+        raise ValueError("Choose when the token expires from the list.")
+    return value
+
+
 class TokenName(BaseModel):
     name: Annotated[str, AfterValidator(_name)]
+
+
+class TokenRequest(TokenName):
+    """What the settings form (or any other caller) asks for."""
+
+    scope: Scope = WRITE
+    expires_days: Annotated[int | None, AfterValidator(_expiry)] = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,8 @@ class TokenInfo:
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    scope: str = WRITE
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,12 +84,64 @@ class NewToken:
 
 
 def _info(row: ApiToken) -> TokenInfo:
-    return TokenInfo(row.id or 0, row.name, row.created_at, row.last_used_at)
+    return TokenInfo(
+        row.id or 0, row.name, row.created_at, row.last_used_at, row.scope, row.expires_at
+    )
 
 
-def create_token(session: Session, user_id: int, name: str) -> NewToken:
-    """A new named token for the user. Commits. InvalidInput for a bad name or too many."""
-    clean = users.parse(TokenName, {"name": name}).name
+def check_proof(
+    session: Session,
+    cache: Cache,
+    settings: Settings,
+    user_id: int,
+    password: str,
+    session_token: str | None,
+) -> None:
+    """A stolen session must not mint a token that outlives it: the person proves they are
+    here with the password, or by a sign-in under 10 minutes old (sessions.FRESH_SIGN_IN).
+    AuthFailed (field "password") otherwise; wrong passwords count against the account's
+    log-in allowance, so a stolen session cannot guess without limit."""
+    if password:
+        user = users.get_user(session, user_id)
+        if not user.password_hash or not users.verify_password(user, password):
+            limiter = rate_limits.limiter_for(cache)
+            rate_limits.hit(limiter, rate_limits.AUTH, f"acct:{user_id}", settings)
+            raise AuthFailed(WRONG_PASSWORD, field="password")
+        return
+    if not sessions.recently_authenticated(session, user_id, session_token):
+        raise AuthFailed(PROOF_NEEDED, field="password")
+
+
+def create_proven_token(
+    session: Session,
+    cache: Cache,
+    settings: Settings,
+    user_id: int,
+    request: dict[str, object],
+    *,
+    password: str,
+    session_token: str | None,
+) -> NewToken:
+    """`create_token` after `check_proof`: what the settings page calls. Commits."""
+    wanted = users.parse(TokenRequest, request)
+    check_proof(session, cache, settings, user_id, password, session_token)
+    return create_token(
+        session, user_id, wanted.name, scope=wanted.scope, expires_days=wanted.expires_days
+    )
+
+
+def create_token(
+    session: Session,
+    user_id: int,
+    name: str,
+    *,
+    scope: Scope = WRITE,
+    expires_days: int | None = None,
+) -> NewToken:
+    """A new named token for the user. Commits. InvalidInput for a bad name or too many.
+    The proof that the owner asks for it is the caller's (`create_proven_token`)."""
+    wanted = users.parse(TokenRequest, {"name": name, "scope": scope, "expires_days": expires_days})
+    clean = wanted.name
     count = session.exec(
         select(func.count()).select_from(ApiToken).where(col(ApiToken.user_id) == user_id)
     ).one()
@@ -75,7 +150,14 @@ def create_token(session: Session, user_id: int, name: str) -> NewToken:
             f"You have {MAX_TOKENS} tokens already; revoke one you no longer use.", field="name"
         )
     secret = PREFIX + auth.new_token()
-    row = ApiToken(user_id=user_id, name=clean, token_hash=auth.hash_token(secret))
+    expires = utcnow() + timedelta(days=wanted.expires_days) if wanted.expires_days else None
+    row = ApiToken(
+        user_id=user_id,
+        name=clean,
+        token_hash=auth.hash_token(secret),
+        scope=wanted.scope,
+        expires_at=expires,
+    )
     session.add(row)
     session.commit()
     return NewToken(_info(row), secret)
@@ -100,9 +182,23 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> None:
     session.commit()
 
 
+def revoke_all_tokens(session: Session, user_id: int) -> int:
+    """Delete every token of the user ("sign out everywhere" with its box ticked). Does not
+    commit (the caller revokes the sessions in the same transaction); returns how many."""
+    result = session.execute(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def user_for_api_token(session: Session, token: str | None) -> User | None:
     """The user a presented token belongs to, or None. Records the last-used time (commits
     when it does)."""
+    found = token_owner(session, token)
+    return found[0] if found is not None else None
+
+
+def token_owner(session: Session, token: str | None) -> tuple[User, str] | None:
+    """(owner, scope) of a live token, or None: unknown, expired, or its owner suspended.
+    Records the last-used time (commits when it does)."""
     if not token or not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
     found = session.exec(
@@ -116,6 +212,8 @@ def user_for_api_token(session: Session, token: str | None) -> User | None:
     if user.suspended_at is not None:  # a suspended account's tokens stop working at once
         return None
     now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
         # Conditional, so concurrent requests with one token write it once.
         session.execute(
@@ -130,4 +228,4 @@ def user_for_api_token(session: Session, token: str | None) -> User | None:
             .values(last_used_at=now)
         )
         session.commit()
-    return user
+    return user, row.scope

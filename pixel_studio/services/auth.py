@@ -107,6 +107,7 @@ def create_ticket(session: Session, user_id: int) -> str:
             token_hash=hash_token(ticket),
             activated=False,
             expires_at=utcnow() + timedelta(seconds=TICKET_SECONDS),
+            authenticated_at=utcnow(),  # the password was checked just now
         )
     )
     session.flush()
@@ -114,7 +115,7 @@ def create_ticket(session: Session, user_id: int) -> str:
 
 
 def activate_ticket(
-    session: Session, ticket: str, settings: Settings, user_agent: str = ""
+    session: Session, ticket: str, settings: Settings, user_agent: str = "", network: str = ""
 ) -> str | None:
     """Trade a ticket for a fresh session token, at most once. None if it is not valid."""
     token = new_token()
@@ -132,21 +133,28 @@ def activate_ticket(
             activated=True,
             expires_at=now + timedelta(days=settings.session_days),
             user_agent=user_agent[:255] or None,
+            network=network[:64] or None,
         )
     )
     return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def create_session(session: Session, user_id: int, settings: Settings, user_agent: str = "") -> str:
-    """A session token straight away (HTTP log-in and OAuth callbacks can set the cookie)."""
+def create_session(
+    session: Session, user_id: int, settings: Settings, user_agent: str = "", network: str = ""
+) -> str:
+    """A session token straight away (HTTP log-in and OAuth callbacks can set the cookie).
+    `network` is the client's /24 or /48 (services/sessions.network_of), for the sessions list."""
     token = new_token()
+    now = utcnow()
     session.add(
         UserSession(
             user_id=user_id,
             token_hash=hash_token(token),
             activated=True,
-            expires_at=utcnow() + timedelta(days=settings.session_days),
+            expires_at=now + timedelta(days=settings.session_days),
             user_agent=user_agent[:255] or None,
+            network=network[:64] or None,
+            authenticated_at=now,
         )
     )
     session.flush()

@@ -128,7 +128,7 @@ class AccountDataState(rx.State):
     def export_percent(self) -> int:
         return int(100 * self.export_done / self.export_total) if self.export_total else 0
 
-    def belongs_to(self, user_id: int) -> bool:
+    def _belongs_to(self, user_id: int) -> bool:
         return self._user_id is not None and self._user_id == user_id
 
     def _show(self, view: DataView) -> None:
@@ -137,7 +137,7 @@ class AccountDataState(rx.State):
         self.export_error, self.export_link, self.export_until = e.error, e.link, e.ready_until
         self.has_password = view.has_password
 
-    def apply_event(self, event: AccountJobEvent) -> bool:
+    def _apply_event(self, event: AccountJobEvent) -> bool:
         """Show the export's progress; True when it just finished (the page then reloads
         the section for a signed link)."""
         self.export_status = event.status
@@ -207,7 +207,7 @@ class AccountDataState(rx.State):
             return None
         async with self:
             auth = await self.get_state(AuthState)
-            await auth.sign_out_tab()
+            await auth._sign_out_tab()
         return full_page_load(SIGNED_OUT_URL)
 
 
@@ -222,7 +222,7 @@ async def apply_account_job(
     async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
         if path.startswith(SETTINGS_PATH) and event.kind == AccountJobKind.export:
             data = await root.get_state(AccountDataState)
-            if data.belongs_to(event.user_id) and data.apply_event(event):
+            if data._belongs_to(event.user_id) and data._apply_event(event):
                 return [AccountDataState.load]
         return []
 

@@ -1,15 +1,22 @@
-"""Who is signed in: read from the HttpOnly session cookie on every page load.
+"""Who is signed in: read from the HttpOnly session cookie of THIS socket, at every event.
 
 The cookie is set and cleared by the backend's own HTTP routes (`/auth/session`,
 `/auth/signed-out`); state only reads it from the socket handshake's headers, so a change is
 seen after a full page load. That is why sign-in and log-out navigate with
 `window.location.assign` instead of a client-side redirect.
 
-A tab keeps its state between events, so the user id loaded with the page is only a hint:
-every state-changing handler asks `checked_user_id` first (one indexed lookup of the tab's
-session). When the session has ended (log-out in another tab, "sign out everywhere", expiry)
-the tab is signed out there and then: every `per_user` state reset, the tab unregistered
-from live job events. The job-event listener asks the same question before each delivery.
+Reflex keys a tab's state by a token the browser picks, and the state outlives the socket: a
+new socket presenting the same token gets the same state. So the identity is never trusted
+from state. `IdentityMiddleware` (state/identity.py) runs before EVERY event handler and calls
+`AuthState._verify_identity`: the user of the live session named by the cookie of the socket
+that sent the event becomes `_user_id` for that event. When it differs from the identity the
+tab had (log-out elsewhere, "sign out everywhere", a session signed out from the sessions list,
+expiry, suspension, a socket without the cookie replaying the token), every state of the app
+is reset first, so no handler and no hydrate can read the previous user's data.
+
+Handlers that change something still ask `checked_user_id` (one more indexed lookup) inside
+their own `async with self`, because a background event may run long after its start. The
+job-event listener asks the same question before each delivery.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from pixel_studio.api.cookies import safe_next
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
-from pixel_studio.services import auth
+from pixel_studio.services import auth, sessions
 from pixel_studio.storage import get_storage
 from pixel_studio.tabs import get_tabs
 
@@ -138,6 +145,25 @@ async def lookup_user_id(token: str | None) -> int | None:
     return await asyncio.to_thread(live_user_id, token)
 
 
+def seen_user_id(token: str | None, network: str) -> int | None:
+    """Blocking: whose live session the token is, recording (every few minutes) its use."""
+    with session_scope() as session:
+        return sessions.touch(session, token, network)
+
+
+def app_states() -> list[type[rx.State]]:
+    """Every state class of this app (not Reflex's own): what a change of identity resets."""
+    found: dict[type[rx.State], None] = {}
+    pending: list[type[rx.State]] = [rx.State]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("pixel_studio.") and not sub._mixin:
+                found[sub] = None
+    return list(found)
+
+
 def memo_lookup() -> SessionLookup:
     """A lookup that asks the database once per token: for one job event sent to many tabs.
     Tabs are updated concurrently, so the first caller's lookup is shared, not repeated."""
@@ -187,10 +213,10 @@ class AuthState(rx.State):
         # A few indexed lookups, in a thread so the event loop keeps serving other tabs.
         profile = await asyncio.to_thread(load_profile, self._token())
         if self._user_id is not None and (profile is None or profile.user_id != self._user_id):
-            await self.sign_out_tab()  # the session this tab loaded with has ended
+            await self._sign_out_tab()  # the session this tab loaded with has ended
         self._apply(profile)
 
-    async def checked_user_id(self, lookup: SessionLookup = lookup_user_id) -> int | None:
+    async def _checked_user_id(self, lookup: SessionLookup = lookup_user_id) -> int | None:
         """This tab's user, if the session it loaded with is still live; else None, and the
         tab is signed out (every per-user state reset, unregistered from job events).
 
@@ -201,18 +227,33 @@ class AuthState(rx.State):
         if user_id is not None and user_id == self._user_id:
             return user_id
         if self._user_id is not None or self.signed_in:
-            await self.sign_out_tab()
+            await self._sign_out_tab()
         return None
 
-    async def sign_out_tab(self) -> None:
-        """Forget the user in this tab: the shell, every `per_user` state, the tab's entry in
-        the registry of tabs that receive live job events."""
+    async def _verify_identity(self) -> None:
+        """Before every event (IdentityMiddleware): `_user_id` := the user of the live session
+        in this socket's cookie, or None. A different identity than the tab had resets every
+        state of the app first (`_sign_out_tab`): nothing of the previous user is left to read."""
+        token = self._token()
+        user_id = None
+        if token:  # no cookie, no lookup: a visitor's events cost nothing here
+            network = sessions.network_of(self.router.session.client_ip)
+            user_id = await asyncio.to_thread(seen_user_id, token, network)
+        if user_id != self._user_id and (self._user_id is not None or self.signed_in):
+            await self._sign_out_tab()
+        self._user_id = user_id
+
+    async def _sign_out_tab(self) -> None:
+        """Forget the user in this tab: the shell, every state of the app (the page's data may
+        be theirs), the tab's entry in the registry of tabs that receive live job events."""
         user_ids = {self._user_id}
         self._apply(None)
         for cls in _PER_USER:
             state = await self.get_state(cls)
             user_ids.add(getattr(state, "_user_id", None))
-            state.reset()
+        for cls in app_states():
+            if cls is not AuthState:
+                (await self.get_state(cls)).reset()
         token = self.router.session.client_token
         for user_id in user_ids - {None}:
             assert user_id is not None
@@ -244,13 +285,13 @@ class AuthState(rx.State):
         """Revoke the session server-side and sign this tab out; `/auth/signed-out` then
         drops the dead cookie. Other tabs notice on their next event (`checked_user_id`)."""
         await asyncio.to_thread(revoke_session, self._token())
-        await self.sign_out_tab()
+        await self._sign_out_tab()
         return full_page_load(SIGNED_OUT_URL)
 
 
 async def checked_user_id(state: rx.State, lookup: SessionLookup = lookup_user_id) -> int | None:
-    """The re-check every state-changing handler starts with (see `AuthState.checked_user_id`).
+    """The re-check every state-changing handler starts with (see `AuthState._checked_user_id`).
 
     In a background event call it inside `async with self`: it may reset states."""
     auth_state = await state.get_state(AuthState)
-    return await auth_state.checked_user_id(lookup)
+    return await auth_state._checked_user_id(lookup)

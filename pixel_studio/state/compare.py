@@ -231,7 +231,7 @@ class CompareState(JobFormMixin, rx.State):
             rx.toast.success(f"Comparing {len(views)} models. Each column fills in live."),
         ]
 
-    def apply_job_view(self, view: JobView) -> bool:
+    def _apply_job_view(self, view: JobView) -> bool:
         """A job changed (live event): update its column if this page shows it."""
         columns = place_column(self.columns, view)
         if columns is None:

@@ -226,7 +226,7 @@ class ImagePageState(rx.State):
         page = await self._read(image_id_from_path(str(self.router.url.path or "")))
         self._show(page)
         likes = await self.get_state(LikeButtonState)
-        likes.show(
+        likes._show(
             page.image_id if page else 0,
             page.liked if page else False,
             page.like_count if page else 0,

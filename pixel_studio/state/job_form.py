@@ -99,7 +99,7 @@ class JobFormMixin(rx.State, mixin=True):
         self.submitting = False
         jobs = await self.get_state(JobsState)
         for view in views:
-            jobs.show(view)
+            jobs._show_job(view)
         if balance is not None:
             auth = await self.get_state(AuthState)
             auth.credits = balance

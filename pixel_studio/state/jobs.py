@@ -1,7 +1,7 @@
 """The signed-in user's recent jobs, live: what the "Your jobs" panel shows.
 
 `load` reads the jobs from the database and registers this tab for live events; after that
-the backend's listener (state/live.py) calls `apply_event` on this state of every tab of the
+the backend's listener (state/live.py) calls `_apply_event` on this state of every tab of the
 user. The database stays the truth: a reload, or a tab opened later, reads the same state.
 """
 
@@ -81,7 +81,7 @@ class JobsState(rx.State):
     def active_count(self) -> int:
         return sum(1 for job in self.jobs if job.active)
 
-    def belongs_to(self, user_id: int) -> bool:
+    def _belongs_to(self, user_id: int) -> bool:
         return self._user_id is not None and self._user_id == user_id
 
     @rx.event
@@ -98,16 +98,16 @@ class JobsState(rx.State):
         token = self.router.session.client_token
         await asyncio.to_thread(get_tabs().register, user_id, token)
 
-    def show(self, view: JobView) -> None:
+    def _show_job(self, view: JobView) -> None:
         """Put a job the page itself just started (or changed) into the panel."""
         self.jobs = place(self.jobs, view)
 
-    def apply_event(self, event: JobEvent, view: JobView | None) -> str | None:
+    def _apply_event(self, event: JobEvent, view: JobView | None) -> str | None:
         """Apply one job event. `view` is the job as read from the database for this event
         (None if that read failed). Returns a toast message when, for this tab, the job has
         just ended; None otherwise (including an old event arriving after a newer one).
         """
-        if not self.belongs_to(event.user_id):
+        if not self._belongs_to(event.user_id):
             return None
         before = next((j for j in self.jobs if j.job_id == event.job_id), None)
         if view is None:
@@ -137,7 +137,7 @@ class JobsState(rx.State):
             return rx.toast.error("The job could not be cancelled. Please try again.")
         async with self:
             if view is not None:
-                self.show(view)
+                self._show_job(view)
             if balance is not None:
                 auth = await self.get_state(AuthState)
                 auth.credits = balance

@@ -58,7 +58,7 @@ class LikeButtonState(rx.State):
     def label(self) -> str:
         return "Unlike" if self.liked else "Like"
 
-    def show(self, image_id: int, liked: bool, like_count: int) -> None:
+    def _show(self, image_id: int, liked: bool, like_count: int) -> None:
         self.image_id, self.liked, self.like_count = image_id, liked, like_count
 
     @rx.event

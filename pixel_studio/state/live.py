@@ -93,13 +93,13 @@ async def apply_to_tab(
     event = update.event
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=JobsState)) as root:
         jobs = await root.get_state(JobsState)
-        if not jobs.belongs_to(event.user_id):
+        if not jobs._belongs_to(event.user_id):
             # A page without the jobs panel, registered by the bell: keep it for notifications.
             bell = await root.get_state(BellState)
-            return bell.belongs_to(event.user_id)
+            return bell._belongs_to(event.user_id)
         auth = await root.get_state(AuthState)
         path = str(root.router.url.path or "")
-        applies = await auth.checked_user_id(lookup) == event.user_id
+        applies = await auth._checked_user_id(lookup) == event.user_id
         if applies:
             follow_up = await _apply_update(root, auth, jobs, update, path)
         else:
@@ -116,21 +116,21 @@ async def _apply_update(
     """Change the tab's states; returns the event specs and handlers to send after the delta."""
     event = update.event
     follow_up: list[Any] = []
-    toast = jobs.apply_event(event, update.view)
+    toast = jobs._apply_event(event, update.view)
     if update.balance is not None:
         auth.credits = update.balance
     # The history pages show job status too; only load their state on those pages.
     if update.view is not None and path.startswith("/sets"):
         if path.rstrip("/") == "/sets":
             sets = await root.get_state(SetsState)
-            sets.apply_job_view(update.view)
+            sets._apply_job_view(update.view)
         else:
             detail = await root.get_state(SetDetailState)
-            if detail.apply_job_view(update.view):
+            if detail._apply_job_view(update.view):
                 follow_up.append(SetDetailState.refresh)
     elif update.view is not None and path.rstrip("/") == "/compare":
         compare = await root.get_state(CompareState)  # a comparison's columns
-        compare.apply_job_view(update.view)
+        compare._apply_job_view(update.view)
     if toast is not None:
         notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
         follow_up.append(notify(toast))

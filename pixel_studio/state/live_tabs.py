@@ -54,11 +54,11 @@ async def apply_to_user_tab(
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=cls)) as root:
         bell = await root.get_state(BellState)
         jobs = await root.get_state(JobsState)
-        if not (bell.belongs_to(user_id) or jobs.belongs_to(user_id)):
+        if not (bell._belongs_to(user_id) or jobs._belongs_to(user_id)):
             return False
         auth = await root.get_state(AuthState)
         path = str(root.router.url.path or "")
-        applies = await auth.checked_user_id(lookup) == user_id
+        applies = await auth._checked_user_id(lookup) == user_id
         if applies:
             follow_up = await change(root, auth, path)
         else:

@@ -117,7 +117,7 @@ class BellState(rx.State):
     def label(self) -> str:
         return f"Notifications, {self.unread} unread" if self.unread else "Notifications"
 
-    def belongs_to(self, user_id: int) -> bool:
+    def _belongs_to(self, user_id: int) -> bool:
         return self._user_id is not None and self._user_id == user_id
 
     @rx.event

@@ -185,7 +185,7 @@ class SetDetailState(rx.State):
         if self.found and self.shown_set_id:
             self._show(await self._read(self.shown_set_id))
 
-    def apply_job_view(self, view: JobView) -> bool:
+    def _apply_job_view(self, view: JobView) -> bool:
         """A job changed (live event). Returns True when new images should be fetched."""
         if not self._job_id or view.job_id != self._job_id:
             return False

@@ -257,7 +257,7 @@ class SetsState(rx.State):
             return SetsState.load_more
         return None
 
-    def apply_job_view(self, view: JobView) -> None:
+    def _apply_job_view(self, view: JobView) -> None:
         """A job changed (live event): update its card if this page shows it."""
         cards = list(self.cards)
         for index, card in enumerate(cards):

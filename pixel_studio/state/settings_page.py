@@ -1,4 +1,4 @@
-"""The settings page: username, avatar, default privacy, signing out everywhere.
+"""The settings page: username, avatar, default privacy (sessions: state/sessions_list.py).
 
 Every change starts with `checked_user_id` (state/auth.py) instead of trusting the id loaded
 with the page, so a session revoked elsewhere stops working at once and signs the tab out.
@@ -19,12 +19,10 @@ from pixel_studio.db import session_scope
 from pixel_studio.services import auth, users
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import (
-    SIGNED_OUT_URL,
     AuthState,
     Profile,
     avatar_url,
     checked_user_id,
-    full_page_load,
     per_user,
     profile_of,
     session_ended,
@@ -57,12 +55,6 @@ def set_privacy(user_id: int, private: bool) -> bool:
         return users.set_default_privacy(session, user_id, private).default_private
 
 
-def sign_out_everywhere(user_id: int) -> int:
-    """Revoke every session of the user; how many there were."""
-    with session_scope() as session:
-        return auth.revoke_all(session, user_id)
-
-
 def save_avatar(user_id: int, data: bytes) -> str:
     """Validate, downscale and store the upload, point the user at it; return its URL."""
     with session_scope() as session:
@@ -89,7 +81,6 @@ class SettingsState(rx.State):
     default_private: bool = False
     avatar_error: str = ""
     uploading: bool = False
-    signing_out: bool = False
 
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
@@ -97,7 +88,7 @@ class SettingsState(rx.State):
     @rx.event
     def load(self) -> None:
         self.username_error = self.avatar_error = ""
-        self.saving_username = self.uploading = self.signing_out = False
+        self.saving_username = self.uploading = False
         profile = load_settings(self._token())
         self.default_private = profile.default_private if profile else False
 
@@ -177,26 +168,3 @@ class SettingsState(rx.State):
             shell = await self.get_state(AuthState)
             shell.avatar_url = url
         return rx.toast.success("Avatar updated.")
-
-    @rx.event(background=True)
-    async def sign_out_everywhere(self) -> Any:
-        """Revoke every session of the user: this tab now, the others at their next event."""
-        async with self:
-            if self.signing_out:
-                return None
-            user_id = await checked_user_id(self)
-            if user_id is None:
-                return session_ended(SETTINGS_PATH)
-            self.signing_out = True
-        try:
-            await asyncio.to_thread(sign_out_everywhere, user_id)
-        except Exception:
-            log.exception("sign out everywhere failed")
-            async with self:
-                self.signing_out = False
-            return rx.toast.error("Could not sign out everywhere. Please try again.")
-        async with self:
-            shell = await self.get_state(AuthState)
-            await shell.sign_out_tab()
-        # `/auth/signed-out` drops this browser's cookie, now that its session is revoked.
-        return full_page_load(SIGNED_OUT_URL)

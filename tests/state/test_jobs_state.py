@@ -119,29 +119,31 @@ def event(status: str, done: int, **kw: Any) -> JobEvent:
 
 def test_apply_event_toasts_once_when_the_job_ends() -> None:
     state = jobs_state(7)
-    assert state.apply_event(event("queued", 0), view("queued")) is None
-    assert state.apply_event(event("running", 1), view("running", 1, thumbnails=[thumb(1)])) is None
+    assert state._apply_event(event("queued", 0), view("queued")) is None
+    assert (
+        state._apply_event(event("running", 1), view("running", 1, thumbnails=[thumb(1)])) is None
+    )
     assert state.jobs[0].thumbnails == [thumb(1)]
     done = view("succeeded", 2, thumbnails=[thumb(1), thumb(2)])
-    assert state.apply_event(event("succeeded", 2), done) == "Your 2 images are ready."
-    assert state.apply_event(event("succeeded", 2), done) is None  # a second copy: silent
-    assert state.apply_event(event("running", 1), view("running", 1)) is None
+    assert state._apply_event(event("succeeded", 2), done) == "Your 2 images are ready."
+    assert state._apply_event(event("succeeded", 2), done) is None  # a second copy: silent
+    assert state._apply_event(event("running", 1), view("running", 1)) is None
     assert state.jobs[0].status == "succeeded"
 
 
 def test_apply_event_ignores_other_users_and_unknown_jobs_without_a_view() -> None:
     state = jobs_state(7)
-    assert state.apply_event(event("queued", 0, user_id=8), view("queued")) is None
+    assert state._apply_event(event("queued", 0, user_id=8), view("queued")) is None
     assert state.jobs == []
-    assert state.apply_event(event("running", 1), None) is None  # nothing to show it with
+    assert state._apply_event(event("running", 1), None) is None  # nothing to show it with
     assert state.jobs == []
-    state.show(view("running", 0))
+    state._show_job(view("running", 0))
     message = "Provider down. 2 credits refunded."
-    assert state.apply_event(event("failed", 0, message=message), None) == (
+    assert state._apply_event(event("failed", 0, message=message), None) == (
         f"The job failed. {message}"
     )
     assert (state.jobs[0].status, state.jobs[0].message) == ("failed", message)
-    assert jobs_state(None).apply_event(event("queued", 0), view("queued")) is None
+    assert jobs_state(None)._apply_event(event("queued", 0), view("queued")) is None
 
 
 # ------------------------------------------------------------------ with the database

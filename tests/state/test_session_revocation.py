@@ -26,6 +26,7 @@ from pixel_studio.state import live
 from pixel_studio.state.auth import SESSION_ENDED, AuthState, session_token
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.jobs import JobsState
+from pixel_studio.state.sessions_list import SessionsState
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
@@ -174,7 +175,7 @@ def test_sign_out_everywhere_reaches_every_browser(tabs_db: Path) -> None:
     run(SetsState.load, state(history, SetsState))
     assert len(state(history, SetsState).cards) == 1
 
-    result = run(SettingsState.sign_out_everywhere, state(settings, SettingsState))
+    result = run(SessionsState.sign_out_everywhere, state(settings, SessionsState))
     assert script_of(result) == 'window.location.assign("/auth/signed-out")'
     assert_signed_out(settings, user.id, "laptop-settings")
     with Session(get_engine()) as session:

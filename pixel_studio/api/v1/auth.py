@@ -43,15 +43,23 @@ def count_read(request: Request, user_id: int | None, cache: Cache, settings: Se
         rate_limits.hit_read(cache, user_id, client_ip(request, settings), settings)
 
 
-def _from_token(session: SessionDep, creds: HTTPAuthorizationCredentials) -> User:
-    user = api_tokens.user_for_api_token(session, creds.credentials)
-    if user is None:
+READ_ONLY = "This API token may only read. Create a token with write access to change things."
+
+
+def _from_token(session: SessionDep, creds: HTTPAuthorizationCredentials, request: Request) -> User:
+    """The token's owner. 401 for an unknown, revoked or expired token; 403 when a read-only
+    token is sent with anything but a read (whatever the route: one rule, in one place)."""
+    found = api_tokens.token_owner(session, creds.credentials)
+    if found is None:
         raise ApiError(
             401,
             "invalid_token",
-            "This API token is not valid: it was revoked or mistyped.",
+            "This API token is not valid: it was revoked, expired or mistyped.",
             headers=_CHALLENGE,
         )
+    user, scope = found
+    if scope != api_tokens.WRITE and request.method not in READ_METHODS:
+        raise ApiError(403, "read_only_token", READ_ONLY)
     return user
 
 
@@ -70,7 +78,7 @@ def token_user(
             "Send a personal API token: Authorization: Bearer <token>.",
             headers=_CHALLENGE,
         )
-    user = _from_token(session, creds)
+    user = _from_token(session, creds, request)
     count_read(request, user.id, cache, settings)
     return user
 
@@ -79,7 +87,7 @@ def resolve_viewer(request: Request, session: Session, creds: BearerCreds) -> Us
     """The token's owner if a token is sent (401 if it is not valid), else the session
     cookie's user, else None (an anonymous reader). Counts nothing."""
     if creds is not None:
-        return _from_token(session, creds)
+        return _from_token(session, creds, request)
     if request.headers.get("authorization"):
         raise ApiError(
             401, "unauthorized", "Use Authorization: Bearer <token>.", headers=_CHALLENGE
