@@ -14,7 +14,11 @@ import pixel_studio.pixel_studio  # noqa: F401 - the app: every page and so ever
 from pixel_studio.state.auth import app_states
 
 ALLOWED: dict[str, set[str]] = {
+    "ForgotPasswordState": {"prepare", "submit"},
+    "ResetPasswordState": {"prepare", "submit"},
+    "VerifyEmailState": {"verify"},
     "AccountDataState": {"delete_account", "load", "start_export"},
+    "AccountSecurityState": {"change_email", "change_password", "load", "resend_verification"},
     "AdminState": {
         "change_credits",
         "decide_report",
