@@ -67,7 +67,7 @@ FIRST_PAINT_JS = r"""
         // The prerendered skeleton's first card shows the first picture before React runs.
         var s = document.createElement("style");
         s.id = "ps-first-pic";
-        s.textContent = ".ps-first-pic{background:center/cover no-repeat url(" +
+        s.textContent = ".ps-card-pic.ps-skel.ps-first-pic{background:center/cover no-repeat url(" +
           JSON.stringify(src) + ");animation:none}";
         document.head.appendChild(s);
       }

@@ -127,12 +127,13 @@ def image_card(
             if index is None
             else rx.cond(index.to(int) < EAGER_CARDS, "eager", "lazy"),
             decoding="async",
-            # The box is square (aspect-ratio in .ps-card-pic); these give the same ratio to
-            # any reader of the attributes before CSS applies.
-            width="512",
-            height="512",
+            # The box is square (aspect-ratio in .ps-card-pic, the picture covers it); the
+            # attributes give the picture's own size from the database. Passed as attributes:
+            # Reflex turns `width=`/`height=` props into CSS, which is not the same thing.
             custom_attrs={
-                "fetchpriority": "auto" if index is None else rx.cond(index == 0, "high", "auto")
+                "width": card.width,
+                "height": card.height,
+                "fetchpriority": "auto" if index is None else rx.cond(index == 0, "high", "auto"),
             },
         ),
         card_private_badge(card.private),
@@ -158,15 +159,20 @@ def image_grid(
     show_creator: bool = True,
     more: rx.Component | None = None,
     label: str = "Images",
+    first_screen: bool = True,
 ) -> rx.Component:
     """The cards in a responsive grid (one column on a phone, as many 200 px+ as fit), then
-    `more` (an `infinite_scroll(...)`) below it when the list is paged."""
+    `more` (an `infinite_scroll(...)`) below it when the list is paged. `first_screen=False`
+    for a grid below the fold (its cards all load lazily, none at high priority)."""
     return rx.box(
         grid_styles(),
         rx.el.ul(
             rx.foreach(
                 cards,
-                lambda card, i: rx.el.li(image_card(card, show_creator, i), list_style="none"),
+                lambda card, i: rx.el.li(
+                    image_card(card, show_creator, i if first_screen else None),
+                    list_style="none",
+                ),
             ),
             class_name="ps-grid",
             aria_label=label,

@@ -61,10 +61,14 @@ def _picture(prefill: Any) -> rx.Component:
             rx.el.img(
                 src=prefill.url,
                 alt=prefill.prompt,
-                width=prefill.width,
-                height=prefill.height,
                 decoding="async",
-                custom_attrs={"fetchpriority": "high"},
+                # Attributes, not Reflex's `width=` (which becomes CSS): the box takes the
+                # picture's ratio before its bytes arrive.
+                custom_attrs={
+                    "width": prefill.width,
+                    "height": prefill.height,
+                    "fetchpriority": "high",
+                },
             ),
             rx.box(class_name="ps-skel ps-picture-skel"),
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ArrayVar, Var
 
 from pixel_studio.components.first_paint import first_paint_var
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
@@ -130,12 +130,21 @@ def results() -> rx.Component:
     # fills the same grid; one grid for both, so React keeps the <img> elements when the
     # socket's cards (the same page, plus anything only this viewer may see) replace it.
     prefill = first_paint_var("explore", list[ImageCard])
-    shown = rx.cond(S.loaded, S.cards, prefill)
+    shown = rx.cond(S.loaded, S.cards, prefill).to(list[ImageCard])
+    return rx.box(
+        _results(shown),
+        width="100%",
+        # Where the cards on screen came from (the first-paint prefill, then the socket).
+        custom_attrs={"data-source": rx.cond(S.loaded, "socket", "prefill")},
+    )
+
+
+def _results(shown: ArrayVar[list[ImageCard]]) -> rx.Component:
     return rx.cond(
         S.loaded & (S.cards.length() == 0),
         empty_state(),
         rx.cond(
-            shown.length() > 0,  # type: ignore[union-attr]
+            shown.length() > 0,
             image_grid(
                 shown,
                 label="Public images",

@@ -58,10 +58,10 @@ def picture() -> rx.Component:
         rx.el.img(
             src=S.url,
             alt=S.prompt,
-            width=S.width,
-            height=S.height,
             decoding="async",
-            custom_attrs={"fetchpriority": "high"},
+            # As attributes (Reflex's `width=` prop is CSS): the box keeps the picture's ratio
+            # before its bytes arrive.
+            custom_attrs={"width": S.width, "height": S.height, "fetchpriority": "high"},
         ),
         class_name="ps-picture",
         width="100%",
@@ -244,7 +244,9 @@ def more_from_set() -> rx.Component:
         (S.siblings.length() > 0) & CommentsState.loaded,
         rx.vstack(
             rx.heading("More from this set", as_="h2", size="4"),
-            image_grid(S.siblings, show_creator=False, label="More from this set"),
+            image_grid(
+                S.siblings, show_creator=False, label="More from this set", first_screen=False
+            ),
             spacing="3",
             width="100%",
         ),
