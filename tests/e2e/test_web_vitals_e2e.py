@@ -13,10 +13,18 @@ Timings and scores are the benchmark's (bench/), never asserted here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    WebSocketRoute,
+    expect,
+)
 
 from pixel_studio.cli import DEMO_USERS
 from pixel_studio.components.image_grid import EAGER_CARDS
@@ -57,6 +65,34 @@ SETTLED_IMAGES = """() => [...document.querySelectorAll("main img")]
 def world(app_server: AppServer, app_url: str) -> World:
     demo = DEMO_USERS[0]
     return seed_world(app_server, demo.username, demo.password)
+
+
+class HeldSocket:
+    """The page's Reflex socket, its server-to-page messages held back until `release()`:
+    whatever the page shows before that came without the socket (a fast local socket would
+    otherwise race the HTTP prefill, and which one wins would decide what the test sees)."""
+
+    def __init__(self, page: Page) -> None:
+        self.released = False
+        self.held: list[tuple[WebSocketRoute, str | bytes]] = []
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: self._to_page(ws, message))
+        ws.on_message(server.send)
+
+    def _to_page(self, ws: WebSocketRoute, message: str | bytes) -> None:
+        if self.released:
+            ws.send(message)
+        else:
+            self.held.append((ws, message))
+
+    def release(self) -> None:
+        self.released = True
+        for ws, message in self.held:
+            ws.send(message)
+        self.held.clear()
 
 
 def _context(browser: Browser, base_url: str, viewport: ViewportSize) -> BrowserContext:
@@ -110,11 +146,14 @@ def test_explore_first_paint(
     context.add_cookies([{"name": "probe", "value": "1", "url": base_url}])
     page = context.new_page()
     api = _api_requests(page)
+    socket = HeldSocket(page)
     page.goto(f"/explore?{QUERY}")
     main = page.get_by_role("main")
-    cards = main.get_by_test_id("image-card")
-    expect(cards.first).to_be_visible()
+    # The cards are on screen with the socket silent: they came over plain HTTP.
+    expect(main.locator("[data-source=prefill]").get_by_test_id("image-card").first).to_be_visible()
+    socket.release()
     expect(main.locator("[data-source=socket]")).to_have_count(1)
+    expect(main.get_by_test_id("image-card").first).to_be_visible()
     page.wait_for_function(SETTLED_IMAGES)
 
     # The first page came over HTTP before the socket, without the visitor's cookie.
@@ -148,8 +187,15 @@ def test_image_page_first_paint(
 ) -> None:
     context = _context(browser, base_url, viewport)
     page = context.new_page()
+    socket = HeldSocket(page)
     page.goto(f"/image/{world.image_id}")
     main = page.get_by_role("main")
+    # Title and picture are on screen with the socket silent: they came over plain HTTP.
+    skeleton = main.get_by_test_id("image-skeleton")
+    expect(skeleton.locator(".ps-picture img")).to_have_count(1)
+    expect(skeleton.get_by_role("heading", level=1)).to_be_visible()
+    socket.release()
+    expect(skeleton).to_have_count(0)
     expect(main.get_by_role("heading", level=1)).to_be_visible()
     expect(main.locator(".ps-picture img")).to_have_count(1)
     expect(main.get_by_test_id("comments-skeleton")).to_have_count(0)
@@ -161,7 +207,6 @@ def test_image_page_first_paint(
     assert picture.get_attribute("fetchpriority") == "high"
     assert picture.get_attribute("loading") != "lazy"
     assert _sized(page, "main img") == []
-    # The picture was on screen (and preloaded) from the HTTP prefill, before the socket.
     assert page.evaluate("window.__vitals.skeletonPicture") is True
     src = str(picture.get_attribute("src"))
     assert {"href": src, "priority": "high"} in _preloads(page)
