@@ -126,7 +126,7 @@ def floor_server(folder: Path, thumbnail: bytes, width: int, height: int) -> Ite
         '<meta name="description" content="The floor of the web vitals benchmark.">'
         "</head><body><main><h1>Pixel Studio</h1><p>One image, no script.</p>"
         f'<img src="/thumb.webp" alt="A gallery image" width="{width}" height="{height}" '
-        'style="width:100%;height:auto;max-width:256px"></main></body></html>'
+        'style="width:128px;height:auto"></main></body></html>'
     )
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
