@@ -52,6 +52,7 @@ class Run:
     css_raw: int
     unused_js: int  # bytes Lighthouse found unused
     unused_css: int
+    cpu_index: float  # Lighthouse's benchmarkIndex: lower means a busier CPU during the run
     failing: list[str] = field(default_factory=list)  # a11y / best-practices / SEO audits < 1
     errors: list[str] = field(default_factory=list)  # runtime error, warnings
 
@@ -102,6 +103,7 @@ def parse(report: dict[str, Any], url: str) -> Run:
         css_raw=bytes_of("css", "resourceSize"),
         unused_js=_wasted_bytes(report, "unused-javascript"),
         unused_css=_wasted_bytes(report, "unused-css-rules"),
+        cpu_index=float(report.get("environment", {}).get("benchmarkIndex") or 0),
         failing=failing,
         errors=errors + [str(w) for w in report.get("runWarnings", [])],
     )

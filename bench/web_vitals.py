@@ -149,8 +149,9 @@ def _kib(value: int) -> str:
 
 def scores_table(results: dict[str, list[lh.Run]]) -> str:
     lines = [
-        "| page | perf | FCP | LCP | TBT | CLS | SI | a11y | best pr. | SEO | perf, every run |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| page | perf | FCP | LCP | TBT | CLS | SI | a11y | best pr. | SEO | perf, every run "
+        "| CPU index |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for page, runs in results.items():
         m = lh.median_run(runs)
@@ -158,7 +159,7 @@ def scores_table(results: dict[str, list[lh.Run]]) -> str:
         lines.append(
             f"| {page} | **{s['performance']}** | {_ms(m.fcp)} | {_ms(m.lcp)} | {_ms(m.tbt)} "
             f"| {m.cls:.3f} | {_ms(m.si)} | {s['accessibility']} | {s['best-practices']} "
-            f"| {s['seo']} | {lh.spread(runs)} |"
+            f"| {s['seo']} | {lh.spread(runs)} | {m.cpu_index:.0f} |"
         )
     return "\n".join(lines)
 
@@ -265,7 +266,8 @@ def run(args: argparse.Namespace) -> str:
         "",
         f"Lighthouse {version}, {chromium}, {machine()}; median of {args.runs} runs by "
         f"performance score. {GOALS}. Load average before: `{load_before}`, after: "
-        f"`{uptime()}`.",
+        f"`{uptime()}`. CPU index: Lighthouse's benchmarkIndex of the median run (the machine "
+        "is shared: a lower index means a busier CPU, longer tasks and a higher TBT).",
     ]
     for form, results in tables.items():
         parts += ["", f"**{form}**", "", scores_table(results)]

@@ -37,7 +37,8 @@ ROOT_FILE = "public, max-age=86400"
 HASHED_ASSET = re.compile(r"^/assets/[^/]+-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$")
 # Below this a gzip header costs more than it saves; the static files have build-time sidecars.
 GZIP_MINIMUM_BYTES = 1024
-GZIP_LEVEL = 6  # per-request work on a shared CPU: level 9 buys ~1% for twice the time
+# zlib's default: a 24-image explore page of JSON goes 10.5 KB -> 1.47 KB (level 9: 1.46 KB).
+GZIP_LEVEL = 6
 
 
 def frontend_dir() -> Path:
