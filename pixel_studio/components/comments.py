@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from pixel_studio.components.forms import invalid_props
+from pixel_studio.components.page_skeletons import comments_skeleton
 from pixel_studio.components.report import report_dialog
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.comments import CommentRow, CommentsState
@@ -222,7 +223,7 @@ def comments_thread() -> rx.Component:
         comment_form(),
         rx.cond(
             ~C.loaded,
-            rx.center(rx.spinner(size="2"), padding_y="16px", width="100%"),
+            comments_skeleton(),
             rx.cond(
                 C.rows.length() > 0,
                 rx.el.ol(

@@ -47,7 +47,20 @@ GRID_CSS = """
 .ps-card-count { display: inline-flex; align-items: center; gap: 3px;
   font-variant-numeric: tabular-nums; }
 @media (prefers-reduced-motion: reduce) { .ps-card-pic img { transition: none; } }
+/* Skeleton cards: the same boxes as a card (square picture, a 24 px meta line), so the real
+   cards take their place without moving anything. */
+.ps-skel { background: var(--gray-a3); border-radius: var(--radius-4);
+  animation: ps-pulse 1.6s ease-in-out infinite; }
+.ps-skel-meta { height: 24px; width: 60%; border-radius: var(--radius-2); }
+@keyframes ps-pulse { 50% { opacity: .55; } }
+@media (prefers-reduced-motion: reduce) { .ps-skel { animation: none; } }
 """
+
+# The first cards are on screen at once (one row on a desktop, the first one or two on a
+# phone): they load eagerly, the very first one at high priority (the usual LCP element);
+# the rest wait until they scroll near (loading="lazy").
+EAGER_CARDS = 4
+SKELETON_CARDS = 8
 
 
 def grid_styles() -> rx.Component:
@@ -80,8 +93,11 @@ def card_private_badge(private: Var[bool]) -> rx.Component:
     )
 
 
-def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Component:
-    """One card: the picture links to the image page, the creator to their profile."""
+def image_card(
+    card: ObjectVar[ImageCard], show_creator: bool = True, index: Var[int] | None = None
+) -> rx.Component:
+    """One card: the picture links to the image page, the creator to their profile. `index`
+    (its place in the grid) decides eager or lazy loading; without one the card is lazy."""
     creator = rx.cond(
         card.creator != "",
         rx.el.a(
@@ -107,10 +123,18 @@ def image_card(card: ObjectVar[ImageCard], show_creator: bool = True) -> rx.Comp
         rx.el.img(
             src=card.thumb,
             alt=card.alt,
-            loading="lazy",
+            loading="lazy"
+            if index is None
+            else rx.cond(index.to(int) < EAGER_CARDS, "eager", "lazy"),
             decoding="async",
-            width="512",
-            height="512",
+            # The box is square (aspect-ratio in .ps-card-pic, the picture covers it); the
+            # attributes give the picture's own size from the database. Passed as attributes:
+            # Reflex turns `width=`/`height=` props into CSS, which is not the same thing.
+            custom_attrs={
+                "width": card.width,
+                "height": card.height,
+                "fetchpriority": "auto" if index is None else rx.cond(index == 0, "high", "auto"),
+            },
         ),
         card_private_badge(card.private),
         class_name="ps-card-pic",
@@ -135,15 +159,20 @@ def image_grid(
     show_creator: bool = True,
     more: rx.Component | None = None,
     label: str = "Images",
+    first_screen: bool = True,
 ) -> rx.Component:
     """The cards in a responsive grid (one column on a phone, as many 200 px+ as fit), then
-    `more` (an `infinite_scroll(...)`) below it when the list is paged."""
+    `more` (an `infinite_scroll(...)`) below it when the list is paged. `first_screen=False`
+    for a grid below the fold (its cards all load lazily, none at high priority)."""
     return rx.box(
         grid_styles(),
         rx.el.ul(
             rx.foreach(
                 cards,
-                lambda card: rx.el.li(image_card(card, show_creator), list_style="none"),
+                lambda card, i: rx.el.li(
+                    image_card(card, show_creator, i if first_screen else None),
+                    list_style="none",
+                ),
             ),
             class_name="ps-grid",
             aria_label=label,
@@ -152,4 +181,37 @@ def image_grid(
         ),
         more if more is not None else rx.fragment(),
         width="100%",
+    )
+
+
+def skeleton_card(first: bool = False) -> rx.Component:
+    # The first one can show the first picture early (components/first_paint.py).
+    pic_class = "ps-card-pic ps-skel ps-first-pic" if first else "ps-card-pic ps-skel"
+    return rx.el.li(
+        rx.box(
+            rx.box(class_name=pic_class),
+            rx.box(rx.box(class_name="ps-skel ps-skel-meta"), class_name="ps-card-meta"),
+            class_name="ps-card",
+        ),
+        list_style="none",
+    )
+
+
+def grid_skeleton(
+    count: int = SKELETON_CARDS, label: str = "Loading images", first_pic: bool = False
+) -> rx.Component:
+    """Placeholder cards of the final size while a grid's data is on its way: the page below
+    (the footer, "load more") starts where it will stay instead of jumping as the cards come."""
+    return rx.box(
+        grid_styles(),
+        rx.el.ul(
+            *[skeleton_card(first=first_pic and i == 0) for i in range(count)],
+            class_name="ps-grid",
+            aria_label=label,
+            aria_busy="true",
+            padding="0",
+            margin="0",
+        ),
+        width="100%",
+        custom_attrs={"data-testid": "grid-skeleton"},
     )

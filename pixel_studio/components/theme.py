@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pixel_studio.components.first_paint import first_paint_head
+
 
 def app_theme() -> rx.Component:
     # "inherit" follows the colour mode the user picked (kept by Reflex in localStorage).
@@ -103,4 +105,6 @@ def head_components() -> list[rx.Component]:
         rx.el.meta(property="og:image:width", content=str(width)),
         rx.el.meta(property="og:image:height", content=str(height)),
         rx.el.meta(name="twitter:card", content="summary_large_image"),
+        # Starts a public page's first data (and its largest image) during HTML parsing.
+        first_paint_head(),
     ]

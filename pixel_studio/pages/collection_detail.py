@@ -13,6 +13,7 @@ from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.image_grid import grid_styles, image_card
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.page_skeletons import page_skeleton
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.image_cards import ImageCard
@@ -185,6 +186,6 @@ def collection_detail_page() -> rx.Component:
         rx.cond(
             D.loaded,
             rx.cond(D.found, collection_found(), collection_not_found()),
-            rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading"),
+            page_skeleton(),
         ),
     )

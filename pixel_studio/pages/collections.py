@@ -8,7 +8,7 @@ from reflex.vars import ObjectVar
 
 from pixel_studio.components.empty_state import empty
 from pixel_studio.components.forms import invalid_props, labelled
-from pixel_studio.components.image_grid import card_private_badge, grid_styles
+from pixel_studio.components.image_grid import card_private_badge, grid_skeleton, grid_styles
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import studio_styles
@@ -136,7 +136,7 @@ def collections_page() -> rx.Component:
                 ),
                 rx.cond(
                     ~L.loaded,
-                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    grid_skeleton(label="Loading collections"),
                     rx.cond(
                         L.cards.length() > 0,
                         rx.box(

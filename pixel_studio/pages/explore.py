@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.vars import Var
+from reflex.vars import ArrayVar, Var
 
-from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.first_paint import first_paint_var
+from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
 from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.explore import ExploreState
+from pixel_studio.state.image_cards import ImageCard
 
 S = ExploreState
 
@@ -124,20 +126,41 @@ def empty_state() -> rx.Component:
 
 
 def results() -> rx.Component:
+    # Until `load` has run, the first page fetched over plain HTTP (components/first_paint.py)
+    # fills the same grid; one grid for both, so React keeps the <img> elements when the
+    # socket's cards (the same page, plus anything only this viewer may see) replace it.
+    prefill = first_paint_var("explore", list[ImageCard])
+    shown = rx.cond(S.loaded, S.cards, prefill).to(list[ImageCard])
+    return rx.box(
+        _results(shown),
+        width="100%",
+        # Where the cards on screen came from (the first-paint prefill, then the socket).
+        custom_attrs={"data-source": rx.cond(S.loaded, "socket", "prefill")},
+    )
+
+
+def _results(shown: ArrayVar[list[ImageCard]]) -> rx.Component:
     return rx.cond(
-        S.cards.length() > 0,
-        image_grid(
-            S.cards,
-            label="Public images",
-            more=infinite_scroll(
-                on_visible=S.load_more_if_visible,
-                on_more=S.load_more,
-                has_more=S.has_more,
-                loading=S.loading,
-                count=S.cards.length(),
-            ),
-        ),
+        S.loaded & (S.cards.length() == 0),
         empty_state(),
+        rx.cond(
+            shown.length() > 0,
+            image_grid(
+                shown,
+                label="Public images",
+                more=rx.cond(
+                    S.loaded,
+                    infinite_scroll(
+                        on_visible=S.load_more_if_visible,
+                        on_more=S.load_more,
+                        has_more=S.has_more,
+                        loading=S.loading,
+                        count=S.cards.length(),
+                    ),
+                ),
+            ),
+            grid_skeleton(label="Loading public images", first_pic=True),
+        ),
     )
 
 
@@ -148,11 +171,7 @@ def explore_page() -> rx.Component:
             page_title("Explore", "What people are making with Pixel Studio."),
             search_form(),
             filters(),
-            rx.cond(
-                ~S.loaded,
-                rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
-                results(),
-            ),
+            results(),
             spacing="5",
             width="100%",
             padding_bottom="48px",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import page_title
@@ -42,7 +42,7 @@ def feed_page() -> rx.Component:
                 page_title("Your feed", "New images from the people you follow."),
                 rx.cond(
                     ~S.loaded,
-                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    grid_skeleton(),
                     rx.cond(
                         S.cards.length() > 0,
                         image_grid(

@@ -14,12 +14,15 @@ from reflex.vars import ObjectVar
 from pixel_studio.components.comments import comments_thread
 from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.empty_state import not_found_view
+from pixel_studio.components.first_paint import first_paint_var
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.page_skeletons import FirstImage, image_page_skeleton
 from pixel_studio.components.report import report_dialog
 from pixel_studio.components.social_actions import collection_dialog, like_button
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.auth import AuthState
+from pixel_studio.state.comments import CommentsState
 from pixel_studio.state.image_page import ImagePageState
 from pixel_studio.state.set_detail import Param
 
@@ -55,10 +58,10 @@ def picture() -> rx.Component:
         rx.el.img(
             src=S.url,
             alt=S.prompt,
-            width=S.width,
-            height=S.height,
             decoding="async",
-            custom_attrs={"fetchpriority": "high"},
+            # As attributes (Reflex's `width=` prop is CSS): the box keeps the picture's ratio
+            # before its bytes arrive.
+            custom_attrs={"width": S.width, "height": S.height, "fetchpriority": "high"},
         ),
         class_name="ps-picture",
         width="100%",
@@ -235,11 +238,15 @@ def details() -> rx.Component:
 
 
 def more_from_set() -> rx.Component:
+    # Shown once the comments above it are in: appearing below them moves nothing, while
+    # being pushed down by them would (a layout shift on a desktop screen).
     return rx.cond(
-        S.siblings.length() > 0,
+        (S.siblings.length() > 0) & CommentsState.loaded,
         rx.vstack(
             rx.heading("More from this set", as_="h2", size="4"),
-            image_grid(S.siblings, show_creator=False, label="More from this set"),
+            image_grid(
+                S.siblings, show_creator=False, label="More from this set", first_screen=False
+            ),
             spacing="3",
             width="100%",
         ),
@@ -286,6 +293,6 @@ def image_page() -> rx.Component:
         rx.cond(
             S.loaded,
             rx.cond(S.found, found(), not_found()),
-            rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading"),
+            image_page_skeleton(first_paint_var("image", FirstImage)),
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pixel_studio.components.empty_state import empty
-from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import page_title, studio_styles
@@ -22,7 +22,7 @@ def likes_page() -> rx.Component:
                 page_title("Your likes", "Images you liked, the latest first."),
                 rx.cond(
                     ~S.loaded,
-                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    grid_skeleton(),
                     rx.cond(
                         S.cards.length() > 0,
                         image_grid(

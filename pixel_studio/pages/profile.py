@@ -8,9 +8,10 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
-from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.page_skeletons import page_skeleton
 from pixel_studio.components.report import report_dialog
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.follow_list import FollowListState, PersonRow
@@ -191,7 +192,7 @@ def tabs() -> rx.Component:
         rx.tabs.content(
             rx.cond(
                 ~S.sets_loaded,
-                rx.center(rx.spinner(size="3"), padding_y="48px"),
+                grid_skeleton(label="Loading sets"),
                 rx.cond(
                     S.sets.length() > 0,
                     rx.box(
@@ -207,7 +208,7 @@ def tabs() -> rx.Component:
         rx.tabs.content(
             rx.cond(
                 ~S.collections_loaded,
-                rx.center(rx.spinner(size="3"), padding_y="48px"),
+                grid_skeleton(label="Loading collections"),
                 rx.cond(
                     S.collections.length() > 0,
                     rx.box(
@@ -240,7 +241,7 @@ def not_found() -> rx.Component:
 
 
 def loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading")
+    return page_skeleton()
 
 
 def profile_page() -> rx.Component:

@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.empty_state import not_found_view
 from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.page_skeletons import page_skeleton
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.set_detail import Param, Picture, SetDetailState
@@ -216,6 +217,6 @@ def set_detail_page() -> rx.Component:
         rx.cond(
             S.loaded,
             rx.cond(S.found, found(), not_found()),
-            rx.center(rx.spinner(size="3"), padding_y="120px", aria_label="Loading"),
+            page_skeleton(),
         ),
     )

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar, Var
 
 from pixel_studio.components.forms import invalid_props, labelled
+from pixel_studio.components.image_grid import grid_skeleton
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import link_button, page_frame, signed_in_only
 from pixel_studio.components.studio import status_badge, studio_styles
@@ -264,7 +265,7 @@ def sets_page() -> rx.Component:
                 filters(),
                 rx.cond(
                     ~S.loaded,
-                    rx.center(rx.spinner(size="3"), padding_y="80px", width="100%"),
+                    grid_skeleton(label="Loading sets"),
                     rx.cond(S.cards.length() > 0, sets_grid(), empty_state()),
                 ),
                 spacing="5",
