@@ -46,7 +46,11 @@ FIRST_PAINT_JS = r"""
   if (path === "/explore") {
     var keep = ["q", "model", "style", "sort", "window"];
     var src = new URLSearchParams(location.search), q = new URLSearchParams();
-    keep.forEach(function (k) { var v = src.get(k); if (v) q.set(k, v); });
+    // As state/explore.filters_from reads them: trimmed, "all" meaning no filter.
+    keep.forEach(function (k) {
+      var v = (src.get(k) || "").trim();
+      if (v && v !== "all") q.set(k, v);
+    });
     var qs = q.toString();
     url = "/api/v1/explore" + (qs ? "?" + qs : "");
     pick = function (d) { return d.items && d.items.length ? d.items[0].thumbnail_url : null; };
