@@ -204,7 +204,11 @@ def write_results(label: str, block: str) -> None:
     else:
         if SECTION not in text:
             text = text.rstrip("\n") + f"\n\n{SECTION}\n"
-        text = text.rstrip("\n") + f"\n\n{body}\n"
+        # At the end of this section: before the next "## " heading, if another follows.
+        at = text.index(SECTION) + len(SECTION)
+        end = text.find("\n## ", at)
+        end = len(text) if end < 0 else end
+        text = text[:end].rstrip("\n") + f"\n\n{body}\n" + text[end:]
     RESULTS.write_text(text)
 
 
