@@ -115,6 +115,11 @@ def test_hashed_assets_are_cached_for_a_year_and_gzipped(base_url: str) -> None:
         largest_script = max((a for a in assets if a.endswith(".js")), key=raw.__getitem__)
         assert largest_script in gzipped, "the largest script is sent gzipped"
         assert any(a.endswith(".css") for a in gzipped), "the stylesheet is sent gzipped"
+        # Brotli where the browser takes it (HTTPS browsers send "gzip, deflate, br, zstd").
+        brotli = http.get(largest_script, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        assert brotli.headers["content-encoding"] == "br"
+        assert int(brotli.headers["content-length"]) < gzipped[largest_script]
+        assert brotli.headers["cache-control"] == IMMUTABLE
         # A missing asset is a 404 nobody may keep for a year.
         missing = http.get("/assets/gone-AbCdEf12.js")
         assert missing.status_code == 404
