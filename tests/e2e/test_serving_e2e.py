@@ -115,7 +115,7 @@ def test_hashed_assets_are_cached_for_a_year_and_gzipped(base_url: str) -> None:
         largest_script = max((a for a in assets if a.endswith(".js")), key=raw.__getitem__)
         assert largest_script in gzipped, "the largest script is sent gzipped"
         assert any(a.endswith(".css") for a in gzipped), "the stylesheet is sent gzipped"
-        # Brotli where the browser takes it (HTTPS browsers send "gzip, deflate, br, zstd").
+        # Brotli where the browser takes it (Chromium sends "gzip, deflate, br, zstd").
         brotli = http.get(largest_script, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
         assert brotli.headers["content-encoding"] == "br"
         assert int(brotli.headers["content-length"]) < gzipped[largest_script]
