@@ -24,6 +24,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # instead of skipping; `make run` does not pay for it.
 TEST_DEPS_STAMP := $(VENV)/.test-deps-installed
 BUN_STAMP := tools/node_modules/.installed
+LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
 
 # Reflex, offline-friendly (see REFLEX_NOTES.md): its files stay in the repo, bun comes from
 # tools/node_modules (npm registry) instead of a download from bun.sh, no telemetry, no
@@ -52,7 +53,7 @@ run dev: export SITE_URL := http://localhost:$(PORT)
 endif
 endif
 
-.PHONY: help setup run dev test services chromium upscaler-libs lint bench
+.PHONY: help setup run dev test services chromium upscaler-libs lint bench bench-web
 
 help:
 	@echo "make run     set up, migrate and serve the app on http://127.0.0.1:$(PORT) (PORT=...)"
@@ -62,6 +63,8 @@ help:
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md;"
 	@echo "             BENCH_LARGE=1 adds the 1M-image discovery run, a few minutes more)"
+	@echo "make bench-web  Lighthouse on the public pages, mobile + desktop (bench/web_vitals.py;"
+	@echo "             BENCH_WEB_ARGS='--runs 5 --label after --write' writes bench/RESULTS.md)"
 
 setup: $(DEPS_STAMP) $(BUN_STAMP) upscaler-libs
 
@@ -84,6 +87,12 @@ $(BUN_STAMP): tools/package.json tools/package-lock.json
 	@echo "Installing bun from the npm registry into tools/node_modules..."
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	@test -x tools/node_modules/.bin/bun || { echo "bun missing after npm ci" >&2; exit 1; }
+	@touch $@
+
+# Lighthouse for `make bench-web`, frozen like bun: its own package.json + lock, `npm ci`.
+$(LIGHTHOUSE_STAMP): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	@command -v npm >/dev/null 2>&1 || scripts/apt_install.sh nodejs npm
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # The embedded profile with nothing set; the same command runs the production profile when
@@ -129,8 +138,15 @@ lint: setup
 bench: setup services
 	@shopt -s nullglob; found=0; \
 	for script in bench/[!_]*.py; do \
+		[ "$$script" = bench/web_vitals.py ] && continue; \
 		found=1; echo "== $$script"; extra=""; \
 		if [ -n "$(BENCH_LARGE)" ] && [ "$$script" = bench/discovery.py ]; then extra=--large; fi; \
 		python "$$script" $$extra; \
 	done; \
 	[ "$$found" = 1 ] || echo "No benchmarks in bench/ yet."
+
+# Core Web Vitals (issue 16): the built app on the demo gallery, Lighthouse mobile and desktop;
+# ~15 minutes, so not part of `make bench`. It builds .web: not while the browser tests run.
+BENCH_WEB_ARGS ?=
+bench-web: setup chromium $(LIGHTHOUSE_STAMP)
+	python bench/web_vitals.py $(BENCH_WEB_ARGS)

@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.api import create_api
+from pixel_studio.api.static_cache import install_frontend_serving
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.logging_setup import configure_logging
@@ -78,6 +79,9 @@ app = rx.App(
 )
 # Before every event handler: the viewer from this socket's session cookie (state/identity.py).
 install_identity(app)
+# Pages answer at their own address, hashed assets are cached for a year, HTML is revalidated,
+# text is compressed (issue 16: api/static_cache.py).
+install_frontend_serving(app.api_transformer)
 
 
 def page(component: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:
