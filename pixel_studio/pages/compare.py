@@ -1,8 +1,10 @@
-"""`/compare`: one prompt, 2–4 models, the results side by side as they arrive.
+"""`/compare`: one prompt made 2–4 ways, the results side by side as they arrive.
 
-The form shares the prompt, size, count, seed and style preset between the models; each model
-uses its own defaults for the rest. Below it, one column per model: the job's live progress,
-its pictures, a link to its set and a remix link; "Compare again" refills the form.
+"Compare" chooses what varies: models (when two or more are available), or, for one model,
+style presets, seeds or guidance. The form shares the rest (prompt, size, count, seed, style
+preset); each model uses its own defaults for what the form does not ask. Below it, one
+column per variant: the job's live progress, its pictures, a link to its set and a remix
+link; "Compare again" refills the form.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pixel_studio.components.forms import field, form_message, invalid_props, la
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import select_field, status_badge, studio_styles, thumb_link
 from pixel_studio.state.auth import AuthState
-from pixel_studio.state.compare import MAX_MODELS_TEXT, CompareState
+from pixel_studio.state.compare import MAX_MODELS_TEXT, CompareState, VaryOption
 from pixel_studio.state.create_form import ModelOption
 from pixel_studio.state.job_views import JobView, Thumb
 
@@ -27,6 +29,12 @@ FORM = "compare"
 def error_of(name: str) -> Var[str]:
     """The error shown at one field (every field has an entry, "" when fine)."""
     return cast("ObjectVar[dict[str, str]]", S.errors)[name].to(str)
+
+
+def label_of(job: ObjectVar[JobView]) -> Var[str]:
+    """A column's heading: what varied ("Anime", "Seed 7"), or its model's name."""
+    labels = cast("ObjectVar[dict[str, str]]", S.labels)
+    return rx.cond(labels.contains(job.job_id), labels[job.job_id].to(str), job.model_name.to(str))
 
 
 def _model_check(option: ObjectVar[ModelOption]) -> rx.Component:
@@ -68,6 +76,123 @@ def models_field() -> rx.Component:
         ),
         direction="column",
         spacing="2",
+        width="100%",
+    )
+
+
+def _vary_item(option: ObjectVar[VaryOption]) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.radio_group.item(
+                value=option.value, disabled=~option.available, aria_label=option.label
+            ),
+            rx.vstack(
+                rx.text(option.label, size="2", weight="medium"),
+                rx.cond(~option.available, rx.text(option.reason, size="1", color_scheme="gray")),
+                spacing="0",
+            ),
+            spacing="2",
+            align="start",
+        ),
+        class_name="ps-compare-model",
+        width="100%",
+    )
+
+
+def vary_field() -> rx.Component:
+    return rx.flex(
+        rx.el.span("Compare", class_name="ps-label", id=f"{FORM}-vary"),
+        rx.radio_group.root(
+            rx.grid(
+                rx.foreach(S.vary_choices, _vary_item),
+                columns=rx.breakpoints(initial="2", md="4"),
+                spacing="2",
+                width="100%",
+            ),
+            value=S.vary,
+            on_change=S.set_vary,
+            aria_labelledby=f"{FORM}-vary",
+            name="vary",
+            width="100%",
+        ),
+        direction="column",
+        spacing="2",
+        width="100%",
+    )
+
+
+def _preset_check(preset: Var[str]) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(
+                checked=S.presets.contains(preset),
+                on_change=lambda checked: S.toggle_preset(preset, checked),  # type: ignore[operator]
+                aria_label=preset,
+            ),
+            rx.text(preset, size="2"),
+            align="center",
+            spacing="2",
+        ),
+        class_name="ps-compare-model",
+        width="100%",
+    )
+
+
+def _typed_values(label: str, example: str, error: Var[str]) -> rx.Component:
+    return field(
+        label,
+        "values",
+        error,
+        form_id=FORM,
+        value=S.values_text,
+        on_change=S.set_values_text,
+        placeholder=example,
+    )
+
+
+def values_field() -> rx.Component:
+    """For one model: which presets, or which seeds or guidances (typed), one per column."""
+    error = error_of("values")
+    return rx.vstack(
+        select_field(
+            "Model",
+            f"{FORM}-model",
+            S.model_id,
+            S.set_one_model,
+            rx.foreach(S.models, lambda m: rx.select.item(m.item_label, value=m.id)),
+            error=error_of("models"),
+        ),
+        rx.cond(
+            S.vary == "style_preset",
+            rx.flex(
+                rx.el.span(
+                    f"Style presets ({MAX_MODELS_TEXT})", class_name="ps-label", id=f"{FORM}-values"
+                ),
+                rx.grid(
+                    rx.foreach(S.preset_choices, _preset_check),
+                    columns=rx.breakpoints(initial="2", sm="3", md="5"),
+                    spacing="2",
+                    width="100%",
+                    role="group",
+                    aria_labelledby=f"{FORM}-values",
+                ),
+                rx.cond(
+                    error != "",
+                    rx.text(
+                        error, id=f"{FORM}-values-error", role="alert", size="2", color_scheme="red"
+                    ),
+                ),
+                direction="column",
+                spacing="2",
+                width="100%",
+            ),
+            rx.cond(
+                S.vary == "seed",
+                _typed_values("Seeds, 2 to 4 (e.g. 7, 42)", "7, 42", error),
+                _typed_values("Guidance values, 2 to 4 (e.g. 4, 7.5, 12)", "4, 7.5, 12", error),
+            ),
+        ),
+        spacing="3",
         width="100%",
     )
 
@@ -142,7 +267,8 @@ def compare_form() -> rx.Component:
             rx.vstack(
                 form_message(S.form_error),
                 prompt_field(),
-                models_field(),
+                vary_field(),
+                rx.cond(S.vary == "model", models_field(), values_field()),
                 parameters(),
                 rx.el.label(
                     rx.hstack(
@@ -200,7 +326,19 @@ def column(job: ObjectVar[JobView]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(job.model_name, as_="h2", size="3", trim="both"),
+                rx.vstack(
+                    rx.heading(
+                        label_of(job),
+                        as_="h2",
+                        size="3",
+                        trim="both",
+                    ),
+                    rx.cond(
+                        label_of(job) != job.model_name,
+                        rx.text(job.model_name, size="1", color_scheme="gray"),
+                    ),
+                    spacing="1",
+                ),
                 rx.spacer(),
                 status_badge(job.label, job.color, job.active),
                 align="center",
@@ -281,10 +419,11 @@ def compare_page() -> rx.Component:
         signed_in_only(
             rx.vstack(
                 rx.vstack(
-                    rx.heading("Compare models", as_="h1", size="8"),
+                    rx.heading("Compare", as_="h1", size="8"),
                     rx.text(
-                        "One prompt, several models: each column is its own set, "
-                        "charged at its own price and refunded on its own if it fails.",
+                        "One prompt, made several ways: models, style presets, seeds or "
+                        "guidance. Each column is its own set, charged at its own price and "
+                        "refunded on its own if it fails.",
                         color_scheme="gray",
                     ),
                     spacing="1",
