@@ -213,6 +213,8 @@ class Image(SQLModel, table=True):
         Index("ix_image_public_hot", "hot", "id", postgresql_where=_PUBLIC, sqlite_where=_PUBLIC),
         # A profile's images and the following feed: one user's images, newest first.
         Index("ix_image_user_id_created_at_id", "user_id", "created_at", "id"),
+        # "Made from this image": one source's derived images, newest first (keyset pages).
+        Index("ix_image_parent_id_created_at_id", "parent_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -243,6 +245,15 @@ class Image(SQLModel, table=True):
         default=None, max_length=32, sa_column_kwargs={"default": _style_default}
     )
     hot: float = Field(default=None, sa_column_kwargs={"default": _hot_default})
+    # Lineage (issue 12): how the picture was made. "text" from a prompt alone (a remix too:
+    # it copies parameters, `parent_id` names the remixed image); any other operation
+    # (catalog.EDIT_OPERATIONS) started from the pixels of `parent_id`, the source image, or of
+    # an uploaded file (then `parent_id` is None). Its parameters (strength, mask key, zoom,
+    # direction, factor) are in `params["edit"]`. `parent_id` is ON DELETE SET NULL: deleting a
+    # source keeps what was made from it.
+    operation: str = Field(
+        default="text", max_length=16, sa_column_kwargs={"server_default": "text"}
+    )
 
 
 class Like(SQLModel, table=True):

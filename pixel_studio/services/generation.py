@@ -290,24 +290,24 @@ def submit(
             ) from None
     spec = get_model(req.model)
     price = price_of(req)
+    entry = pay(session, user_id, price, note=f"{req.count} × {spec.display_name}")
+    job = add_job(session, user_id, req, price, entry)
+    session.flush()
+    return job
+
+
+def pay(session: Session, user_id: int, price: int, *, note: str) -> CreditTransaction:
+    """Debit `price` and write the spend row, in the caller's transaction (text and edit jobs
+    alike). Raises InsufficientCredits, having written nothing, when the balance is short."""
     try:
         # First, so a refusal leaves nothing behind: the conditional UPDATE either debits or
         # matches no row, and nothing else has been added to the session yet.
-        entry = credits.change_balance(
-            session,
-            user_id,
-            -price,
-            CreditKind.spend,
-            note=f"{req.count} × {spec.display_name}",
-        )
+        return credits.change_balance(session, user_id, -price, CreditKind.spend, note=note)
     except InsufficientCredits:
         balance = session.exec(select(User.credits).where(User.id == user_id)).one()
         raise InsufficientCredits(
             f"This needs {price} credits; you have {balance}.", field="count"
         ) from None
-    job = add_job(session, user_id, req, price, entry)
-    session.flush()
-    return job
 
 
 def add_job(
@@ -319,13 +319,25 @@ def add_job(
 ) -> GenerationJob:
     """The queued job of a paid request, its spend row pointed at it, and its empty set.
     Flushes the job (not the set); the caller commits."""
-    params = req.model_dump(mode="json")
+    return add_job_params(session, user_id, req.model_dump(mode="json"), req.count, price, entry)
+
+
+def add_job_params(
+    session: Session,
+    user_id: int,
+    params: dict[str, Any],
+    count: int,
+    price: int,
+    entry: CreditTransaction,
+) -> GenerationJob:
+    """`add_job` for any job's stored parameters (`params` holds at least model and prompt;
+    edit jobs also their operation, services/editing.py). Flushes the job; caller commits."""
     job = GenerationJob(
         id=uuid4().hex,
         user_id=user_id,
         params=params,
         status=JobStatus.queued,
-        total=req.count,
+        total=count,
         credits_charged=price,
     )
     session.add(job)
@@ -334,7 +346,13 @@ def add_job(
     # One set per job, made now so the history page lists the job from the start (queued,
     # failed, cancelled included); the worker only adds images to it.
     session.add(
-        ImageSet(user_id=user_id, job_id=job.id, prompt=req.prompt, model=req.model, params=params)
+        ImageSet(
+            user_id=user_id,
+            job_id=job.id,
+            prompt=str(params["prompt"]),
+            model=str(params["model"]),
+            params=params,
+        )
     )
     return job
 
@@ -360,6 +378,24 @@ def create_job(
         enqueue = partial(enqueue_job, settings=settings)
     req = validate_request(data, settings)
     job = submit(session, user_id, req, settings)
+    launch(session, job, enqueue=enqueue, publish=publish)
+    return job
+
+
+def launch(
+    session: Session,
+    job: GenerationJob,
+    *,
+    enqueue: Callable[[str], None],
+    publish: Publish,
+    on_refused: Callable[[], None] | None = None,
+) -> None:
+    """Commit a paid, queued job, announce it and enqueue it (text and edit jobs alike).
+
+    If the queue refuses it, the job is failed and refunded at once, `on_refused` runs (an
+    edit job removes its stored upload and mask) and InvalidInput is raised.
+    """
+    user_id = job.user_id
     # The debit's RETURNING already refreshed the user in this session: no extra query.
     user = session.get(User, user_id)
     balance = user.credits if user is not None else None
@@ -387,11 +423,12 @@ def create_job(
         session.commit()
         if closed is not None:
             publish(closed)
+        if on_refused is not None:
+            on_refused()
         raise InvalidInput(
             "The job could not be queued; your credits were refunded. Please try again.",
             field="form",
         ) from None
-    return job
 
 
 def cancel(
