@@ -106,7 +106,12 @@ page(
     [AuthState.load_user, JobsState.load, SetDetailState.load],
 )
 # An image page is for visitors too: the visibility rule decides what it shows.
-page(image_page, "/image/[image_id]", "Image", [AuthState.load_user, ImagePageState.load])
+page(
+    image_page,
+    "/image/[image_id]",
+    "Image",
+    [AuthState.load_user, JobsState.load, ImagePageState.load],
+)
 # Discovery: explore and profiles are for visitors too; the feed needs an account.
 page(explore_page, "/explore", "Explore", [AuthState.load_user, ExploreState.load])
 page(feed_page, "/feed", "Your feed", [AuthState.require_user, FeedState.load])
