@@ -419,7 +419,7 @@ def compare_page() -> rx.Component:
         signed_in_only(
             rx.vstack(
                 rx.vstack(
-                    rx.heading("Compare", as_="h1", size="8"),
+                    rx.heading(S.heading, as_="h1", size="8"),
                     rx.text(
                         "One prompt, made several ways: models, style presets, seeds or "
                         "guidance. Each column is its own set, charged at its own price and "
