@@ -16,7 +16,9 @@ from pixel_studio.catalog import (
     MAX_IMAGES_PER_REQUEST,
     STYLE_PRESETS,
     ModelSpec,
+    Operation,
     UnknownModelError,
+    all_models,
     availability,
     get_model,
 )
@@ -233,25 +235,22 @@ def _check_operation(
     operation = form.operation if form is not None else data.get("operation")
     if operation not in EDIT_OPERATIONS:
         return
-    ok, reason = availability(spec, settings)
-    if not ok:
-        raise RequestErrors({"model": f"{spec.display_name} is not available here. {reason}"})
+    # "Cannot do this" first: it holds whatever the server's settings, and names who can.
     if not spec.supports(operation):
-        able = [m.display_name for m in _able_models(operation, settings)]
+        able = [m.display_name for m in models_for(operation, settings)]
         hint = f" Models that can: {', '.join(able)}." if able else ""
         raise UnsupportedOperation(
             {"operation": f"{spec.display_name} cannot {VERBS[operation]}.{hint}"}
         )
+    ok, reason = availability(spec, settings)
+    if not ok:
+        raise RequestErrors({"model": f"{spec.display_name} is not available here. {reason}"})
 
 
-def _able_models(operation: str, settings: Settings) -> list[ModelSpec]:
-    from pixel_studio.catalog import all_models
-
-    return [
-        m
-        for m in all_models()
-        if m.supports(operation) and availability(m, settings)[0]  # type: ignore[arg-type]
-    ]
+def models_for(operation: Operation, settings: Settings) -> list[ModelSpec]:
+    """The models that can do `operation` here (available with these settings), in catalog
+    order: what the UI offers for it."""
+    return [m for m in all_models() if m.supports(operation) and availability(m, settings)[0]]
 
 
 def _fields_for(form: EditForm, spec: ModelSpec, errors: dict[str, str]) -> None:

@@ -32,12 +32,11 @@ from pixel_studio import events
 from pixel_studio.catalog import (
     ModelSpec,
     Operation,
-    all_models,
-    availability,
     get_model,
 )
 from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import GenerationJob, ImageSet
+from pixel_studio.services import edit_validation
 from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
@@ -93,8 +92,7 @@ def edit_price(model_id: str, operation: Operation, count: int = 1) -> int:
 def models_for(operation: Operation, settings: Settings | None = None) -> list[ModelSpec]:
     """The models that can do `operation` here (available with these settings), in catalog
     order: what the UI offers for it."""
-    settings = settings or get_settings()
-    return [m for m in all_models() if m.supports(operation) and availability(m, settings)[0]]
+    return edit_validation.models_for(operation, settings or get_settings())
 
 
 def describe_edit(operation: str, params: Mapping[str, Any]) -> str:

@@ -34,8 +34,9 @@ from pixel_studio.db import get_engine, session_scope, utcnow
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
 from pixel_studio.providers import ImageRequest, Provider, ProviderError, get_provider
-from pixel_studio.providers.base import MAX_SEED, GeneratedImage, resolve_seed
-from pixel_studio.services import cached
+from pixel_studio.providers.base import MAX_SEED, EditingProvider, GeneratedImage, resolve_seed
+from pixel_studio.services import cached, edit_jobs
+from pixel_studio.services.edit_jobs import EditInput, SourceGone
 from pixel_studio.services.job_state import Publish, close_job
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
@@ -99,10 +100,21 @@ def run_job(
             if provider_for is None
             else provider_for(model)
         )
+        # An edit job starts from pixels: read them once, after the claim (the source may
+        # have been deleted or made private while the job waited: SourceGone).
+        edit = (
+            edit_jobs.load_edit_input(engine, store, claim.user_id, claim.params)
+            if edit_jobs.is_edit(claim.params)
+            else None
+        )
         with _Heartbeat(engine, claim, settings) as heartbeat:
             for index in range(claim.done, claim.total):
                 heartbeat.check()
-                image = _generate_with_retries(provider, claim, index, engine, settings, sleep)
+                if edit is not None:
+                    edit_jobs.check_source(engine, claim.user_id, claim.params)
+                image = _generate_with_retries(
+                    provider, claim, index, engine, settings, sleep, edit
+                )
                 heartbeat.check()  # cancelled or taken over meanwhile: this image is not ours
                 emit(_store_image(claim, index, image, engine, settings, store))
     except _Stopped:
@@ -112,6 +124,8 @@ def run_job(
         _fail(engine, claim, exc.message, emit)
     except UnknownModelError:
         _fail(engine, claim, "This model is no longer offered.", emit)
+    except SourceGone as exc:
+        _fail(engine, claim, exc.message, emit)
     except Exception:
         log.exception("job %s: unexpected error", job_id)
         _fail(engine, claim, GENERIC_FAILURE, emit)
@@ -277,16 +291,25 @@ def _generate_with_retries(
     engine: Engine,
     settings: Settings,
     sleep: Sleep,
+    edit: EditInput | None = None,
 ) -> GeneratedImage:
-    request = _image_request(claim, index)
-    if request.seed is None:
-        # Fix the seed before the first attempt, so a retry makes the same picture and the
-        # stored seed is the one that made it.
-        request = request.model_copy(update={"seed": resolve_seed(request)})
+    call: Callable[[], GeneratedImage]
+    if edit is None:
+        request = _image_request(claim, index)
+        if request.seed is None:
+            # Fix the seed before the first attempt, so a retry makes the same picture and the
+            # stored seed is the one that made it.
+            request = request.model_copy(update={"seed": resolve_seed(request)})
+        call = partial(provider.generate, request)
+    else:
+        if not isinstance(provider, EditingProvider):
+            raise ProviderError("This model cannot edit images.")
+        seed = edit_jobs.job_seed(claim.params, index)
+        call = partial(provider.edit, edit_jobs.edit_request(edit, claim.params, index, seed))
     attempt = 0
     while True:
         try:
-            return provider.generate(request)
+            return call()
         except ProviderError as exc:
             metrics.count_provider_error(exc)
             if not exc.transient or attempt >= settings.generation_max_retries:
@@ -306,6 +329,8 @@ def _png_params(claim: _Claim, index: int, image: GeneratedImage) -> dict[str, A
     out: dict[str, Any] = {k: p.get(k) for k in (*keep, "quality", "style")}
     out.update(seed=image.seed, width=image.width, height=image.height, index=index)
     out.update(job_id=claim.job_id, software="Pixel Studio")
+    if edit_jobs.is_edit(p):
+        out.update(edit_jobs.png_params(p))
     return out
 
 
@@ -351,6 +376,8 @@ def _store_image(
                 raise _Stopped
             params = {k: v for k, v in png_params.items() if k not in ("software",)}
             params.update(count=claim.params.get("count"), metadata=image.metadata)
+            if edit_jobs.is_edit(claim.params):
+                params["edit"] = claim.params.get("edit")
             record = Image(
                 user_id=claim.user_id,
                 set_id=claim.set_id,
@@ -364,6 +391,7 @@ def _store_image(
                 original_key=original_key,
                 thumbnail_key=thumbnail_key,
                 parent_id=_live_parent(session, claim.params.get("parent_image_id")),
+                operation=str(claim.params.get("operation") or "text"),
             )
             session.add(record)
             session.flush()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from pixel_studio.models import Image, User
+from pixel_studio.models import Image, ImageSet, User
 from pixel_studio.storage import Storage, StoredObject
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,15 @@ def _referenced(session: Session, keys: list[str]) -> set[str]:
             select(Image.original_key, Image.thumbnail_key).where(col(Image.set_id).in_(set_ids))
         ).all()
         found.update(key for row in rows for key in row)
+        # An edit job's uploaded start image and mask sit beside its set's images and are
+        # named by the set's params (services/editing.py) for as long as the set exists.
+        sets = session.exec(select(ImageSet.params).where(col(ImageSet.id).in_(set_ids))).all()
+        found.update(
+            str(params[name])
+            for params in sets
+            for name in ("upload_key", "mask_key")
+            if isinstance(params, dict) and params.get(name)
+        )
     if user_ids:
         avatars = session.exec(select(User.avatar_key).where(col(User.id).in_(user_ids))).all()
         found.update(key for key in avatars if key)
