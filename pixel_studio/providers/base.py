@@ -54,6 +54,8 @@ class ImageRequest(BaseModel):
         """Reject what the model cannot do before spending a network call on it."""
         if spec.id != self.model_id:
             raise InvalidRequest(f"This request is for {self.model_id}, not {spec.id}.")
+        if not spec.supports("text"):
+            raise InvalidRequest(f"{spec.display_name} cannot draw from text alone.")
         if not spec.allows_size(self.width, self.height):
             allowed = ", ".join(spec.size_labels)
             raise InvalidRequest(
@@ -119,6 +121,32 @@ class EditRequest(BaseModel):
     steps: int | None = Field(default=None, ge=STEPS_RANGE[0], le=STEPS_RANGE[1])
     style_preset: str | None = None
     index: int = Field(default=0, ge=0)  # position within the set, 0-based
+
+    def check_against(self, spec: ModelSpec) -> None:
+        """What every provider checks before working: the model can do the operation, the
+        inputs it needs are there, and the result is not too big for it."""
+        if spec.id != self.model_id:
+            raise InvalidRequest(f"This request is for {self.model_id}, not {spec.id}.")
+        if self.operation == "text" or not spec.supports(self.operation):
+            raise InvalidRequest(f"{spec.display_name} cannot do {self.operation}.")
+        if self.operation in ("inpaint", "outpaint") and self.mask_png is None:
+            raise InvalidRequest(f"A {self.operation} needs a mask.")
+        if self.operation == "upscale" and self.factor not in (2, 4):
+            raise InvalidRequest("An upscale is 2x or 4x.")
+        if self.operation == "image-to-image" and not self.prompt.strip():
+            raise InvalidRequest("Image-to-image needs a prompt.")
+        if self.width * self.height > spec.max_edit_pixels:
+            raise InvalidRequest(
+                f"{spec.display_name} makes edits of at most {spec.max_edit_pixels:,} pixels; "
+                f"{self.width}x{self.height} is more."
+            )
+        if self.style_preset is not None and self.style_preset not in STYLE_PRESETS:
+            raise InvalidRequest(f"Unknown style preset {self.style_preset!r}.")
+
+
+def edit_seed(request: EditRequest) -> int:
+    """The edit's seed, or a fresh random one, so every stored image can be remade."""
+    return request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ import io
 import re
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from pixel_studio.providers.sketch.canvas import Canvas
@@ -76,6 +77,19 @@ def render_sketch(
     prompt: str, seed: int, width: int, height: int, style_preset: str | None = None
 ) -> bytes:
     """Draw the picture and return PNG bytes of exactly width × height."""
+    buf = io.BytesIO()
+    # compress_level 1: the fastest zlib level; the image is re-encoded for thumbnails anyway,
+    # and level 6 costs several times as long on noisy pictures for ~10% smaller files.
+    Image.fromarray(render_pixels(prompt, seed, width, height, style_preset), "RGB").save(
+        buf, format="PNG", compress_level=1
+    )
+    return buf.getvalue()
+
+
+def render_pixels(
+    prompt: str, seed: int, width: int, height: int, style_preset: str | None = None
+) -> NDArray[np.uint8]:
+    """Draw the picture as an (height, width, 3) uint8 array (the edits blend it in)."""
     preset = style_preset or "none"
     if preset not in STYLES:
         raise ValueError(f"unknown style preset {preset!r}")
@@ -107,9 +121,4 @@ def render_sketch(
     c.img = STYLES[preset](c.img, c, pal, _rng(prompt, seed, preset))
     if set(words) & PIXEL_WORDS:
         c.img = pixelate(c.img, c)
-
-    buf = io.BytesIO()
-    # compress_level 1: the fastest zlib level; the image is re-encoded for thumbnails anyway,
-    # and level 6 costs several times as long on noisy pictures for ~10% smaller files.
-    Image.fromarray(c.to_uint8(), "RGB").save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+    return c.to_uint8()
