@@ -81,6 +81,8 @@ def _model_errors(models: Sequence[str], settings: Settings) -> tuple[list[str],
             spec = get_model(model_id)
         except UnknownModelError:
             return chosen, "Choose models from the list."
+        if not spec.text_to_image:
+            return chosen, f"{spec.display_name} only edits images: it cannot draw a prompt."
         ok, reason = availability(spec, settings)
         if not ok:
             return chosen, f"{spec.display_name} is not available here. {reason}"

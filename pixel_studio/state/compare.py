@@ -19,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from pixel_studio.catalog import STYLE_PRESETS
+from pixel_studio.catalog import STYLE_PRESETS, get_model
 from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.services import compare
@@ -230,7 +230,12 @@ class CompareState(JobFormMixin, rx.State):
         the comparison in `?sets=` (columns and its form) or `?again=` (its form only)."""
         auth = await self.get_state(AuthState)
         user_id = auth._user_id
-        self.models = [m for m in model_options(get_settings()) if m.available]
+        # Models that draw from text (an upscaler only edits: nothing to compare it on).
+        self.models = [
+            m
+            for m in model_options(get_settings())
+            if m.available and get_model(m.id).text_to_image
+        ]
         self.errors, self.form_error, self.submitting = dict(NO_ERRORS), "", False
         params = self.router.url.query_parameters
         shown = compare.parse_set_ids(str(params.get("sets") or ""))

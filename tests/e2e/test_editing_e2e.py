@@ -1,0 +1,186 @@
+"""Editing in a real browser, on the embedded profile (the local sketch model, in-process jobs):
+from an image's page, vary it, paint a mask and inpaint, zoom out and upscale. Each result fills
+in live on the page where it was started (the jobs panel and the "Made from this image" strip,
+no reload), opens its own page with a "Made from" link back, shows its width × height, and
+each edit charges its catalog price once. Then the painter driven by keyboard alone.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
+
+pytestmark = pytest.mark.e2e
+
+PROMPT = "a quiet harbour with red boats at dawn"
+LIVE_TIMEOUT = 60_000  # ms
+
+
+def _credits(page: Page) -> int:
+    badge = page.get_by_test_id("edit-cost")
+    text = badge.inner_text()
+    match = re.search(r"balance\s+(\d+)", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def _make_image(page: Page) -> str:
+    """A 256² local-sketch image; returns its page's path."""
+    page.goto("/create")
+    page.get_by_label("Prompt").fill(PROMPT)
+    page.get_by_label("Size", exact=True).click()
+    page.get_by_role("option", name="256 × 256 · square").click()
+    page.get_by_role("button", name="Generate").click()
+    card = page.get_by_test_id("job-card").filter(has_text=PROMPT)
+    expect(card.get_by_role("progressbar")).to_have_attribute(
+        "aria-label", "Progress: Done", timeout=LIVE_TIMEOUT
+    )
+    card.get_by_role("link", name="Open set").click()
+    page.get_by_title("Open the image page").first.click()
+    expect(page).to_have_url(re.compile(r"/image/\d+/?$"))
+    return re.sub(r"^https?://[^/]+", "", page.url).rstrip("/")
+
+
+def _derived(page: Page) -> Locator:
+    return page.get_by_role("list", name="Made from this image").get_by_role("listitem")
+
+
+def _submit_and_wait(page: Page, button: str, made: int) -> None:
+    """Submit the open edit form; the job fills in live and its image joins the strip."""
+    page.evaluate("window.__same_page = true")
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.get_by_text(f"{button}: started.")).to_be_visible()
+    card = page.get_by_test_id("job-card").first
+    expect(card.get_by_role("progressbar")).to_have_attribute(
+        "aria-label", "Progress: Done", timeout=LIVE_TIMEOUT
+    )
+    expect(_derived(page)).to_have_count(made, timeout=LIVE_TIMEOUT)
+    assert page.evaluate("window.__same_page === true")  # live: no reload happened
+
+
+def _check_result(page: Page, source: str, size: str, how: str) -> None:
+    """The newest image made from `source`: its page links back and shows its size."""
+    _derived(page).first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/image/\d+/?$"))
+    made_from = page.get_by_test_id("made-from")
+    expect(made_from).to_contain_text("made from")
+    expect(made_from).to_contain_text(how)
+    expect(made_from).to_have_attribute("href", re.compile(re.escape(source) + "/?$"))
+    expect(page.get_by_test_id("image-size")).to_have_text(size)
+    made_from.click()
+    expect(page).to_have_url(re.compile(re.escape(source) + "/?$"))
+
+
+def test_vary_inpaint_zoom_out_upscale_each_live_with_its_source(
+    page: Page, shots_dir: Path
+) -> None:
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, unique_name("edit"))
+    source = _make_image(page)
+    main = page.get_by_role("main")
+    expect(page.get_by_test_id("image-size")).to_have_text("256 × 256")
+
+    # Vary (strong): one credit, a job filling in live, its image in the strip.
+    main.get_by_role("button", name="Vary (strong)").click()
+    expect(main.get_by_role("heading", name="Vary", level=2)).to_be_visible()
+    expect(page.get_by_label("How far")).to_contain_text("Strong")
+    expect(page.get_by_test_id("edit-cost")).to_contain_text("cost 1 credits")
+    before = _credits(page)
+    _submit_and_wait(page, "Vary", 1)
+    assert _credits(page) == before - 1
+    page.screenshot(path=str(shots_dir / "edit-vary.png"), full_page=True)
+    _check_result(page, source, "256 × 256", "Vary (strong)")
+
+    # Inpaint: paint a stroke with the mouse over the picture, then say what goes there.
+    main.get_by_role("button", name="Inpaint").click()
+    canvas = page.get_by_test_id("mask-canvas")
+    expect(canvas).to_be_visible()
+    expect(page.get_by_test_id("mask-status")).to_have_text("Nothing painted yet.")
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(
+            box["x"] + box["width"] * (0.3 + step * 0.04), box["y"] + box["height"] * 0.35
+        )
+    page.mouse.up()
+    expect(page.get_by_test_id("mask-status")).to_have_text("Mask ready.")
+    # Undo empties it, the stroke again fills it: both reach the server.
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("mask-status")).to_have_text("Nothing painted yet.")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.6)
+    page.mouse.up()
+    expect(page.get_by_test_id("mask-status")).to_have_text("Mask ready.")
+    page.get_by_label("What to paint in the marked area").fill("a red kite")
+    page.screenshot(path=str(shots_dir / "edit-inpaint-painter.png"), full_page=True)
+    _submit_and_wait(page, "Inpaint", 2)
+    _check_result(page, source, "256 × 256", "Inpaint")
+
+    # Zoom out 2×, every side: a 512² picture continuing the scene.
+    main.get_by_role("button", name="Zoom out").click()
+    page.get_by_label("Zoom out by").click()
+    page.get_by_role("option", name="2×").click()
+    expect(page.get_by_test_id("edit-cost")).to_contain_text("Result 512 × 512")
+    _submit_and_wait(page, "Zoom out", 3)
+    _check_result(page, source, "512 × 512", "Zoom out 2×")
+
+    # Upscale 2×: the last of the five starting credits.
+    main.get_by_role("button", name="Upscale").click()
+    expect(page.get_by_test_id("edit-cost")).to_contain_text("Result 512 × 512")
+    _submit_and_wait(page, "Upscale", 4)
+    assert _credits(page) == 0
+    page.screenshot(path=str(shots_dir / "edit-image-page.png"), full_page=True)
+    _check_result(page, source, "512 × 512", "Upscale 2×")
+
+
+def test_the_mask_painter_by_keyboard_alone(page: Page) -> None:
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, unique_name("keys"))
+    source = _make_image(page)
+    page.get_by_role("main").get_by_role("button", name="Inpaint").focus()
+    page.keyboard.press("Enter")
+    canvas = page.get_by_test_id("mask-canvas")
+    expect(canvas).to_be_visible()
+    # Tab through the tools (brush size, brush, eraser) to the picture: every stop is a
+    # labelled control, and the picture says how to use it.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.dataset?.testid === 'mask-canvas'"):
+            break
+    assert page.evaluate("document.activeElement?.dataset?.testid === 'mask-canvas'")
+    expect(canvas).to_have_accessible_name(re.compile("Mask over the image, 0 marks"))
+    # Move the rectangle right and down, make it smaller, add it.
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "Shift+ArrowLeft", "Shift+ArrowUp"):
+        page.keyboard.press(key)
+    expect(page.get_by_role("status").filter(has_text="Rectangle at")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(canvas).to_have_accessible_name(re.compile("1 mark"))
+    expect(page.get_by_test_id("mask-status")).to_have_text("Mask ready.")
+    # Ctrl+Z undoes it; Enter adds it again.
+    page.keyboard.press("Control+z")
+    expect(page.get_by_test_id("mask-status")).to_have_text("Nothing painted yet.")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("mask-status")).to_have_text("Mask ready.")
+    # On to the prompt, and submit with the keyboard.
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.id === 'edit-prompt'"):
+            break
+    assert page.evaluate("document.activeElement?.id === 'edit-prompt'")
+    page.keyboard.type("a small lighthouse")
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.type === 'submit'"):
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Inpaint: started.")).to_be_visible()
+    expect(_derived(page)).to_have_count(1, timeout=LIVE_TIMEOUT)
+    _check_result(page, source, "256 × 256", "Inpaint")
