@@ -240,7 +240,9 @@ def edit_form() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(E.title, as_="h2", size="4"),
+                        rx.heading(
+                            E.title, as_="h2", size="4", id="edit-form-title", tab_index=-1
+                        ),
                         rx.spacer(),
                         rx.button(
                             rx.icon("x", size=14),
@@ -292,7 +294,7 @@ def edit_form() -> rx.Component:
                         ),
                         rx.button(
                             rx.cond(E.submitting, rx.spinner(size="2"), rx.icon("play", size=16)),
-                            E.title,
+                            E.submit_label,
                             type="submit",
                             size="3",
                             disabled=E.submitting,

@@ -31,6 +31,7 @@ from pixel_studio.state.create import user_default_private
 from pixel_studio.state.edit_form import (
     NO_ERRORS,
     PAGE_OPERATIONS,
+    SUBMIT_LABELS,
     TITLES,
     EditModel,
     EditValues,
@@ -49,6 +50,10 @@ from pixel_studio.storage import get_storage
 
 log = logging.getLogger(__name__)
 
+# Keyboard and screen-reader users land in the form they opened (it renders after the delta).
+FOCUS_FORM = rx.call_script(
+    "setTimeout(() => document.getElementById('edit-form-title')?.focus(), 60)"
+)
 MASK_TOO_LARGE = "too-large"  # what the painter sends when the mask would not fit the socket
 
 
@@ -184,6 +189,10 @@ class EditState(JobFormMixin, rx.State):
         return TITLES.get(self.operation, "")
 
     @rx.var
+    def submit_label(self) -> str:
+        return SUBMIT_LABELS.get(self.operation, "Start")
+
+    @rx.var
     def count_choices(self) -> list[str]:
         model = next((m for m in self.models if m.id == self.model_id), None)
         return [str(n) for n in range(1, min(model.max_images if model else 1, 4) + 1)]
@@ -240,14 +249,16 @@ class EditState(JobFormMixin, rx.State):
         self.errors, self.form_error = dict(NO_ERRORS), ""
 
     @rx.event
-    async def open(self, operation: str) -> None:
+    async def open(self, operation: str) -> Any:
         """Open the form of one action (the page offers only those in `offered`)."""
         await self._open(operation)
+        return FOCUS_FORM if self.operation else None
 
     @rx.event
-    async def open_vary(self, strength: str) -> None:
+    async def open_vary(self, strength: str) -> Any:
         self.vary = strength if strength in ("subtle", "strong") else "subtle"
         await self._open("variation")
+        return FOCUS_FORM if self.operation else None
 
     @rx.event
     def close(self) -> None:

@@ -44,6 +44,14 @@ TITLES: dict[str, str] = {
     "outpaint": "Zoom out",
     "upscale": "Upscale",
 }
+# The form's submit button: words of its own, not the action button's (two buttons of one name).
+SUBMIT_LABELS: dict[str, str] = {
+    "variation": "Make the variation",
+    "image-to-image": "Make the image",
+    "inpaint": "Repaint the area",
+    "outpaint": "Extend the picture",
+    "upscale": "Make it larger",
+}
 ZOOM_CHOICES = [Choice("1.5", "1.5×"), Choice("2", "2×")]
 DIRECTION_CHOICES = [
     Choice("all", "Every side"),

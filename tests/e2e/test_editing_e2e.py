@@ -50,11 +50,19 @@ def _derived(page: Page) -> Locator:
     return page.get_by_role("list", name="Made from this image").get_by_role("listitem")
 
 
-def _submit_and_wait(page: Page, button: str, made: int) -> None:
+SUBMIT = {
+    "Vary": "Make the variation",
+    "Inpaint": "Repaint the area",
+    "Zoom out": "Extend the picture",
+    "Upscale": "Make it larger",
+}
+
+
+def _submit_and_wait(page: Page, action: str, made: int) -> None:
     """Submit the open edit form; the job fills in live and its image joins the strip."""
     page.evaluate("window.__same_page = true")
-    page.get_by_role("button", name=button, exact=True).click()
-    expect(page.get_by_text(f"{button}: started.")).to_be_visible()
+    page.get_by_role("button", name=SUBMIT[action], exact=True).click()
+    expect(page.get_by_text(f"{action}: started.")).to_be_visible()
     card = page.get_by_test_id("job-card").first
     expect(card.get_by_role("progressbar")).to_have_attribute(
         "aria-label", "Progress: Done", timeout=LIVE_TIMEOUT
