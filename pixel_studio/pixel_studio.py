@@ -32,6 +32,7 @@ from pixel_studio.pages.profile import follow_list_page, profile_page
 from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
+from pixel_studio.pages.start_image import start_image_page
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.admin import AdminState
@@ -53,6 +54,7 @@ from pixel_studio.state.profile import ProfileState
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
+from pixel_studio.state.start_image import StartImageState
 
 TITLE = "Pixel Studio"
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
@@ -96,6 +98,12 @@ page(credits_page, "/credits", "Credits", [AuthState.require_user, CreditsState.
 page(create_page, "/create", "Create", [AuthState.require_user, JobsState.load, CreateState.load])
 page(
     compare_page, "/compare", "Compare", [AuthState.require_user, JobsState.load, CompareState.load]
+)
+page(
+    start_image_page,
+    "/edit",
+    "Image to image",
+    [AuthState.require_user, JobsState.load, StartImageState.load],
 )
 page(sets_page, "/sets", "Your sets", [AuthState.require_user, JobsState.load, SetsState.load])
 # Public sets can be seen signed out: load the user, do not require one.

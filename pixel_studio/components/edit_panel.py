@@ -240,9 +240,7 @@ def edit_form() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(
-                            E.title, as_="h2", size="4", id="edit-form-title", tab_index=-1
-                        ),
+                        rx.heading(E.title, as_="h2", size="4", id="edit-form-title", tab_index=-1),
                         rx.spacer(),
                         rx.button(
                             rx.icon("x", size=14),
