@@ -158,6 +158,7 @@ def _strength() -> rx.Component:
 def start_form() -> rx.Component:
     short = S.cost > AuthState.credits
     has_file = rx.selected_files(UPLOAD_ID).length() > 0
+    busy = S.submitting | (S.models.length() == 0)  # the models arrive with the page's load
     submit_content = [
         rx.cond(S.submitting, rx.spinner(size="2"), rx.icon("image-plus", size=18)),
         "Start from this image",
@@ -217,7 +218,7 @@ def start_form() -> rx.Component:
                     rx.button(
                         *submit_content,
                         size="3",
-                        disabled=S.submitting,
+                        disabled=busy,
                         on_click=S.start_from_upload(  # type: ignore[misc]
                             rx.upload_files_chunk(upload_id=UPLOAD_ID)
                         ),
@@ -225,7 +226,7 @@ def start_form() -> rx.Component:
                     rx.button(
                         *submit_content,
                         size="3",
-                        disabled=S.submitting,
+                        disabled=busy,
                         on_click=S.start_from_image,
                     ),
                 ),

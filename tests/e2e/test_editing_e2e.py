@@ -7,10 +7,12 @@ each edit charges its catalog price once. Then the painter driven by keyboard al
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
@@ -192,3 +194,56 @@ def test_the_mask_painter_by_keyboard_alone(page: Page) -> None:
     expect(page.get_by_text("Inpaint: started.")).to_be_visible()
     expect(_derived(page)).to_have_count(1, timeout=LIVE_TIMEOUT)
     _check_result(page, source, "256 × 256", "Inpaint")
+
+
+def _png(width: int, height: int) -> bytes:
+    image = PILImage.new("RGB", (width, height), (30, 90, 160))
+    for x in range(width // 4, width // 2):
+        for y in range(height // 3, height // 2):
+            image.putpixel((x, y), (240, 200, 40))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_image_to_image_from_an_image_and_from_an_upload(page: Page) -> None:
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, unique_name("i2i"))
+    source = _make_image(page)
+    page.get_by_role("main").get_by_role("link", name="Use as start image").click()
+    expect(page).to_have_url(re.compile(r"/edit/?\?from=\d+$"))
+    expect(page.get_by_test_id("start-image")).to_contain_text(PROMPT)
+    page.get_by_label("Prompt").fill("the same harbour under snow")
+    strength = page.get_by_role("slider")
+    strength.focus()
+    page.keyboard.press("ArrowRight")  # 0.60 → 0.65, by keyboard
+    expect(page.get_by_test_id("strength")).to_have_text("0.65")
+    page.get_by_role("button", name="Start from this image").click()
+    card = page.get_by_test_id("job-card").filter(has_text="under snow")
+    expect(card.get_by_role("progressbar")).to_have_attribute(
+        "aria-label", "Progress: Done", timeout=LIVE_TIMEOUT
+    )
+    card.get_by_role("link", name="Open set").click()
+    page.get_by_title("Open the image page").first.click()
+    made_from = page.get_by_test_id("made-from")
+    expect(made_from).to_contain_text("Image-to-image (0.65)")
+    expect(made_from).to_have_attribute("href", re.compile(re.escape(source) + "/?$"))
+
+    # An uploaded file: streamed through the upload route, checked by the service.
+    page.goto("/edit")
+    expect(page.get_by_label("Model")).to_contain_text("Local sketch")  # the page has loaded
+    page.locator("#start-image input[type=file]").set_input_files(
+        files=[{"name": "start.png", "mimeType": "image/png", "buffer": _png(320, 240)}]
+    )
+    expect(page.get_by_text("Chosen: start.png")).to_be_visible()
+    page.get_by_label("Prompt").fill("a yellow kite over the sea")
+    page.get_by_role("button", name="Start from this image").click()
+    expect(page.get_by_text("Started.")).to_be_visible()
+    card = page.get_by_test_id("job-card").filter(has_text="yellow kite")
+    expect(card.get_by_role("progressbar")).to_have_attribute(
+        "aria-label", "Progress: Done", timeout=LIVE_TIMEOUT
+    )
+    card.get_by_role("link", name="Open set").click()
+    page.get_by_title("Open the image page").first.click()
+    expect(page.get_by_test_id("image-size")).to_have_text("320 × 240")
+    expect(page.get_by_role("main")).to_contain_text("made from an uploaded image")
