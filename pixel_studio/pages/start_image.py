@@ -130,19 +130,23 @@ def _strength() -> rx.Component:
     error = error_of("strength")
     return rx.vstack(
         rx.hstack(
-            rx.el.span("Strength", class_name="ps-label", id=f"{FORM}-strength-label"),
+            rx.el.label("Strength", html_for=f"{FORM}-strength", class_name="ps-label"),
             rx.spacer(),
             rx.text(S.strength_text, size="2", custom_attrs={"data-testid": "strength"}),
             width="100%",
         ),
-        rx.slider(
-            value=[S.strength],
-            min=0,
-            max=1,
-            step=0.05,
+        # A native range input: labelled by its <label>, keyboard and touch ready (Radix
+        # Themes' slider leaves its thumb without a name).
+        rx.el.input(
+            type="range",
+            id=f"{FORM}-strength",
+            min="0",
+            max="1",
+            step="0.05",
+            value=S.strength,
             on_change=S.set_strength,
-            aria_labelledby=f"{FORM}-strength-label",
-            width="100%",
+            aria_valuetext=S.strength_text,
+            style={"width": "100%", "accentColor": "var(--accent-9)"},
         ),
         rx.text(
             "Low keeps the start image's composition; high follows the prompt more freely.",

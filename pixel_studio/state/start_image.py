@@ -164,9 +164,12 @@ class StartImageState(JobFormMixin, rx.State):
         self._clear_error("prompt")
 
     @rx.event
-    def set_strength(self, value: list[float]) -> None:
-        if value:
-            self.strength = min(1.0, max(0.0, round(float(value[0]), 2)))
+    def set_strength(self, value: str) -> None:
+        """The range input's value ("0.65"); the service checks the range again."""
+        try:
+            self.strength = min(1.0, max(0.0, round(float(value), 2)))
+        except ValueError:
+            return
         self._clear_error("strength")
 
     @rx.event
