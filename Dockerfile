@@ -5,7 +5,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs npm unzip curl \
+    && apt-get install -y --no-install-recommends nodejs npm unzip curl libomp5 libvulkan1 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

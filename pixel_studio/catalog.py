@@ -340,6 +340,12 @@ def all_models() -> list[ModelSpec]:
     return list(_MODELS)
 
 
+def models_for(operation: Operation) -> list[ModelSpec]:
+    """The models that can do `operation`, in display order ("text": the create form's list;
+    it leaves out the edit-only models, which cannot draw from a prompt)."""
+    return [m for m in _MODELS if m.supports(operation)]
+
+
 def get_model(model_id: str) -> ModelSpec:
     try:
         return _BY_ID[model_id]

@@ -60,6 +60,8 @@ class _ProviderSettings(Protocol):
 def get_provider(
     model_id: str, settings: _ProviderSettings, timeout: float | None = None
 ) -> Provider:
+    # Every built-in provider is also an EditingProvider (`edit`); which operations each
+    # model offers is in the catalog. Callers that edit check isinstance(p, EditingProvider).
     """The provider for `model_id`, configured from settings.
 
     Raises UnknownModelError (catalog) for an unknown id and NotConfigured when the model lacks
@@ -88,6 +90,10 @@ def get_provider(
         return HuggingFaceProvider(
             token=settings.hf_token, base_url=settings.hf_base_url, timeout=timeout or HF_TIMEOUT
         )
+    if spec.provider == "local-upscaler":
+        from pixel_studio.providers.local_upscaler import LocalUpscalerProvider
+
+        return LocalUpscalerProvider()
     from pixel_studio.providers.local_diffusers import LocalDiffusersProvider
 
     return LocalDiffusersProvider(settings.local_diffusers_model_dir)

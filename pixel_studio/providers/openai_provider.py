@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from typing import Any
 
 import openai
+from PIL import Image
 
 from pixel_studio.catalog import ModelSpec, get_model
-from pixel_studio.providers.base import GeneratedImage, ImageRequest, StepCallback, to_png
+from pixel_studio.providers import openai_edits
+from pixel_studio.providers.base import (
+    EditRequest,
+    GeneratedImage,
+    ImageRequest,
+    StepCallback,
+    image_to_png,
+    to_png,
+)
 from pixel_studio.providers.errors import (
     AuthRefused,
     InvalidRequest,
@@ -52,24 +62,67 @@ class OpenAIProvider:
             response = self._client.images.generate(**build_params(spec, request))
         except openai.OpenAIError as exc:
             raise map_openai_error(exc) from exc
-        if not response.data:
-            raise ProviderUnavailable("OpenAI answered without an image.")
-        item = response.data[0]
-        if not item.b64_json:
-            # We always ask for base64, so a URL-only answer is a misbehaving endpoint; fetching
-            # arbitrary URLs from the worker would be an SSRF risk (DESIGN.md).
-            raise ProviderUnavailable("OpenAI answered without image data.")
-        try:
-            raw = base64.b64decode(item.b64_json, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ProviderUnavailable("OpenAI sent an image that could not be decoded.") from exc
+        raw, revised = _first_image(response)
         png, width, height = to_png(raw)
         if on_step is not None:
             on_step(1, 1)
         metadata: dict[str, Any] = {"provider": "openai", "model": spec.id}
-        if item.revised_prompt:
-            metadata["revised_prompt"] = item.revised_prompt
+        if revised:
+            metadata["revised_prompt"] = revised
         return GeneratedImage(png=png, width=width, height=height, seed=None, metadata=metadata)
+
+    def edit(self, request: EditRequest, on_step: StepCallback | None = None) -> GeneratedImage:
+        spec = get_model(request.model_id)
+        if spec.provider != "openai":
+            raise InvalidRequest(f"{spec.display_name} is not an OpenAI model.")
+        request.check_against(spec)
+        prep = openai_edits.prepare(spec, request)
+        params = openai_edits.build_edit_params(spec, request, prep)
+        try:
+            if request.operation == "variation":
+                response = self._client.images.create_variation(**params)
+            else:
+                response = self._client.images.edit(**params)
+        except openai.OpenAIError as exc:
+            raise map_openai_error(exc) from exc
+        raw, revised = _first_image(response)
+        png, _, _ = to_png(raw)  # validates the bytes as an image first
+        with Image.open(io.BytesIO(png)) as answer:
+            answer.load()
+            fitted = openai_edits.restore(answer, prep, request.width, request.height)
+        if on_step is not None:
+            on_step(1, 1)
+        metadata: dict[str, Any] = {
+            "provider": "openai",
+            "model": spec.id,
+            "operation": request.operation,
+            "api_size": params["size"],
+        }
+        if revised:
+            metadata["revised_prompt"] = revised
+        return GeneratedImage(
+            png=image_to_png(fitted),
+            width=request.width,
+            height=request.height,
+            seed=None,
+            metadata=metadata,
+        )
+
+
+def _first_image(response: Any) -> tuple[bytes, str | None]:
+    """The first image's bytes (and revised prompt) from an ImagesResponse."""
+    if not response.data:
+        raise ProviderUnavailable("OpenAI answered without an image.")
+    item = response.data[0]
+    if not item.b64_json:
+        # We always ask for base64, so a URL-only answer is a misbehaving endpoint; fetching
+        # arbitrary URLs from the worker would be an SSRF risk (DESIGN.md).
+        raise ProviderUnavailable("OpenAI answered without image data.")
+    try:
+        raw = base64.b64decode(item.b64_json, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProviderUnavailable("OpenAI sent an image that could not be decoded.") from exc
+    return raw, item.revised_prompt
 
 
 def build_params(spec: ModelSpec, request: ImageRequest) -> dict[str, Any]:

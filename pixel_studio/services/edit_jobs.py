@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from pixel_studio.db import session_scope
 from pixel_studio.models import Image
 from pixel_studio.providers.base import MAX_SEED, EditRequest
+from pixel_studio.services.uploads import open_upright
 from pixel_studio.services.visibility import is_visible
 from pixel_studio.storage import Storage
 
@@ -81,13 +82,6 @@ def _as_png(img: PILImage.Image) -> bytes:
     return out.getvalue()
 
 
-def _open_rgb(data: bytes) -> PILImage.Image:
-    with PILImage.open(io.BytesIO(data)) as img:
-        img.load()
-        alpha = "A" in img.getbands() or (img.mode == "P" and "transparency" in img.info)
-        return img.convert("RGBA" if alpha else "RGB")
-
-
 def outpaint_offset(
     size: tuple[int, int], canvas: tuple[int, int], direction: str
 ) -> tuple[int, int]:
@@ -133,7 +127,7 @@ def load_edit_input(
     if not key:
         raise SourceGone(SOURCE_FILE_MISSING)
     try:
-        source = _open_rgb(_read(storage, str(key)))
+        source = open_upright(_read(storage, str(key)))
     except SourceGone:
         raise
     except Exception as exc:  # a stored file Pillow cannot read any more

@@ -308,19 +308,28 @@ def _source(
 
 
 def _result_size(
-    form: EditForm, width: int, height: int, errors: dict[str, str]
+    form: EditForm, spec: ModelSpec, width: int, height: int, errors: dict[str, str]
 ) -> tuple[int, int]:
+    """The size of each result, refused when it is past what the model may make (its
+    max_edit_pixels: a 4x upscale of a big source would hold a worker for many minutes)."""
     if form.operation == "outpaint":
         width, height = outpaint_size(width, height, form.zoom or ZOOMS[0], form.direction or "all")
     elif form.operation == "upscale":
         factor = form.factor or FACTORS[0]
         width, height = width * factor, height * factor
+    field = {"upscale": "factor", "outpaint": "zoom"}.get(form.operation, "image")
     if max(width, height) > MAX_RESULT_SIDE:
-        field = "factor" if form.operation == "upscale" else "zoom"
         errors.setdefault(
             field,
             f"The result would be {width}×{height} pixels; the limit is {MAX_RESULT_SIDE} "
             "pixels a side.",
+        )
+    elif width * height > spec.max_edit_pixels:
+        errors.setdefault(
+            field,
+            f"The result would be {width}×{height} pixels; {spec.display_name} makes at most "
+            f"{spec.max_edit_pixels / 1_000_000:.1f} million. Start from a smaller image"
+            + (" or a smaller factor." if form.operation == "upscale" else "."),
         )
     return width, height
 
@@ -382,7 +391,7 @@ def plan_edit(
                 errors.setdefault("mask", exc.message)
     elif mask is not None:
         errors.setdefault("mask", "Only inpainting takes a mask.")
-    width, height = _result_size(form, src_w, src_h, errors)
+    width, height = _result_size(form, spec, src_w, src_h, errors)
     if errors:
         raise RequestErrors(errors)
     strength = form.strength

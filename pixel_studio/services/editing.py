@@ -13,9 +13,9 @@ on the same queue, ledger and live-event path as text generation (generation.pay
   every check passed and the credits were taken, and removed again if anything then fails.
 
 Public API (the image page, the image-to-image page, the REST API):
-    validate_edit, create_edit_job, edit_price, models_for, describe_edit,
-    lineage / source_of / derived_from (services/lineage.py),
-    check_upload / check_mask / decode_data_url (services/uploads.py), cancel.
+    validate_edit, create_edit_job (= validate_edit + submit_edit), edit_price, models_for,
+    describe_edit, lineage / source_of / derived_from (services/lineage.py),
+    check_upload / check_mask / decode_data_url / read_capped (services/uploads.py), cancel.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ from pixel_studio.catalog import (
     Operation,
     get_model,
 )
-from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import GenerationJob, ImageSet
-from pixel_studio.services import edit_validation
+from pixel_studio.services import edit_validation, generation
 from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
@@ -76,6 +75,7 @@ from pixel_studio.services.uploads import (  # noqa: F401 - re-exported for call
     check_mask,
     check_upload,
     decode_data_url,
+    read_capped,
 )
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
@@ -147,10 +147,11 @@ def validate_edit(
 # ---------------------------------------------------------------- submitting
 
 
-def edit_file_key(user_id: int, set_id: int, kind: str) -> str:
+def edit_file_key(user_id: int, set_id: int, kind: str, extension: str = "png") -> str:
     """Where a job's uploaded start image ("source") or mask ("mask") is stored: private (never
     served), beside the set's images, so the storage sweep keeps it while the set names it."""
-    return f"{PRIVATE_PREFIX}images/u{int(user_id)}/s{int(set_id)}/{uuid4().hex}-{kind}.png"
+    name = f"{uuid4().hex}-{kind}.{extension}"
+    return f"{PRIVATE_PREFIX}images/u{int(user_id)}/s{int(set_id)}/{name}"
 
 
 def _discard(storage: Storage, keys: list[str]) -> None:
@@ -182,12 +183,33 @@ def create_edit_job(
     failure nothing is charged and no file is left in storage. Commits the session.
     """
     settings = settings or get_settings()
+    plan = validate_edit(session, viewer_id, data, settings, upload=upload, mask=mask)
+    return submit_edit(
+        session, viewer_id, plan, settings, storage=storage, enqueue=enqueue, publish=publish
+    )
+
+
+def submit_edit(
+    session: Session,
+    viewer_id: int,
+    plan: EditPlan,
+    settings: Settings | None = None,
+    *,
+    storage: Storage | None = None,
+    enqueue: Callable[[str], None] | None = None,
+    publish: Publish | None = None,
+) -> GenerationJob:
+    """`create_edit_job` for a request already checked by `validate_edit` (by the same viewer,
+    just before): for callers that do something between the two, as the REST API hits the
+    generation rate tier only for valid requests, without checking a 20 MB upload twice."""
+    settings = settings or get_settings()
     store = get_storage(settings) if storage is None else storage
     if publish is None:
         publish = partial(events.publish, settings=settings)
     if enqueue is None:
-        enqueue = partial(enqueue_job, settings=settings)
-    plan = validate_edit(session, viewer_id, data, settings, upload=upload, mask=mask)
+        # Looked up on generation at call time: one queue for text and edit jobs (and one
+        # place for tests to replace it).
+        enqueue = partial(generation.enqueue_job, settings=settings)
     note = f"{plan.form.count} × {plan.spec.display_name} ({VERBS[plan.form.operation]})"
     entry = pay(session, viewer_id, plan.price, note=note)
     job = add_job_params(session, viewer_id, plan.params, plan.form.count, plan.price, entry)
@@ -198,8 +220,9 @@ def create_edit_job(
         assert image_set.id is not None
         params = dict(plan.params)
         if plan.upload is not None:
-            key = edit_file_key(viewer_id, image_set.id, "source")
-            store.put(key, plan.upload.png, "image/png")
+            upload = plan.upload
+            key = edit_file_key(viewer_id, image_set.id, "source", upload.extension)
+            store.put(key, upload.data, upload.content_type)
             stored.append(key)
             params["upload_key"] = key
         if plan.mask_png is not None:

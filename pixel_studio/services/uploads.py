@@ -17,6 +17,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
@@ -35,13 +36,24 @@ _DATA_URL = re.compile(r"^data:image/png;base64,(?P<data>[A-Za-z0-9+/=\s]*)$")
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    """An upload that passed every check: `png` is what gets stored and edited (RGB or RGBA,
-    EXIF orientation applied, metadata dropped)."""
+    """An upload that passed every check. `data` is the file as it arrived (stored privately as
+    the job's start image: re-encoding a 16 MP photo on the request path costs seconds, and the
+    worker decodes it anyway); `width` x `height` is the picture as people see it, EXIF
+    orientation applied, which is also how the worker reads it (edit_jobs.load_edit_input)."""
 
-    png: bytes
+    data: bytes
     width: int
     height: int
-    format: str  # what it arrived as: "png", "jpeg" or "webp"
+    format: str  # "png", "jpeg" or "webp"
+    content_type: str
+    extension: str
+
+
+_TYPES = {
+    "png": ("image/png", "png"),
+    "jpeg": ("image/jpeg", "jpg"),
+    "webp": ("image/webp", "webp"),
+}
 
 
 def _megabytes(n: int) -> str:
@@ -120,20 +132,27 @@ def check_upload(
             field="image",
         )
     _refuse_kind(img, data)
-    kind = (img.format or "").lower().replace("mpo", "jpeg")
+    kind = (img.format or "png").lower().replace("mpo", "jpeg")
     try:
+        # A full decode: the only way to know the file is not truncated before charging.
         img.load()
-        img = ImageOps.exif_transpose(img)
+        shown = ImageOps.exif_transpose(img)
     except Exception:  # truncated or corrupt data surfaces here, in many exception types
         raise InvalidInput(
             "The image file is truncated or damaged: upload it again.", field="image"
         ) from None
-    alpha = "A" in img.getbands() or (img.mode == "P" and "transparency" in img.info)
-    img = img.convert("RGBA" if alpha else "RGB")
-    out = io.BytesIO()
-    # compress_level 1: the PNG is an intermediate (the worker decodes it again); speed wins.
-    img.save(out, format="PNG", compress_level=1)
-    return CheckedUpload(out.getvalue(), img.width, img.height, kind or "png")
+    content_type, extension = _TYPES[kind]
+    return CheckedUpload(data, shown.width, shown.height, kind, content_type, extension)
+
+
+def open_upright(data: bytes) -> Image.Image:
+    """Decode a stored start image (an upload or a studio image) as RGB or RGBA, EXIF
+    orientation applied: the picture people saw, in a mode every provider takes."""
+    with Image.open(io.BytesIO(data), formats=list(_FORMATS)) as img:
+        img.load()
+        upright = ImageOps.exif_transpose(img)
+    alpha = "A" in upright.getbands() or (upright.mode == "P" and "transparency" in upright.info)
+    return upright.convert("RGBA" if alpha else "RGB")
 
 
 def check_mask(data: bytes, width: int, height: int) -> bytes:
@@ -195,3 +214,16 @@ def decode_data_url(value: str, *, field: str = "mask") -> bytes:
         return base64.b64decode(match["data"], validate=False)
     except (binascii.Error, ValueError):
         raise InvalidInput("The mask did not arrive as a PNG image.", field=field) from None
+
+
+def read_capped(
+    stream: BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES, *, field: str = "image"
+) -> bytes:
+    """Read an uploaded file object, but never more than one byte past `max_bytes`: an
+    oversize upload is refused without holding all of it in memory."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            f"The file is larger than the {_megabytes(max_bytes)} limit.", field=field
+        )
+    return data

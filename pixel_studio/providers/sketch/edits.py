@@ -49,7 +49,7 @@ def _render(prompt: str, seed: int, width: int, height: int, preset: str) -> F32
 
 
 def _source_key(source: Picture) -> bytes:
-    return digest_seed(source.rgb.tobytes(), source.rgb.shape).to_bytes(16, "big")
+    return digest_seed(source.rgb.tobytes(), str(source.rgb.shape)).to_bytes(16, "big")
 
 
 def restyle(
