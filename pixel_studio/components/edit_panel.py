@@ -255,8 +255,7 @@ def edit_form() -> rx.Component:
                         width="100%",
                     ),
                     form_message(E.form_error),
-                    form_message(error_of("operation")),
-                    form_message(error_of("image")),
+                    form_message(E.other_errors),
                     rx.match(
                         E.operation,
                         ("variation", _vary_options()),

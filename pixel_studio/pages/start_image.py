@@ -170,7 +170,7 @@ def start_form() -> rx.Component:
     return rx.card(
         rx.vstack(
             form_message(S.form_error),
-            form_message(error_of("operation")),
+            form_message(S.other_errors),
             rx.cond(S.source_id > 0, _chosen_image(), _upload_zone()),
             _prompt(),
             _strength(),

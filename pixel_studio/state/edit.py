@@ -29,6 +29,7 @@ from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create import user_default_private
 from pixel_studio.state.edit_form import (
+    IMAGE_PAGE_FIELDS,
     NO_ERRORS,
     PAGE_OPERATIONS,
     SUBMIT_LABELS,
@@ -41,6 +42,7 @@ from pixel_studio.state.edit_form import (
     pick_model,
     request_data,
     result_size,
+    unshown,
 )
 from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.state.job_form import JobFormMixin, refusal
@@ -187,6 +189,10 @@ class EditState(JobFormMixin, rx.State):
     @rx.var
     def title(self) -> str:
         return TITLES.get(self.operation, "")
+
+    @rx.var
+    def other_errors(self) -> str:
+        return unshown(self.errors, IMAGE_PAGE_FIELDS)
 
     @rx.var
     def submit_label(self) -> str:

@@ -93,6 +93,18 @@ def offered(settings: Settings, operations: tuple[Operation, ...] = PAGE_OPERATI
     return [op for op in operations if editing.models_for(op, settings)]
 
 
+# The fields each form shows a control (and its error) for; the others' errors are said above.
+IMAGE_PAGE_FIELDS = frozenset(
+    {"model", "prompt", "vary", "zoom", "direction", "factor", "count", "mask"}
+)
+START_PAGE_FIELDS = frozenset({"image", "model", "prompt", "strength", "count"})
+
+
+def unshown(errors: dict[str, str], shown: frozenset[str]) -> str:
+    """The errors of fields the form has no control for, as one sentence for its top."""
+    return " ".join(m for name, m in errors.items() if m and name not in shown)
+
+
 def pick_model(models: list[EditModel], preferred: str) -> str:
     """The image's own model when it can do the operation, else the first that can."""
     ids = [m.id for m in models]

@@ -27,11 +27,13 @@ from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create import user_default_private
 from pixel_studio.state.edit_form import (
     NO_ERRORS,
+    START_PAGE_FIELDS,
     EditModel,
     EditValues,
     cost_of,
     edit_models,
     request_data,
+    unshown,
 )
 from pixel_studio.state.image_cards import image_card
 from pixel_studio.state.job_form import JobFormMixin, refusal
@@ -103,6 +105,10 @@ class StartImageState(JobFormMixin, rx.State):
     @rx.var
     def cost(self) -> int:
         return cost_of(self.models, self.model_id, self.count)
+
+    @rx.var
+    def other_errors(self) -> str:
+        return unshown(self.errors, START_PAGE_FIELDS)
 
     @rx.var
     def strength_text(self) -> str:

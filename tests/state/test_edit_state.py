@@ -22,7 +22,7 @@ from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditTransaction, GenerationJob, Image
 from pixel_studio.services import compare as compare_service
-from pixel_studio.services import editing, generation
+from pixel_studio.services import generation
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState
@@ -48,8 +48,7 @@ PROMPT = "a quiet harbour with red boats at dawn"
 def edit_db(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:  # noqa: F811
     get_settings.cache_clear()
     get_tabs.cache_clear()
-    queued: list[str] = []
-    monkeypatch.setattr(editing, "enqueue_job", lambda job_id, settings=None: queued.append(job_id))
+    # Edit jobs go through generation's queue too; the tests run them with run_job.
     monkeypatch.setattr(generation, "enqueue_job", lambda job_id, settings=None: None)
     monkeypatch.setattr(compare_service, "enqueue_job", lambda job_id, settings=None: None)
     yield app_db
@@ -159,6 +158,7 @@ def test_a_private_source_offers_nothing_to_others_and_vanishing_refuses(edit_db
         session.delete(image)
     run(EditState.submit, mine)
     assert mine.errors["image"] and sibling(mine, AuthState).credits == 4
+    assert mine.other_errors == mine.errors["image"]  # said at the form's top: no field for it
 
 
 def test_start_image_page_from_an_image(edit_db: Path) -> None:
