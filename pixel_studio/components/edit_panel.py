@@ -83,15 +83,18 @@ def edit_actions() -> rx.Component:
                 _action("inpaint", "brush", "Inpaint", E.open("inpaint")),  # type: ignore[operator]
                 _action("outpaint", "expand", "Zoom out", E.open("outpaint")),  # type: ignore[operator]
                 _action("upscale", "scan-search", "Upscale", E.open("upscale")),  # type: ignore[operator]
-                rx.button(
-                    rx.link(
-                        _icon_label("image-plus", "Use as start image"),
-                        href=E.start_href,
-                        underline="none",
+                rx.cond(
+                    _offers("image-to-image"),
+                    rx.button(
+                        rx.link(
+                            _icon_label("image-plus", "Use as start image"),
+                            href=E.start_href,
+                            underline="none",
+                        ),
+                        as_child=True,
+                        size="2",
+                        variant="soft",
                     ),
-                    as_child=True,
-                    size="2",
-                    variant="soft",
                 ),
                 spacing="2",
                 wrap="wrap",

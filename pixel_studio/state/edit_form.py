@@ -35,8 +35,10 @@ FIELDS = (
     "private",
 )
 NO_ERRORS: dict[str, str] = dict.fromkeys(FIELDS, "")
-# The image page's actions, in the order it shows them (image-to-image has its own page).
+# The image page's forms, in the order it shows them; image-to-image has its own page, which
+# "Use as start image" links to (OFFERED: what the page may show).
 PAGE_OPERATIONS: tuple[Operation, ...] = ("variation", "inpaint", "outpaint", "upscale")
+OFFERED: tuple[Operation, ...] = ("variation", "image-to-image", "inpaint", "outpaint", "upscale")
 TITLES: dict[str, str] = {
     "variation": "Vary",
     "image-to-image": "Image to image",
@@ -88,7 +90,7 @@ def edit_models(operation: Operation, settings: Settings) -> list[EditModel]:
     ]
 
 
-def offered(settings: Settings, operations: tuple[Operation, ...] = PAGE_OPERATIONS) -> list[str]:
+def offered(settings: Settings, operations: tuple[Operation, ...] = OFFERED) -> list[str]:
     """The operations some available model can do here: the actions to show."""
     return [op for op in operations if editing.models_for(op, settings)]
 

@@ -93,7 +93,7 @@ def test_inpaint_from_the_image_page_refused_then_paid_once_and_live(edit_db: Pa
     cookie = signed_in_cookie(user)
     source = make_image(user.id or 0)  # 4 left
     root, edit = image_tab(cookie, source)
-    assert edit.offered == ["variation", "inpaint", "outpaint", "upscale"]
+    assert edit.offered == ["variation", "image-to-image", "inpaint", "outpaint", "upscale"]
     assert (edit.width, edit.height) == (256, 256)
 
     run(EditState.open, edit, "inpaint")
