@@ -170,7 +170,7 @@ class StartImageState(JobFormMixin, rx.State):
         self._clear_error("prompt")
 
     @rx.event
-    def set_strength(self, value: str) -> None:
+    def set_strength(self, value: float | str) -> None:
         """The range input's value ("0.65"); the service checks the range again."""
         try:
             self.strength = min(1.0, max(0.0, round(float(value), 2)))
