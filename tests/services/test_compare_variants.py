@@ -131,3 +131,14 @@ def test_infer_and_labels() -> None:
     assert infer_vary(sets) == ("seed", [1, 2])
     assert variant_label("guidance", "7.50") == "Guidance 7.5"
     assert variant_label("style_preset", "3d-model") == "3d model"
+
+
+def test_guidance_compares_on_a_model_that_takes_it(settings: Settings) -> None:
+    keyed = settings.model_copy(update={"hf_token": "hf_test"})
+    model = "stabilityai/stable-diffusion-xl-base-1.0"
+    data = _form(model=model, size="1024x1024")
+    requests = compare.validate_comparison(data, "guidance", ["4", " 9.5"], keyed)
+    assert [(r.model, r.guidance) for r in requests] == [(model, 4.0), (model, 9.5)]
+    with pytest.raises(RequestErrors) as err:
+        compare.validate_comparison(data, "guidance", ["4", "99"], keyed)
+    assert "Guidance 99: Guidance must be between" in err.value.errors["values"]
