@@ -27,14 +27,11 @@ from tests.services.editing_helpers import (
     FakeEditor,
     cmyk_jpeg,
     decode,
-    edit_catalog,  # noqa: F401 - fixture
     mask_png,
     png,
     price,
     stored_files,
 )
-
-pytestmark = pytest.mark.usefixtures("edit_catalog")
 
 
 @pytest.fixture

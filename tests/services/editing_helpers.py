@@ -5,17 +5,15 @@ text job, and a small EditingProvider standing in at the provider boundary.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from PIL import Image as PILImage
 from PIL import ImageChops
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from pixel_studio import catalog
-from pixel_studio.catalog import EDIT_OPERATIONS, get_model
+from pixel_studio.catalog import get_model
 from pixel_studio.models import GenerationJob, Image, ImageSet
 from pixel_studio.providers import GeneratedImage, StepCallback
 from pixel_studio.providers.base import EditRequest
@@ -24,31 +22,6 @@ from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, images_of, submit_job
-
-# Prices the tests fall back to while the catalog has no edit operations for local-sketch
-# (issue12-providers fills them in); every assertion reads prices from the catalog itself.
-_FALLBACK_PRICES = {
-    "variation": 1,
-    "image-to-image": 1,
-    "inpaint": 2,
-    "outpaint": 2,
-    "upscale": 3,
-}
-
-
-@pytest.fixture
-def edit_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """local-sketch with every edit operation: the catalog's own entry when it has them."""
-    spec = get_model("local-sketch")
-    missing = [op for op in EDIT_OPERATIONS if not spec.supports(op)]
-    if missing:
-        ops = tuple(spec.operations) + tuple((op, _FALLBACK_PRICES[op]) for op in missing)
-        patched = spec.model_copy(update={"operations": ops})
-        monkeypatch.setitem(catalog._BY_ID, "local-sketch", patched)
-        monkeypatch.setattr(
-            catalog, "_MODELS", tuple(patched if m.id == spec.id else m for m in catalog._MODELS)
-        )
-    yield
 
 
 def price(operation: str, count: int = 1) -> int:

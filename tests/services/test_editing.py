@@ -29,7 +29,6 @@ from tests.services.editing_helpers import (
     FakeEditor,
     Recorder,
     decode,
-    edit_catalog,  # noqa: F401 - fixture
     exif_rotated_jpeg,
     make_source,
     mask_png,
@@ -45,8 +44,6 @@ from tests.services.generation_helpers import (
     ledger,
     make_user,
 )
-
-pytestmark = pytest.mark.usefixtures("edit_catalog")
 
 
 def _submit(

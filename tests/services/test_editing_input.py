@@ -22,7 +22,6 @@ from tests.services.editing_helpers import (
     Recorder,
     animated_webp,
     cmyk_jpeg,
-    edit_catalog,  # noqa: F401 - fixture
     exif_rotated_jpeg,
     make_source,
     mask_png,
@@ -35,8 +34,6 @@ from tests.services.editing_helpers import (
     truncated_png,
 )
 from tests.services.generation_helpers import Events, balance, count, make_user
-
-pytestmark = pytest.mark.usefixtures("edit_catalog")
 
 
 def _refused(

@@ -22,12 +22,9 @@ from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (
     FakeEditor,
     Recorder,
-    edit_catalog,  # noqa: F401 - fixture
     make_source,
 )
 from tests.services.generation_helpers import Events, images_of, make_user
-
-pytestmark = pytest.mark.usefixtures("edit_catalog")
 
 
 def _vary(
