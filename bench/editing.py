@@ -11,7 +11,7 @@ Rows:
   seconds the child process used, since wall time on a shared machine mostly measures the
   neighbours.
 
-    .venv/bin/python bench/editing.py [--runs N] [--skip-esrgan] [--append]
+    .venv/bin/python bench/editing.py [--runs N] [--skip-esrgan] [--skip-sketch] [--append]
 
 --append adds the printed tables to bench/RESULTS.md.
 """
@@ -148,11 +148,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-esrgan", action="store_true")
+    parser.add_argument("--skip-sketch", action="store_true")
     parser.add_argument("--append", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     out = [f"load average at start: {load:.1f} on {os.cpu_count()} cores", ""]
-    out += sketch_rows(args.runs)
+    if not args.skip_sketch:
+        out += sketch_rows(args.runs)
     print("\n".join(out), flush=True)
     if not args.skip_esrgan:
         rows = esrgan_rows(args.runs)

@@ -335,9 +335,11 @@ if len(_BY_ID) != len(_MODELS):  # pragma: no cover - a catalog edit gone wrong
 DEFAULT_MODEL_ID = "local-sketch"
 
 
-def all_models() -> list[ModelSpec]:
-    """Every model in display order (available or not: the form greys out the others)."""
-    return list(_MODELS)
+def all_models(include_edit_only: bool = False) -> list[ModelSpec]:
+    """Every model that draws from a prompt, in display order (available or not: the form
+    greys out the others). `include_edit_only` adds those that only edit (the upscaler, the
+    refiner): the create and compare forms must not offer them."""
+    return [m for m in _MODELS if include_edit_only or m.text_to_image]
 
 
 def models_for(operation: Operation) -> list[ModelSpec]:

@@ -66,13 +66,13 @@ def make_settings(**values: Any) -> Settings:
 
 
 def test_catalog_holds_exactly_the_expected_models() -> None:
-    ids = [m.id for m in all_models()]
+    ids = [m.id for m in all_models(include_edit_only=True)]
     assert set(ids) == EXPECTED_IDS
     assert len(ids) == len(set(ids))
     assert get_model(DEFAULT_MODEL_ID).provider == "local-sketch"
 
 
-@pytest.mark.parametrize("spec", all_models(), ids=lambda m: m.id)
+@pytest.mark.parametrize("spec", all_models(include_edit_only=True), ids=lambda m: m.id)
 def test_every_model_is_consistent(spec: ModelSpec) -> None:
     if not spec.text_to_image:  # edit-only: no text price, no sizes, at least one operation
         assert spec.price == 0 and spec.sizes == () and spec.operations
@@ -206,9 +206,9 @@ def test_get_provider_refuses_unconfigured_models() -> None:
 
 
 def test_operations_table() -> None:
-    table = {m.id: dict(m.operations) for m in all_models()}
+    table = {m.id: dict(m.operations) for m in all_models(include_edit_only=True)}
     assert table == EXPECTED_OPERATIONS
-    for spec in all_models():
+    for spec in all_models(include_edit_only=True):
         for op in ("variation", "image-to-image", "inpaint", "outpaint", "upscale"):
             assert spec.supports(op) == (op in EXPECTED_OPERATIONS[spec.id])  # type: ignore[arg-type]
             if spec.supports(op):  # type: ignore[arg-type]
@@ -261,6 +261,7 @@ def test_models_for_an_operation() -> None:
     text = [m.id for m in models_for("text")]
     assert "real-esrgan" not in text and "stabilityai/stable-diffusion-xl-refiner-1.0" not in text
     assert text[0] == DEFAULT_MODEL_ID and len(text) == len(EXPECTED_IDS) - 2
+    assert all_models() == models_for("text")  # what the create and compare forms list
     assert [m.id for m in models_for("upscale")] == ["local-sketch", "real-esrgan"]
     assert [m.id for m in models_for("variation")] == [
         "local-sketch",

@@ -7,6 +7,9 @@ per source pixel here; the benchmark (bench/editing.py) measures the real sizes.
 from __future__ import annotations
 
 import io
+import itertools
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -63,8 +66,25 @@ def upscale(src: Image.Image, factor: int, **kw: Any) -> tuple[bytes, list[tuple
 def test_4x_over_two_tiles_beats_nearest_and_shows_no_seam() -> None:
     original = Image.open(io.BytesIO(render_sketch("crimson mountains at sunset", 3, 640, 256)))
     small = original.convert("RGB").resize((160, 64), Image.Resampling.LANCZOS)
-    png, steps = upscale(small, 4)
-    assert steps == [(1, 2), (2, 2)]  # 160 source columns: tiles of 128 and 32
+    # The pass runs in a child process: this process's threads (the web server, the job's
+    # lease heartbeat) keep running meanwhile. In process, ncnn holds the GIL for seconds.
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.02)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        png, steps = upscale(small, 4)
+    finally:
+        done.set()
+        ticker.join()
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 2.0
+    assert steps == [(1, 2), (2, 2)]  # 160 source columns: two tiles of 128
     out, ref = pixels(png), pixels(png_of(original))
     assert out.shape == ref.shape
     nearest = pixels(png_of(small.resize((640, 256), Image.Resampling.NEAREST)))
