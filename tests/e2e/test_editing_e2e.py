@@ -11,9 +11,10 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image as PILImage
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
 
@@ -46,6 +47,14 @@ def _make_image(page: Page) -> str:
     page.get_by_title("Open the image page").first.click()
     expect(page).to_have_url(re.compile(r"/image/\d+/?$"))
     return re.sub(r"^https?://[^/]+", "", page.url).rstrip("/")
+
+
+def _pixels(page: Page, image_path: str) -> np.ndarray:
+    """The image's original file, through the download route (as its owner)."""
+    image_id = image_path.rstrip("/").rsplit("/", 1)[-1]
+    response = page.request.get(f"/download/image/{image_id}")
+    assert response.ok, response.status
+    return np.asarray(PILImage.open(io.BytesIO(response.body())).convert("RGB"))
 
 
 def _derived(page: Page) -> Locator:
@@ -193,6 +202,18 @@ def test_the_mask_painter_by_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_text("Inpaint: started.")).to_be_visible()
     expect(_derived(page)).to_have_count(1, timeout=LIVE_TIMEOUT)
+    _derived(page).first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/image/\d+/?$"))
+    result = re.sub(r"^https?://[^/]+", "", page.url).rstrip("/")
+    # The rectangle, in the image's own pixels: it starts at (64, 64) 128×128 on a 256² image
+    # and moves or sizes by 256/32 = 8 px a key: right 2, down 1, narrower 1, shorter 1.
+    inside = np.zeros((256, 256), dtype=bool)
+    inside[72 : 72 + 120, 80 : 80 + 120] = True
+    before, after = _pixels(page, source), _pixels(page, result)
+    assert before.shape == after.shape == (256, 256, 3)
+    assert np.array_equal(after[~inside], before[~inside])  # exact outside the mask
+    assert not np.array_equal(after[inside], before[inside])  # repainted inside it
+    page.go_back()
     _check_result(page, source, "256 × 256", "Inpaint")
 
 
@@ -232,9 +253,8 @@ def test_image_to_image_from_an_image_and_from_an_upload(page: Page) -> None:
     # An uploaded file: streamed through the upload route, checked by the service.
     page.goto("/edit")
     expect(page.get_by_label("Model")).to_contain_text("Local sketch")  # the page has loaded
-    page.locator("#start-image input[type=file]").set_input_files(
-        files=[{"name": "start.png", "mimeType": "image/png", "buffer": _png(320, 240)}]
-    )
+    upload: FilePayload = {"name": "start.png", "mimeType": "image/png", "buffer": _png(320, 240)}
+    page.locator("#start-image input[type=file]").set_input_files(files=[upload])
     expect(page.get_by_text("Chosen: start.png")).to_be_visible()
     page.get_by_label("Prompt").fill("a yellow kite over the sea")
     page.get_by_role("button", name="Start from this image").click()
