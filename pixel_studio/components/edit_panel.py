@@ -49,7 +49,6 @@ def _action(operation: str, icon: str, label: str, on_click: object) -> rx.Compo
             size="2",
             variant=rx.cond(E.operation == operation, "solid", "soft"),  # type: ignore[arg-type]
             aria_expanded=rx.cond(E.operation == operation, "true", "false"),
-            aria_controls="edit-form",
         ),
     )
 
@@ -69,14 +68,12 @@ def edit_actions() -> rx.Component:
                             on_click=E.open_vary("subtle"),  # type: ignore[operator]
                             size="2",
                             variant="soft",
-                            aria_controls="edit-form",
                         ),
                         rx.button(
                             _icon_label("sparkles", "Vary (strong)"),
                             on_click=E.open_vary("strong"),  # type: ignore[operator]
                             size="2",
                             variant="soft",
-                            aria_controls="edit-form",
                         ),
                     ),
                 ),
