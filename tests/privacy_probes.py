@@ -177,6 +177,10 @@ NOT_READS: dict[tuple[str, str], str] = {
     ("POST", "/api/stripe/webhook"): "signed webhook from Stripe; no image data",
     ("POST", "/api/v1/generations"): "starts the caller's own job; answers with it",
     ("POST", "/api/v1/collections"): "creates the caller's own collection",
+    # Edits read their source: someone else's private one is a 404 before anything is
+    # charged, tested in tests/api/test_edits_api.py and tests/services/test_editing_input.py.
+    ("POST", "/api/v1/edits"): "starts the caller's own edit job; answers with it",
+    ("POST", "/api/v1/edits/upload"): "starts the caller's own edit job from an upload",
     ("PUT", "/api/v1/users/{username}/follow"): "following a user reveals nothing private",
     ("DELETE", "/api/v1/users/{username}/follow"): "unfollowing likewise",
 }

@@ -2,8 +2,9 @@
 
 An edit is a job like any other (DESIGN.md, "The generation flow"): validated before anything
 is written, charged once at the catalog's price for the operation (ModelSpec.price_of), queued
-on the same queue, ledger and live-event path as text generation (generation.pay / add_job_params
-/ launch), cancelled with generation.cancel and refunded by the same close_job. What differs:
+on the same queue, ledger and live-event path as text generation (job_submit.pay /
+add_job_params / launch), cancelled with generation.cancel and refunded by the same close_job
+(job_state.py). What differs:
 
 - the request starts from pixels: an image the viewer can see (`source_image_id`; NotFound when
   they cannot, nothing charged) or an uploaded file (services/uploads.check_upload);
@@ -29,14 +30,10 @@ from uuid import uuid4
 from sqlmodel import Session, select
 
 from pixel_studio import events
-from pixel_studio.catalog import (
-    ModelSpec,
-    Operation,
-    get_model,
-)
+from pixel_studio.catalog import ModelSpec, Operation, get_model
 from pixel_studio.models import GenerationJob, ImageSet
 from pixel_studio.services import edit_validation, generation
-from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported for callers
+from pixel_studio.services.edit_form import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
     MAX_RESULT_SIDE,
@@ -50,18 +47,16 @@ from pixel_studio.services.edit_validation import (  # noqa: F401 - re-exported 
     UnsupportedOperation,
     Vary,
     outpaint_size,
-    plan_edit,
 )
+from pixel_studio.services.edit_validation import plan_edit
 from pixel_studio.services.generation import (  # noqa: F401 - cancel is part of this API
     MAX_NEGATIVE_PROMPT,
     MAX_PROMPT,
     RequestErrors,
-    add_job_params,
     cancel,
-    launch,
-    pay,
 )
 from pixel_studio.services.job_state import Publish
+from pixel_studio.services.job_submit import add_job_params, launch, pay
 from pixel_studio.services.lineage import (  # noqa: F401 - re-exported for callers
     Lineage,
     derived_from,
@@ -108,7 +103,7 @@ def describe_edit(operation: str, params: Mapping[str, Any]) -> str:
         return (
             f"Image-to-image ({strength:g})"
             if isinstance(strength, int | float)
-            else ("Image-to-image")
+            else "Image-to-image"
         )
     if operation == "inpaint":
         return "Inpaint"

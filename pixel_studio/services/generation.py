@@ -14,10 +14,9 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-from uuid import uuid4
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from pixel_studio import events
 from pixel_studio.catalog import (
@@ -30,19 +29,15 @@ from pixel_studio.catalog import (
     availability,
     get_model,
 )
-from pixel_studio.events import JobEvent
 from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import (
-    CreditKind,
     CreditTransaction,
     GenerationJob,
-    ImageSet,
     JobStatus,
-    User,
 )
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import credits, moderation
-from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
+from pixel_studio.services import moderation
+from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.images import get_visible_image
 
 # get_job, job_message and ledger_mismatches are re-exported: the create page uses them here.
@@ -53,6 +48,7 @@ from pixel_studio.services.job_state import (  # noqa: F401
     job_message,
     ledger_mismatches,
 )
+from pixel_studio.services.job_submit import add_job_params, launch, pay  # noqa: F401
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -296,20 +292,6 @@ def submit(
     return job
 
 
-def pay(session: Session, user_id: int, price: int, *, note: str) -> CreditTransaction:
-    """Debit `price` and write the spend row, in the caller's transaction (text and edit jobs
-    alike). Raises InsufficientCredits, having written nothing, when the balance is short."""
-    try:
-        # First, so a refusal leaves nothing behind: the conditional UPDATE either debits or
-        # matches no row, and nothing else has been added to the session yet.
-        return credits.change_balance(session, user_id, -price, CreditKind.spend, note=note)
-    except InsufficientCredits:
-        balance = session.exec(select(User.credits).where(User.id == user_id)).one()
-        raise InsufficientCredits(
-            f"This needs {price} credits; you have {balance}.", field="count"
-        ) from None
-
-
 def add_job(
     session: Session,
     user_id: int,
@@ -320,41 +302,6 @@ def add_job(
     """The queued job of a paid request, its spend row pointed at it, and its empty set.
     Flushes the job (not the set); the caller commits."""
     return add_job_params(session, user_id, req.model_dump(mode="json"), req.count, price, entry)
-
-
-def add_job_params(
-    session: Session,
-    user_id: int,
-    params: dict[str, Any],
-    count: int,
-    price: int,
-    entry: CreditTransaction,
-) -> GenerationJob:
-    """`add_job` for any job's stored parameters (`params` holds at least model and prompt;
-    edit jobs also their operation, services/editing.py). Flushes the job; caller commits."""
-    job = GenerationJob(
-        id=uuid4().hex,
-        user_id=user_id,
-        params=params,
-        status=JobStatus.queued,
-        total=count,
-        credits_charged=price,
-    )
-    session.add(job)
-    session.flush()  # the job row must exist before anything points at it
-    entry.job_id = job.id
-    # One set per job, made now so the history page lists the job from the start (queued,
-    # failed, cancelled included); the worker only adds images to it.
-    session.add(
-        ImageSet(
-            user_id=user_id,
-            job_id=job.id,
-            prompt=str(params["prompt"]),
-            model=str(params["model"]),
-            params=params,
-        )
-    )
-    return job
 
 
 def create_job(
@@ -380,55 +327,6 @@ def create_job(
     job = submit(session, user_id, req, settings)
     launch(session, job, enqueue=enqueue, publish=publish)
     return job
-
-
-def launch(
-    session: Session,
-    job: GenerationJob,
-    *,
-    enqueue: Callable[[str], None],
-    publish: Publish,
-    on_refused: Callable[[], None] | None = None,
-) -> None:
-    """Commit a paid, queued job, announce it and enqueue it (text and edit jobs alike).
-
-    If the queue refuses it, the job is failed and refunded at once, `on_refused` runs (an
-    edit job removes its stored upload and mask) and InvalidInput is raised.
-    """
-    user_id = job.user_id
-    # The debit's RETURNING already refreshed the user in this session: no extra query.
-    user = session.get(User, user_id)
-    balance = user.credits if user is not None else None
-    session.commit()
-    publish(
-        JobEvent(
-            job_id=job.id,
-            user_id=user_id,
-            status=job.status,
-            done=0,
-            total=job.total,
-            balance=balance,
-        )
-    )
-    try:
-        enqueue(job.id)
-    except Exception:
-        log.exception("could not enqueue job %s", job.id)
-        closed = close_job(
-            session,
-            job.id,
-            JobStatus.failed,
-            error="The job could not be queued. Please try again.",
-        )
-        session.commit()
-        if closed is not None:
-            publish(closed)
-        if on_refused is not None:
-            on_refused()
-        raise InvalidInput(
-            "The job could not be queued; your credits were refunded. Please try again.",
-            field="form",
-        ) from None
 
 
 def cancel(

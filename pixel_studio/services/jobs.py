@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -32,11 +30,20 @@ from pixel_studio.cache import get_cache
 from pixel_studio.catalog import UnknownModelError
 from pixel_studio.db import get_engine, session_scope, utcnow
 from pixel_studio.events import JobEvent
-from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
+from pixel_studio.models import GenerationJob, Image, JobStatus
 from pixel_studio.providers import ImageRequest, Provider, ProviderError, get_provider
 from pixel_studio.providers.base import MAX_SEED, EditingProvider, GeneratedImage, resolve_seed
 from pixel_studio.services import cached, edit_jobs
 from pixel_studio.services.edit_jobs import EditInput, SourceGone
+from pixel_studio.services.job_claim import (
+    Claim,
+    Heartbeat,
+    Stopped,
+    claim_job,
+    guard,
+    lease_deadline,
+    renew,
+)
 from pixel_studio.services.job_state import Publish, close_job
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
@@ -47,21 +54,6 @@ log = logging.getLogger(__name__)
 GENERIC_FAILURE = "Something went wrong while making your images."
 ProviderFor = Callable[[str], Provider]
 Sleep = Callable[[float], None]
-
-
-class _Stopped(Exception):
-    """The job was cancelled or taken over by another worker: stop quietly."""
-
-
-@dataclass(frozen=True)
-class _Claim:
-    job_id: str
-    user_id: int
-    token: int  # `attempts` after our claim: fences all our later writes
-    done: int
-    total: int
-    params: dict[str, Any]
-    set_id: int
 
 
 def run_job(
@@ -79,7 +71,7 @@ def run_job(
     settings = settings or get_settings()
     store = get_storage(settings) if storage is None else storage
     emit: Publish = partial(events.publish, settings=settings) if publish is None else publish
-    claim = _claim(engine, job_id, settings)
+    claim = claim_job(engine, job_id, settings)
     if claim is None:
         log.info("job %s: not claimable (already taken, finished or unknown)", job_id)
         return
@@ -107,7 +99,7 @@ def run_job(
             if edit_jobs.is_edit(claim.params)
             else None
         )
-        with _Heartbeat(engine, claim, settings) as heartbeat:
+        with Heartbeat(engine, claim, settings) as heartbeat:
             for index in range(claim.done, claim.total):
                 heartbeat.check()
                 if edit is not None:
@@ -117,7 +109,7 @@ def run_job(
                 )
                 heartbeat.check()  # cancelled or taken over meanwhile: this image is not ours
                 emit(_store_image(claim, index, image, engine, settings, store))
-    except _Stopped:
+    except Stopped:
         log.info("job %s: cancelled or taken over; stopped", job_id)
     except ProviderError as exc:
         log.warning("job %s failed: %r (%s)", job_id, exc, exc.detail)
@@ -131,107 +123,6 @@ def run_job(
         _fail(engine, claim, GENERIC_FAILURE, emit)
     finally:
         metrics.JOB_DURATION.observe(time.monotonic() - started)
-
-
-def _lease(settings: Settings) -> datetime:
-    return utcnow() + timedelta(seconds=settings.job_lease_seconds)
-
-
-def _claim(engine: Engine, job_id: str, settings: Settings) -> _Claim | None:
-    now = utcnow()
-    job = GenerationJob
-    with session_scope(engine) as session:
-        row = session.execute(
-            update(job)
-            .where(
-                col(job.id) == job_id,
-                or_(
-                    col(job.status) == JobStatus.queued,
-                    (col(job.status) == JobStatus.running)
-                    & or_(col(job.lease_until).is_(None), col(job.lease_until) < now),
-                ),
-            )
-            .values(
-                status=JobStatus.running,
-                attempts=col(job.attempts) + 1,
-                lease_until=_lease(settings),
-                started_at=func.coalesce(col(job.started_at), now),  # a take-over keeps it
-            )
-            .returning(
-                col(job.user_id), col(job.attempts), col(job.done), col(job.total), col(job.params)
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        set_id = session.exec(select(ImageSet.id).where(ImageSet.job_id == job_id)).one()
-    user_id, token, done, total, params = row
-    if token > 1:
-        log.warning("job %s: taking over after an expired lease at %d/%d", job_id, done, total)
-    assert set_id is not None
-    return _Claim(job_id, user_id, token, done, total, dict(params), set_id)
-
-
-def _guard(claim: _Claim) -> Any:
-    """WHERE clause for every write a claim holder makes: still running and still ours."""
-    return (
-        (col(GenerationJob.id) == claim.job_id)
-        & (col(GenerationJob.status) == JobStatus.running)
-        & (col(GenerationJob.attempts) == claim.token)
-    )
-
-
-def _renew(engine: Engine, claim: _Claim, settings: Settings) -> None:
-    with session_scope(engine) as session:
-        row = session.execute(
-            update(GenerationJob)
-            .where(_guard(claim))
-            .values(lease_until=_lease(settings))
-            .returning(col(GenerationJob.id))
-        ).one_or_none()
-    if row is None:
-        raise _Stopped
-
-
-class _Heartbeat:
-    """Renews the claim's lease every third of it from a thread while the worker runs.
-
-    The lease is otherwise renewed only between images, and one provider call can take as long
-    as the provider timeout (a local model, longer): without this, a slow call could see its job
-    taken over by another delivery and the paid image thrown away. A renewal that matches no
-    row means the job was cancelled or taken over; `check()` then stops the worker.
-    """
-
-    def __init__(self, engine: Engine, claim: _Claim, settings: Settings) -> None:
-        self._engine, self._claim, self._settings = engine, claim, settings
-        self._interval = settings.job_lease_seconds / 3
-        self._done = threading.Event()
-        self._lost = False
-        self._thread = threading.Thread(
-            target=self._beat, name=f"lease-{claim.job_id}", daemon=True
-        )
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def check(self) -> None:
-        if self._lost:
-            raise _Stopped
-
-    def _beat(self) -> None:
-        while not self._done.wait(self._interval):
-            try:
-                _renew(self._engine, self._claim, self._settings)
-            except _Stopped:
-                self._lost = True
-                return
-            except Exception:
-                # A database blip: the lease still has two intervals to run; try again.
-                log.warning("job %s: lease renewal failed", self._claim.job_id, exc_info=True)
 
 
 def _live_parent(session: Session, parent_id: Any) -> int | None:
@@ -264,7 +155,7 @@ def backoff_delay(attempt: int, settings: Settings, retry_after: float | None = 
     return delay
 
 
-def _image_request(claim: _Claim, index: int) -> ImageRequest:
+def _image_request(claim: Claim, index: int) -> ImageRequest:
     p = claim.params
     seed = p.get("seed")
     return ImageRequest(
@@ -286,7 +177,7 @@ def _image_request(claim: _Claim, index: int) -> ImageRequest:
 
 def _generate_with_retries(
     provider: Provider,
-    claim: _Claim,
+    claim: Claim,
     index: int,
     engine: Engine,
     settings: Settings,
@@ -319,11 +210,11 @@ def _generate_with_retries(
             log.info(
                 "job %s image %d: %r, retry %d in %.2fs", claim.job_id, index, exc, attempt, delay
             )
-            _renew(engine, claim, settings)  # also notices a cancel during the outage
+            renew(engine, claim, settings)  # also notices a cancel during the outage
             sleep(delay)
 
 
-def _png_params(claim: _Claim, index: int, image: GeneratedImage) -> dict[str, Any]:
+def _png_params(claim: Claim, index: int, image: GeneratedImage) -> dict[str, Any]:
     p = claim.params
     keep = ("prompt", "negative_prompt", "model", "style_preset", "steps", "guidance")
     out: dict[str, Any] = {k: p.get(k) for k in (*keep, "quality", "style")}
@@ -335,7 +226,7 @@ def _png_params(claim: _Claim, index: int, image: GeneratedImage) -> dict[str, A
 
 
 def _store_image(
-    claim: _Claim,
+    claim: Claim,
     index: int,
     image: GeneratedImage,
     engine: Engine,
@@ -357,7 +248,7 @@ def _store_image(
         # done == total but the job still reads "running".
         values.update(status=JobStatus.succeeded, finished_at=utcnow(), lease_until=None)
     else:
-        values.update(lease_until=_lease(settings))
+        values.update(lease_until=lease_deadline(settings))
     try:
         # Inside the clean-up: a failed second write (or a soft time limit between the two)
         # must not leave the first file behind. A hard kill can still leave files: the
@@ -368,12 +259,12 @@ def _store_image(
             # The job row first: it is the lock cancel and delete_set also take first.
             row = session.execute(
                 update(GenerationJob)
-                .where(_guard(claim))
+                .where(guard(claim))
                 .values(**values)
                 .returning(col(GenerationJob.done))
             ).one_or_none()
             if row is None:
-                raise _Stopped
+                raise Stopped
             params = {k: v for k, v in png_params.items() if k not in ("software",)}
             params.update(count=claim.params.get("count"), metadata=image.metadata)
             if edit_jobs.is_edit(claim.params):
@@ -415,7 +306,7 @@ def _store_image(
     )
 
 
-def _fail(engine: Engine, claim: _Claim, message: str, emit: Publish) -> None:
+def _fail(engine: Engine, claim: Claim, message: str, emit: Publish) -> None:
     try:
         with session_scope(engine) as session:
             event = close_job(

@@ -373,3 +373,45 @@ def test_the_storage_sweep_keeps_a_live_sets_upload_and_mask(
     # the set's image went with it (cascade): its files, the upload and the mask are orphans
     assert session.get(Image, image.id, populate_existing=True) is None
     assert len(sweep_orphans(session, storage, now=later).orphans) == 4
+
+
+def test_cancel_mid_run_stops_and_refunds_the_rest_once(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    uid = make_user(session, "max", 20)
+    source = make_source(db, session, settings, storage, uid)
+    data = {"operation": "variation", "model": "local-sketch", "count": 3,
+            "source_image_id": source.id}  # fmt: skip
+    job_id, _ = _submit(session, settings, storage, uid, data)
+
+    def cancel_on_second(index: int, _attempt: int) -> None:
+        if index == 1:
+            with Session(db) as other:
+                editing.cancel(other, uid, job_id, publish=Events())
+
+    _run(db, settings, storage, job_id, FakeEditor(cancel_on_second))
+    job = fresh_job(session, job_id)
+    assert (job.status, job.done, job.credits_refunded) == ("cancelled", 1, price("variation", 2))
+    assert len(images_of(session, job_id)) == 1 and generation.ledger_mismatches(session) == []
+
+
+def test_source_made_private_between_images_stops_the_job(
+    db: Engine, session: Session, settings: Settings, storage: LocalStorage
+) -> None:
+    owner = make_user(session, "ned", 10)
+    fan = make_user(session, "ora", 10)
+    source = make_source(db, session, settings, storage, owner)
+    data = {"operation": "variation", "model": "local-sketch", "count": 3,
+            "source_image_id": source.id}  # fmt: skip
+    job_id, _ = _submit(session, settings, storage, fan, data)
+
+    def hide_after_first(index: int, _attempt: int) -> None:
+        if index == 0:
+            with Session(db) as other:
+                images.set_image_privacy(other, storage, owner, source.id or 0, True)
+
+    _run(db, settings, storage, job_id, FakeEditor(hide_after_first))
+    job = fresh_job(session, job_id)
+    assert (job.status, job.done, job.error) == ("failed", 1, SOURCE_HIDDEN)
+    assert job.credits_refunded == price("variation", 2)
+    assert balance(session, fan) == 10 - price("variation", 1)
