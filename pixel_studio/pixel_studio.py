@@ -38,6 +38,7 @@ from pixel_studio.pages.profile import follow_list_page, profile_page
 from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
+from pixel_studio.pages.start_image import start_image_page
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.account_recovery import (
@@ -65,6 +66,7 @@ from pixel_studio.state.profile import ProfileState
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
+from pixel_studio.state.start_image import StartImageState
 
 TITLE = "Pixel Studio"
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
@@ -128,6 +130,12 @@ page(create_page, "/create", "Create", [AuthState.require_user, JobsState.load, 
 page(
     compare_page, "/compare", "Compare", [AuthState.require_user, JobsState.load, CompareState.load]
 )
+page(
+    start_image_page,
+    "/edit",
+    "Image to image",
+    [AuthState.require_user, JobsState.load, StartImageState.load],
+)
 page(sets_page, "/sets", "Your sets", [AuthState.require_user, JobsState.load, SetsState.load])
 # Public sets can be seen signed out: load the user, do not require one.
 page(
@@ -137,7 +145,12 @@ page(
     [AuthState.load_user, JobsState.load, SetDetailState.load],
 )
 # An image page is for visitors too: the visibility rule decides what it shows.
-page(image_page, "/image/[image_id]", "Image", [AuthState.load_user, ImagePageState.load])
+page(
+    image_page,
+    "/image/[image_id]",
+    "Image",
+    [AuthState.load_user, JobsState.load, ImagePageState.load],
+)
 # Discovery: explore and profiles are for visitors too; the feed needs an account.
 page(explore_page, "/explore", "Explore", [AuthState.load_user, ExploreState.load])
 page(feed_page, "/feed", "Your feed", [AuthState.require_user, FeedState.load])

@@ -1,8 +1,10 @@
-"""`/compare`: one prompt, 2–4 models, the results side by side as they arrive.
+"""`/compare`: one prompt made 2–4 ways, the results side by side as they arrive.
 
-The form shares the prompt, size, count, seed and style preset between the models; each model
-uses its own defaults for the rest. Below it, one column per model: the job's live progress,
-its pictures, a link to its set and a remix link; "Compare again" refills the form.
+"Compare" chooses what varies: models (when two or more are available), or, for one model,
+style presets, seeds or guidance. The form shares the rest (prompt, size, count, seed, style
+preset); each model uses its own defaults for what the form does not ask. Below it, one
+column per variant: the job's live progress, its pictures, a link to its set and a remix
+link; "Compare again" refills the form.
 """
 
 from __future__ import annotations
@@ -15,61 +17,18 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.forms import field, form_message, invalid_props, labelled
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import select_field, status_badge, studio_styles, thumb_link
+from pixel_studio.pages.compare_fields import FORM, error_of, models_field, values_field, vary_field
 from pixel_studio.state.auth import AuthState
-from pixel_studio.state.compare import MAX_MODELS_TEXT, CompareState
-from pixel_studio.state.create_form import ModelOption
+from pixel_studio.state.compare import CompareState
 from pixel_studio.state.job_views import JobView, Thumb
 
 S = CompareState
-FORM = "compare"
 
 
-def error_of(name: str) -> Var[str]:
-    """The error shown at one field (every field has an entry, "" when fine)."""
-    return cast("ObjectVar[dict[str, str]]", S.errors)[name].to(str)
-
-
-def _model_check(option: ObjectVar[ModelOption]) -> rx.Component:
-    return rx.el.label(
-        rx.hstack(
-            rx.checkbox(
-                checked=S.chosen.contains(option.id),
-                # A lambda over the row's id: mypy cannot see the handler is callable.
-                on_change=lambda checked: S.toggle_model(option.id, checked),  # type: ignore[operator]
-                aria_label=option.name,
-            ),
-            rx.text(option.name, size="2", weight="medium"),
-            rx.spacer(),
-            rx.text(option.price, " cr / image", size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            width="100%",
-        ),
-        class_name="ps-compare-model",
-        width="100%",
-    )
-
-
-def models_field() -> rx.Component:
-    error = error_of("models")
-    return rx.flex(
-        rx.el.span(f"Models ({MAX_MODELS_TEXT})", class_name="ps-label", id=f"{FORM}-models"),
-        rx.grid(
-            rx.foreach(S.models, _model_check),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="2",
-            width="100%",
-            role="group",
-            aria_labelledby=f"{FORM}-models",
-        ),
-        rx.cond(
-            error != "",
-            rx.text(error, id=f"{FORM}-models-error", role="alert", size="2", color_scheme="red"),
-        ),
-        direction="column",
-        spacing="2",
-        width="100%",
-    )
+def label_of(job: ObjectVar[JobView]) -> Var[str]:
+    """A column's heading: what varied ("Anime", "Seed 7"), or its model's name."""
+    labels = cast("ObjectVar[dict[str, str]]", S.labels)
+    return rx.cond(labels.contains(job.job_id), labels[job.job_id].to(str), job.model_name.to(str))
 
 
 def prompt_field() -> rx.Component:
@@ -111,23 +70,30 @@ def parameters() -> rx.Component:
             [rx.select.item(str(n), value=str(n)) for n in range(1, 5)],
             error=error_of("count"),
         ),
-        field(
-            "Seed (optional)",
-            "seed",
-            error_of("seed"),
-            form_id=FORM,
-            value=S.seed,
-            on_change=S.set_seed,
-            placeholder="random",
-            input_mode="numeric",
+        # What varies is asked above, once per column: not here as well.
+        rx.cond(
+            S.vary != "seed",
+            field(
+                "Seed (optional)",
+                "seed",
+                error_of("seed"),
+                form_id=FORM,
+                value=S.seed,
+                on_change=S.set_seed,
+                placeholder="random",
+                input_mode="numeric",
+            ),
         ),
-        select_field(
-            "Style preset",
-            f"{FORM}-style_preset",
-            S.style_preset,
-            S.set_style_preset,
-            rx.foreach(S.preset_choices, lambda p: rx.select.item(p, value=p)),
-            error=error_of("style_preset"),
+        rx.cond(
+            S.vary != "style_preset",
+            select_field(
+                "Style preset",
+                f"{FORM}-style_preset",
+                S.style_preset,
+                S.set_style_preset,
+                rx.foreach(S.preset_choices, lambda p: rx.select.item(p, value=p)),
+                error=error_of("style_preset"),
+            ),
         ),
         columns=rx.breakpoints(initial="1", sm="2", md="4"),
         spacing="4",
@@ -142,7 +108,8 @@ def compare_form() -> rx.Component:
             rx.vstack(
                 form_message(S.form_error),
                 prompt_field(),
-                models_field(),
+                vary_field(),
+                rx.cond(S.vary == "model", models_field(), values_field()),
                 parameters(),
                 rx.el.label(
                     rx.hstack(
@@ -200,7 +167,19 @@ def column(job: ObjectVar[JobView]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(job.model_name, as_="h2", size="3", trim="both"),
+                rx.vstack(
+                    rx.heading(
+                        label_of(job),
+                        as_="h2",
+                        size="3",
+                        trim="both",
+                    ),
+                    rx.cond(
+                        label_of(job) != job.model_name,
+                        rx.text(job.model_name, size="1", color_scheme="gray"),
+                    ),
+                    spacing="1",
+                ),
                 rx.spacer(),
                 status_badge(job.label, job.color, job.active),
                 align="center",
@@ -281,10 +260,11 @@ def compare_page() -> rx.Component:
         signed_in_only(
             rx.vstack(
                 rx.vstack(
-                    rx.heading("Compare models", as_="h1", size="8"),
+                    rx.heading(S.heading, as_="h1", size="8"),
                     rx.text(
-                        "One prompt, several models: each column is its own set, "
-                        "charged at its own price and refunded on its own if it fails.",
+                        "One prompt, made several ways: models, style presets, seeds or "
+                        "guidance. Each column is its own set, charged at its own price and "
+                        "refunded on its own if it fails.",
                         color_scheme="gray",
                     ),
                     spacing="1",

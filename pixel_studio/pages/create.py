@@ -186,6 +186,17 @@ def create_page() -> rx.Component:
                 page_title(
                     "Create", "Describe an image, pick a model, and watch your set fill in live."
                 ),
+                rx.link(
+                    rx.hstack(
+                        rx.icon("image-plus", size=16),
+                        rx.text("Start from an image instead"),
+                        spacing="2",
+                        align="center",
+                    ),
+                    href="/edit",
+                    size="2",
+                    weight="medium",
+                ),
                 rx.grid(
                     create_form(),
                     rx.box(jobs_panel(), class_name="ps-sticky"),

@@ -13,9 +13,11 @@ from reflex.vars import ObjectVar
 
 from pixel_studio.components.comments import comments_thread
 from pixel_studio.components.confirm_delete import confirm_delete
+from pixel_studio.components.edit_panel import edit_actions, edit_form, made_from, made_from_this
 from pixel_studio.components.empty_state import not_found_view
 from pixel_studio.components.first_paint import first_paint_var
 from pixel_studio.components.image_grid import image_grid
+from pixel_studio.components.jobs_panel import jobs_panel
 from pixel_studio.components.layout import page_frame
 from pixel_studio.components.page_skeletons import FirstImage, image_page_skeleton
 from pixel_studio.components.report import report_dialog
@@ -23,7 +25,9 @@ from pixel_studio.components.social_actions import collection_dialog, like_butto
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.comments import CommentsState
+from pixel_studio.state.edit import EditState
 from pixel_studio.state.image_page import ImagePageState
+from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.set_detail import Param
 
 S = ImagePageState
@@ -227,6 +231,7 @@ def details() -> rx.Component:
                 weight="medium",
             ),
             actions(),
+            edit_actions(),
             owner_tools(),
             spacing="4",
             width="100%",
@@ -261,13 +266,29 @@ def found() -> rx.Component:
                 rx.badge(rx.icon("lock", size=12), "Private", variant="soft", radius="full"),
             ),
             rx.heading(S.title, as_="h1", size="6", class_name="ps-clamp-3"),
-            rx.text(S.model_name, color_scheme="gray", size="2"),
+            rx.text(
+                S.model_name,
+                " · ",
+                rx.el.span(S.width, " × ", S.height, custom_attrs={"data-testid": "image-size"}),
+                color_scheme="gray",
+                size="2",
+            ),
+            made_from(),
             spacing="2",
             padding_top="32px",
             width="100%",
         ),
         rx.grid(
-            rx.vstack(picture(), comments_section(), spacing="5", width="100%"),
+            rx.vstack(
+                # Inpainting paints over the picture itself: the painter shows it instead.
+                rx.cond(EditState.operation == "inpaint", rx.fragment(), picture()),
+                edit_form(),
+                rx.cond(AuthState.signed_in & JobsState.has_jobs, jobs_panel()),
+                made_from_this(),
+                comments_section(),
+                spacing="5",
+                width="100%",
+            ),
             details(),
             grid_template_columns=rx.breakpoints(
                 initial="minmax(0, 1fr)", md="minmax(0, 1fr) 360px"

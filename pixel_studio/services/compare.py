@@ -1,6 +1,10 @@
-"""Comparisons: one prompt, with shared parameters, sent to 2–4 models at once.
+"""Comparisons: one prompt, with shared parameters, made 2–4 ways at once, side by side.
 
-Each model is its own generation job (its own set, progress, failure and refund), so the
+What varies between the columns is chosen (`Vary`): the model (when several are available),
+or, for one model, the style preset, the seed or the guidance. A fresh install has one model
+(local-sketch), so it compares style presets or seeds.
+
+Each column is its own generation job (its own set, progress, failure and refund), so the
 worker side is unchanged: `run_job` and `close_job` know nothing of comparisons. What is new
 is paying and queueing them together, in ONE transaction (`submit_compare`): one conditional
 debit of the total (never a half-paid comparison: either every job is written or none),
@@ -25,11 +29,19 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from pixel_studio import events
-from pixel_studio.catalog import UnknownModelError, availability, get_model
+from pixel_studio.catalog import UnknownModelError, all_models, availability, get_model
 from pixel_studio.events import JobEvent
 from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus, User
 from pixel_studio.services import credits, rate_limits
+from pixel_studio.services.compare_variants import (
+    VARIES,
+    Vary,
+    infer_vary,
+    validate_variants,
+    value_of,
+    variant_label,
+)
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput
 from pixel_studio.services.generation import (
     GenerationRequest,
@@ -42,6 +54,7 @@ from pixel_studio.services.job_state import Publish, close_job
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+_KNOWN = frozenset(m.id for m in all_models())
 
 MIN_MODELS, MAX_MODELS = 2, 4
 # The parameters a comparison shares; every other one takes each model's default.
@@ -68,6 +81,8 @@ def _model_errors(models: Sequence[str], settings: Settings) -> tuple[list[str],
             spec = get_model(model_id)
         except UnknownModelError:
             return chosen, "Choose models from the list."
+        if not spec.text_to_image:
+            return chosen, f"{spec.display_name} only edits images: it cannot draw a prompt."
         ok, reason = availability(spec, settings)
         if not ok:
             return chosen, f"{spec.display_name} is not available here. {reason}"
@@ -102,12 +117,30 @@ def validate_compare(
     return requests
 
 
+def validate_comparison(
+    data: dict[str, Any], vary: Vary, values: Sequence[str], settings: Settings
+) -> list[GenerationRequest]:
+    """One validated request per column: per model (`validate_compare`), or for one model
+    (`data["model"]`) per style preset, seed or guidance in `values`."""
+    if vary == "model":
+        return validate_compare(data, values, settings)
+    return validate_variants(data, vary, values, settings)
+
+
 def submit_compare(
     session: Session, user_id: int, requests: Sequence[GenerationRequest]
 ) -> list[GenerationJob]:
     """Debit the total once, write one spend row, one job and one set per model. The caller
     commits, then enqueues. Nothing is written when refused (the debit comes first)."""
     names = [get_model(r.model).display_name for r in requests]
+    if len({r.model for r in requests}) == 1 and len(requests) > 1:
+        # One model: the ledger row says which column it paid for.
+        vary = next((v for v in VARIES[1:] if len({value_of(v, r) for r in requests}) > 1), None)
+        if vary is not None:
+            names = [
+                f"{n} ({variant_label(vary, value_of(vary, r))})"
+                for n, r in zip(names, requests, strict=True)
+            ]
     parts = [
         (price_of(r), f"Compare {i + 1}/{len(requests)}: {r.count} × {name}")
         for i, (r, name) in enumerate(zip(requests, names, strict=True))
@@ -137,8 +170,10 @@ def create_compare(
     limiter: rate_limits.Limiter | None = None,
     enqueue: Callable[[str], None] | None = None,
     publish: Publish | None = None,
+    vary: Vary = "model",
 ) -> Comparison:
     """Validate, count against the generation tier, pay, commit, announce and enqueue.
+    `models` are the values of what varies (`vary`): model ids, presets, seeds or guidances.
 
     Refused input does not use up the tier. If the queue refuses a job, that job and every
     one not yet queued are failed and refunded at once (each its own refund row)."""
@@ -147,7 +182,7 @@ def create_compare(
         publish = partial(events.publish, settings=settings)
     if enqueue is None:
         enqueue = partial(enqueue_job, settings=settings)
-    requests = validate_compare(data, models, settings)
+    requests = validate_comparison(data, vary, models, settings)
     rate_limits.hit(
         limiter or rate_limits.get_limiter(),
         rate_limits.GENERATION,
@@ -229,8 +264,9 @@ def comparison_jobs(session: Session, user_id: int, set_ids: Sequence[int]) -> l
 def compare_again_defaults(
     session: Session, user_id: int, set_ids: Sequence[int]
 ) -> dict[str, Any] | None:
-    """The compare form prefilled from a comparison (the user's own sets): the models and the
-    shared parameters of its first set. None when none of the sets is the user's."""
+    """The compare form prefilled from a comparison (the user's own sets): what varied and its
+    values, the model, the shared parameters of its first set, and each column's label by job
+    id ("labels"). None when none of the sets is the user's."""
     rows = session.exec(
         select(ImageSet).where(
             col(ImageSet.id).in_(list(set_ids)), col(ImageSet.user_id) == user_id
@@ -242,12 +278,25 @@ def compare_again_defaults(
         return None
     params = dict(sets[0].params)
     width, height = params.get("width"), params.get("height")
+    vary, values = infer_vary([(s.model, dict(s.params)) for s in sets])
+    labels = {
+        str(s.job_id): (
+            get_model(s.model).display_name
+            if vary == "model" and s.model in _KNOWN
+            else variant_label(vary, value)
+        )
+        for s, value in zip(sets, values, strict=True)
+    }
     return {
+        "vary": vary,
+        "values": list(dict.fromkeys(values)),
+        "labels": labels,
         "models": list(dict.fromkeys(s.model for s in sets)),
         "prompt": sets[0].prompt,
         "size": f"{width}x{height}" if width and height else "",
         "count": int(params.get("count") or 1),
-        "seed": params.get("seed"),
-        "style_preset": params.get("style_preset") or "none",
+        "seed": params.get("seed") if vary != "seed" else None,
+        "guidance": params.get("guidance") if vary != "guidance" else None,
+        "style_preset": "none" if vary == "style_preset" else params.get("style_preset") or "none",
         "private": bool(params.get("private")),
     }

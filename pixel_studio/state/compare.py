@@ -1,6 +1,8 @@
-"""`/compare`: one prompt sent to 2–4 models at once, the results side by side.
+"""`/compare`: one prompt made 2–4 ways at once, the results side by side: 2–4 models, or
+one model with 2–4 style presets, seeds or guidances (`vary`; services/compare_variants.py).
+With a single model available (a fresh install) the form starts on style presets.
 
-Submitting pays for and queues one job per model (`compare.create_compare`) in a background
+Submitting pays for and queues one job per column (`compare.create_compare`) in a background
 event, then goes to the comparison's own address, `/compare?sets=<set ids>`, so a reload or a
 shared tab shows the same columns. Each column is a job as the jobs panel shows it
 (`JobView`); the live listener (state/live.py) updates them as workers report progress.
@@ -17,10 +19,11 @@ from typing import Any
 
 import reflex as rx
 
-from pixel_studio.catalog import STYLE_PRESETS
+from pixel_studio.catalog import STYLE_PRESETS, get_model
 from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.services import compare
+from pixel_studio.services.compare_variants import VARIES, Vary, variant_label
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create_form import ModelOption, model_options
@@ -31,9 +34,49 @@ from pixel_studio.storage import get_storage
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = "default"  # "each model's own default size" (a select item cannot be "")
-FIELDS = ("models", "prompt", "size", "count", "seed", "style_preset")
+FIELDS = ("vary", "models", "values", "prompt", "size", "count", "seed", "style_preset")
 NO_ERRORS: dict[str, str] = dict.fromkeys(FIELDS, "")
 MAX_MODELS_TEXT = f"choose {compare.MIN_MODELS} to {compare.MAX_MODELS}"
+DEFAULT_PRESETS = ["none", "anime"]  # a fresh install's first comparison: plain vs a preset
+VARY_LABELS: dict[str, str] = {
+    "model": "Models",
+    "style_preset": "Style presets",
+    "seed": "Seeds",
+    "guidance": "Guidance",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class VaryOption:
+    """One thing the form can compare, and whether it can now (and if not, why)."""
+
+    value: str
+    label: str
+    available: bool
+    reason: str
+
+
+def vary_options(models: list[ModelOption], model_id: str) -> list[VaryOption]:
+    """Models need two available; the others need the chosen model to take the parameter."""
+    one = next((m for m in models if m.id == model_id), models[0] if models else None)
+    takes = {
+        "model": len(models) >= compare.MIN_MODELS,
+        "style_preset": bool(one and one.style_preset),
+        "seed": bool(one and one.seed),
+        "guidance": bool(one and one.guidance),
+    }
+    why = {
+        "model": "Only one model is available here.",
+        "style_preset": "This model takes no style preset.",
+        "seed": "This model takes no seed.",
+        "guidance": "This model takes no guidance.",
+    }
+    return [VaryOption(v, VARY_LABELS[v], takes[v], "" if takes[v] else why[v]) for v in VARIES]
+
+
+def split_values(text: str) -> list[str]:
+    """ "7, 42 9" → ["7", "42", "9"]: seeds or guidances as typed."""
+    return [part for part in text.replace(",", " ").split() if part]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +92,8 @@ def ids_text(set_ids: Sequence[int]) -> str:
 def read_comparison(
     user_id: int, set_ids: list[int]
 ) -> tuple[list[JobView], dict[str, Any] | None]:
-    """The columns of a comparison (the user's own sets only) and the form to run it again."""
+    """The columns of a comparison (the user's own sets only) and the form to run it again
+    (with "labels": each column's heading by job id)."""
     storage = get_storage()
     with session_scope() as session:
         job_ids = compare.comparison_jobs(session, user_id, set_ids)
@@ -59,12 +103,12 @@ def read_comparison(
 
 
 def start_comparison(
-    user_id: int, data: dict[str, Any], models: list[str]
+    user_id: int, data: dict[str, Any], values: list[str], vary: Vary = "model"
 ) -> tuple[list[JobView], list[int], int | None]:
-    """Pay for and queue one job per model. Raises ServiceError (RequestErrors by field)."""
+    """Pay for and queue one job per column. Raises ServiceError (RequestErrors by field)."""
     with request_context() as rid, session_scope() as session:
-        log.info("user %s submits a comparison of %s (request %s)", user_id, models, rid)
-        result = compare.create_compare(session, user_id, data, models, get_settings())
+        log.info("user %s compares %s %s (request %s)", user_id, vary, values, rid)
+        result = compare.create_compare(session, user_id, data, values, get_settings(), vary=vary)
         storage = get_storage()
         views = [job_view(session, storage, user_id, job.id) for job in result.jobs]
         return [v for v in views if v is not None], result.set_ids, balance_of(session, user_id)
@@ -84,6 +128,11 @@ def place_column(columns: list[JobView], view: JobView) -> list[JobView] | None:
 class CompareState(JobFormMixin, rx.State):
     models: rx.Field[list[ModelOption]] = rx.field(default_factory=list)
     chosen: rx.Field[list[str]] = rx.field(default_factory=list)
+    vary: rx.Field[str] = rx.field("model")
+    model_id: rx.Field[str] = rx.field("")  # the one model, when something else varies
+    presets: rx.Field[list[str]] = rx.field(default_factory=lambda: list(DEFAULT_PRESETS))
+    values_text: rx.Field[str] = rx.field("")  # seeds or guidances, as typed
+    labels: rx.Field[dict[str, str]] = rx.field(default_factory=dict)  # job id → heading
     prompt: rx.Field[str] = rx.field("")
     size: rx.Field[str] = rx.field(DEFAULT_SIZE)
     count: rx.Field[str] = rx.field("1")
@@ -101,12 +150,32 @@ class CompareState(JobFormMixin, rx.State):
     @rx.var
     def cost(self) -> int:
         count = int(self.count) if self.count.isdigit() else 1
-        return sum(m.price for m in self.models if m.id in self.chosen) * count
+        if self.vary == "model":
+            return sum(m.price for m in self.models if m.id in self.chosen) * count
+        one = next((m for m in self.models if m.id == self.model_id), None)
+        # Spelled out (not self._values()): Reflex tracks the fields a var reads in its body.
+        if self.vary == "style_preset":
+            columns = len(self.presets)
+        else:
+            columns = len(split_values(self.values_text))
+        return (one.price if one else 0) * columns * count
+
+    @rx.var
+    def vary_choices(self) -> list[VaryOption]:
+        return vary_options(self.models, self.model_id)
+
+    @rx.var
+    def heading(self) -> str:
+        noun = VARY_LABELS.get(self.vary, "Models").lower()
+        return f"Compare {noun}"
 
     @rx.var
     def size_choices(self) -> list[SizeChoice]:
         """The sizes every chosen model makes, after "each model's default"."""
-        picked = [m for m in self.models if m.id in self.chosen] or self.models[:1]
+        if self.vary == "model":
+            picked = [m for m in self.models if m.id in self.chosen] or self.models[:1]
+        else:
+            picked = [m for m in self.models if m.id == self.model_id] or self.models[:1]
         common = [
             c
             for c in (picked[0].sizes if picked else [])
@@ -137,6 +206,23 @@ class CompareState(JobFormMixin, rx.State):
         self.seed = "" if seed is None else str(seed)
         self.style_preset = str(values.get("style_preset") or "none")
         self.private = bool(values.get("private"))
+        vary = str(values.get("vary") or "model")
+        self.vary = vary if vary in VARIES else "model"
+        if self.vary != "model":
+            models = values.get("models") or []
+            self.model_id = models[0] if models and models[0] in available else self.model_id
+            shown = [str(v) for v in values.get("values", []) if v is not None]
+            if self.vary == "style_preset":
+                self.presets = shown
+            else:
+                self.values_text = ", ".join(shown)
+
+    def _default_choice(self) -> None:
+        """A fresh form: two models when there are two, else two presets of the one."""
+        self.chosen = [m.id for m in self.models[:2]]
+        self.model_id = self.model_id or (self.models[0].id if self.models else "")
+        usable = [o.value for o in vary_options(self.models, self.model_id) if o.available]
+        self.vary = usable[0] if usable else "model"
 
     @rx.event
     async def load(self) -> None:
@@ -144,18 +230,26 @@ class CompareState(JobFormMixin, rx.State):
         the comparison in `?sets=` (columns and its form) or `?again=` (its form only)."""
         auth = await self.get_state(AuthState)
         user_id = auth._user_id
-        self.models = [m for m in model_options(get_settings()) if m.available]
+        # Models that draw from text (an upscaler only edits: nothing to compare it on).
+        self.models = [
+            m
+            for m in model_options(get_settings())
+            if m.available and get_model(m.id).text_to_image
+        ]
         self.errors, self.form_error, self.submitting = dict(NO_ERRORS), "", False
         params = self.router.url.query_parameters
         shown = compare.parse_set_ids(str(params.get("sets") or ""))
         again = compare.parse_set_ids(str(params.get("again") or ""))
-        self.columns, self.set_ids = [], ""
+        self.columns, self.set_ids, self.labels = [], "", {}
+        if not self.model_id or self.model_id not in {m.id for m in self.models}:
+            self.model_id = self.models[0].id if self.models else ""
         if user_id is None:
             return
         if shown or again:
             views, values = await asyncio.to_thread(read_comparison, user_id, shown or again)
             if values is not None:
                 self._fill(values)
+                self.labels = dict(values.get("labels") or {})
             elif again:
                 self.form_error = "That comparison is not available. The form starts empty."
             if shown:
@@ -163,7 +257,7 @@ class CompareState(JobFormMixin, rx.State):
                 self.set_ids = ids_text([v.set_id for v in views])
             return
         if not self.chosen:
-            self.chosen = [m.id for m in self.models[:2]]
+            self._default_choice()
 
     # ------------------------------------------------------------ inputs
 
@@ -183,6 +277,36 @@ class CompareState(JobFormMixin, rx.State):
         self._clear_error("models", "size")
 
     @rx.event
+    def set_vary(self, value: str) -> None:
+        if value in VARIES:
+            self.vary = value
+        if self.size not in {c.value for c in self.size_choices}:
+            self.size = DEFAULT_SIZE
+        self._clear_error("vary", "values", "models", "seed", "style_preset")
+
+    @rx.event
+    def set_one_model(self, value: str) -> None:
+        if any(m.id == value for m in self.models):
+            self.model_id = value
+        usable = {o.value for o in self.vary_choices if o.available}
+        if self.vary not in usable and usable:
+            self.vary = next(v for v in VARIES if v in usable)
+        if self.size not in {c.value for c in self.size_choices}:
+            self.size = DEFAULT_SIZE
+        self._clear_error("models", "values", "size")
+
+    @rx.event
+    def toggle_preset(self, preset: str, checked: bool) -> None:
+        chosen = [p for p in self.presets if p != preset] + ([preset] if checked else [])
+        self.presets = [p for p in STYLE_PRESETS if p in chosen]  # the list's order
+        self._clear_error("values")
+
+    @rx.event
+    def set_values_text(self, value: str) -> None:
+        self.values_text = value
+        self._clear_error("values")
+
+    @rx.event
     def set_prompt(self, value: str) -> None:
         self.prompt = value
         self._clear_error("prompt")
@@ -191,18 +315,37 @@ class CompareState(JobFormMixin, rx.State):
     def set_private(self, value: bool) -> None:
         self.private = bool(value)
 
+    def _values(self) -> list[str]:
+        """What varies, one value per column."""
+        if self.vary == "model":
+            return list(self.chosen)
+        if self.vary == "style_preset":
+            return list(self.presets)
+        return split_values(self.values_text)
+
     def _data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "prompt": self.prompt,
             "count": self.count,
-            "style_preset": self.style_preset,
             "private": self.private,
         }
+        if self.vary != "style_preset":
+            data["style_preset"] = self.style_preset
+        if self.vary != "model":
+            data["model"] = self.model_id
         if self.size != DEFAULT_SIZE:
             data["size"] = self.size
-        if self.seed:
+        if self.seed and self.vary != "seed":
             data["seed"] = self.seed
         return data
+
+    def _labels(self, views: list[JobView], values: list[str]) -> dict[str, str]:
+        if self.vary == "model" or len(views) != len(values):
+            return {v.job_id: v.model_name for v in views}
+        vary: Vary = self.vary  # type: ignore[assignment]  # checked in set_vary
+        return {
+            v.job_id: variant_label(vary, value) for v, value in zip(views, values, strict=True)
+        }
 
     # ------------------------------------------------------------ submit
 
@@ -215,20 +358,23 @@ class CompareState(JobFormMixin, rx.State):
             user_id, answer = await self._open_submission()
             if user_id is None:
                 return answer
-            data, models = self._data(), list(self.chosen)
+            data, values = self._data(), self._values()
+            vary: Vary = self.vary  # type: ignore[assignment]  # one of VARIES (set_vary)
         try:
             views, set_ids, balance = await asyncio.to_thread(
-                start_comparison, user_id, data, models
+                start_comparison, user_id, data, values, vary
             )
         except Exception as exc:
             return await self._refused(refusal(exc, "The comparison could not be started."))
         async with self:
             self.columns, self.set_ids = views, ids_text(set_ids)
+            self.labels = self._labels(views, values)
             await self._show_started(views, balance)
+        noun = VARY_LABELS[vary].lower()
         # The comparison's own address: a reload shows these columns again.
         return [
             rx.redirect(f"/compare?sets={ids_text(set_ids)}", replace=True),
-            rx.toast.success(f"Comparing {len(views)} models. Each column fills in live."),
+            rx.toast.success(f"Comparing {len(views)} {noun}. Each column fills in live."),
         ]
 
     def _apply_job_view(self, view: JobView) -> bool:

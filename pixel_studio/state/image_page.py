@@ -29,6 +29,7 @@ from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, checked_user_id
 from pixel_studio.state.comments import CommentsState
+from pixel_studio.state.edit import EditState, LineageState
 from pixel_studio.state.image_cards import ImageCard, image_card
 from pixel_studio.state.job_views import model_name
 from pixel_studio.state.likes import LikeButtonState
@@ -47,6 +48,7 @@ class ImagePage:
     prompt: str
     negative_prompt: str
     model_name: str
+    model_id: str
     url: str
     width: int
     height: int
@@ -115,6 +117,7 @@ def read_image(viewer_id: int | None, image_id: int) -> ImagePage:
             prompt=info.prompt,
             negative_prompt=str((info.params or {}).get("negative_prompt") or ""),
             model_name=model_name(info.model),
+            model_id=info.model,
             # image_url reads only the keys, `private` and `user_id`, which ImageInfo has too.
             url=images_service.image_url(storage, cast(Image, info), viewer_id),
             width=info.width,
@@ -231,7 +234,15 @@ class ImagePageState(rx.State):
             page.liked if page else False,
             page.like_count if page else 0,
         )
-        return CommentsState.load if page is not None else None
+        # The edit form starts from this image (the same read: no second query).
+        edit = await self.get_state(EditState)
+        if page is None:
+            edit.show_image(0, "", "", 0, 0, "")
+        else:
+            edit.show_image(
+                page.image_id, page.url, page.prompt, page.width, page.height, page.model_id
+            )
+        return [CommentsState.load, LineageState.load] if page is not None else None
 
     @rx.event
     def copy_prompt(self) -> list[Any]:

@@ -49,6 +49,7 @@ from pixel_studio.state.auth import (
 from pixel_studio.state.comments import CommentsState
 from pixel_studio.state.compare import CompareState
 from pixel_studio.state.credits import CreditsState
+from pixel_studio.state.edit import LineageState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
 from pixel_studio.state.live_tabs import apply_to_user_tab, deliver_to_tabs, send_events
@@ -131,6 +132,9 @@ async def _apply_update(
     elif update.view is not None and path.rstrip("/") == "/compare":
         compare = await root.get_state(CompareState)  # a comparison's columns
         compare._apply_job_view(update.view)
+    elif update.view is not None and path.startswith("/image/") and update.view.thumbnails:
+        # An edit started here: its images join "Made from this image" as they finish.
+        follow_up.append(LineageState.refresh)
     if toast is not None:
         notify = rx.toast.error if event.status == JobStatus.failed else rx.toast.success
         follow_up.append(notify(toast))

@@ -183,6 +183,50 @@ def test_axe_every_page_signed_out_and_in(browser: Browser, base_url: str, world
     )
 
 
+def _scan_both_themes(page: Page, where: str) -> list[str]:
+    problems: list[str] = []
+    for _ in range(2):
+        problems += describe(f"{where} ({_theme(page)})", scan(page))
+        _toggle_theme(page)
+    return problems
+
+
+def test_axe_editing_forms_and_compare_modes(browser: Browser, base_url: str, world: World) -> None:
+    """Issue 12's states that no plain page load shows: each edit form open on the image page
+    (Inpaint with its mask painter), /edit from an image, and /compare varying presets and
+    seeds, in both themes."""
+    context = _context(browser, base_url)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Username or email").fill(world.username)
+    page.get_by_label("Password").fill(world.password)
+    page.get_by_label("Password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/home/?$"))
+    problems: list[str] = []
+    page.goto(f"/image/{world.image_id}")
+    wait_settled(page)
+    main = page.get_by_role("main")
+    for action in ("Vary (subtle)", "Inpaint", "Zoom out", "Upscale"):
+        main.get_by_role("button", name=action).click()
+        expect(page.locator("#edit-form")).to_be_visible()
+        wait_settled(page)
+        problems += _scan_both_themes(page, f"/image/{world.image_id} [{action}]")
+    expect(page.get_by_test_id("mask-canvas")).to_have_count(0)  # closed with Upscale's open
+    page.goto(f"/edit?from={world.image_id}")
+    expect(page.get_by_test_id("start-image")).to_be_visible()
+    wait_settled(page)
+    problems += _scan_both_themes(page, f"/edit?from={world.image_id}")
+    page.goto("/compare")
+    wait_settled(page)
+    for mode in ("Style presets", "Seeds"):
+        page.get_by_role("radio", name=mode).click()
+        expect(page.get_by_role("radio", name=mode)).to_be_checked()
+        wait_settled(page)
+        problems += _scan_both_themes(page, f"/compare [{mode}]")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
 # --- keyboard only -------------------------------------------------------------------------
 
 FOCUS_INFO = """

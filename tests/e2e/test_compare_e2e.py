@@ -49,8 +49,12 @@ def peer() -> Iterator[Peer]:
 
 
 @pytest.fixture(autouse=True)
-def _serve_app_profile(app_server: AppServer, peer: Peer) -> None:
-    """Overrides conftest's: this module's app has DALL·E through the loopback peer."""
+def _serve_app_profile(request: pytest.FixtureRequest, app_server: AppServer, peer: Peer) -> None:
+    """Overrides conftest's: this module's app has DALL·E through the loopback peer, except
+    for the fresh-install tests (the embedded profile: local-sketch alone)."""
+    if "fresh_install" in request.node.name:
+        app_server.use("embedded")
+        return
     app_server.use("compare", {"OPENAI_API_KEY": "sk-e2e", "OPENAI_BASE_URL": peer.url + "/v1"})
 
 
@@ -60,6 +64,7 @@ def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_d
     visible(nav(page).get_by_role("link", name="Compare", exact=True)).click()
     expect(page).to_have_url(re.compile(r"/compare/?$"))
     expect(page.get_by_role("heading", name="Compare models", level=1)).to_be_visible()
+    expect(page.get_by_role("radio", name="Models")).to_be_checked()
     # The first two available models start chosen: the sketch and DALL·E 2.
     expect(page.get_by_role("checkbox", name="Local sketch — offline, procedural")).to_be_checked()
     expect(page.get_by_role("checkbox", name="DALL·E 2", exact=True)).to_be_checked()
@@ -129,3 +134,67 @@ def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_d
     page.screenshot(path=str(shots_dir / "sets-search-desktop.png"), full_page=True)
     page.goto(f"/sets?to={(today - timedelta(days=1)).isoformat()}")
     expect(page.get_by_role("heading", name="No sets match")).to_be_visible()
+
+
+def test_fresh_install_compares_two_style_presets_then_two_seeds(
+    page: Page, shots_dir: Path
+) -> None:
+    """`make run` has one model: /compare starts on style presets of local-sketch."""
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, unique_name("pre"))
+    visible(nav(page).get_by_role("link", name="Compare", exact=True)).click()
+    expect(page.get_by_role("heading", name="Compare style presets", level=1)).to_be_visible()
+    expect(page.get_by_role("radio", name="Models")).to_be_disabled()
+    expect(page.get_by_text("Only one model is available here.")).to_be_visible()
+    expect(page.get_by_role("radio", name="Style presets")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="none", exact=True)).to_be_checked()
+    page.get_by_role("checkbox", name="anime", exact=True).click()  # off
+    page.get_by_role("checkbox", name="neon-punk", exact=True).click()
+    expect(page.get_by_role("checkbox", name="neon-punk", exact=True)).to_be_checked()
+    page.get_by_label("Prompt").fill(PROMPT)
+    page.get_by_label("Size", exact=True).click()
+    page.get_by_role("option", name="256 × 256 · square").click()
+    expect(page.get_by_text(re.compile(r"Cost 2 credits"))).to_be_visible()
+    page.get_by_role("button", name="Compare", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/compare/?\?sets=\d+,\d+$"), timeout=LIVE_TIMEOUT)
+    page.evaluate("window.__same_page = true")
+    columns = page.get_by_test_id("compare-column")
+    expect(columns).to_have_count(2)
+    expect(columns.nth(0).get_by_role("heading", level=2)).to_have_text("No preset")
+    expect(columns.nth(1).get_by_role("heading", level=2)).to_have_text("Neon punk")
+    sources = []
+    for column in (columns.nth(0), columns.nth(1)):
+        expect(column).to_contain_text("Local sketch")
+        expect(column).to_contain_text("Done", timeout=LIVE_TIMEOUT)
+        picture = column.get_by_role("img", name=PROMPT)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=picture.element_handle()
+        )
+        sources.append(picture.get_attribute("src"))
+    assert sources[0] != sources[1]
+    assert page.evaluate("window.__same_page") is True  # filled in live, no reload
+    badge = visible(nav(page).get_by_test_id("credits-badge"))
+    expect(badge).to_have_text(re.compile(r"^3 credits"))  # 5 - 2, one debit
+    page.screenshot(path=str(shots_dir / "compare-presets.png"), full_page=True)
+
+    # "Compare again" refills the form with what varied.
+    page.get_by_role("link", name="Compare again").click()
+    expect(page).to_have_url(re.compile(r"/compare/?\?again=\d+,\d+$"))
+    expect(page.get_by_role("radio", name="Style presets")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="neon-punk", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="anime", exact=True)).not_to_be_checked()
+
+    # Seeds next: typed, one column each.
+    page.get_by_role("radio", name="Seeds").click()
+    page.get_by_label(re.compile("^Seeds, 2 to 4")).fill("7, 7")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.get_by_text("Choose each of the seeds once.").first).to_be_visible()
+    page.get_by_label(re.compile("^Seeds, 2 to 4")).fill("7, 42")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/compare/?\?sets=\d+,\d+$"), timeout=LIVE_TIMEOUT)
+    columns = page.get_by_test_id("compare-column")
+    expect(columns.nth(0).get_by_role("heading", level=2)).to_have_text("Seed 7")
+    expect(columns.nth(1).get_by_role("heading", level=2)).to_have_text("Seed 42")
+    expect(columns.nth(1)).to_contain_text("Done", timeout=LIVE_TIMEOUT)
+    expect(badge).to_have_text(re.compile(r"^1 credit"))

@@ -46,6 +46,8 @@ def mail_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailWorker
             "DATA_DIR": str(data_dir),
             "SMTP_URL": smtp_url,
             "SITE_URL": "https://studio.example",
+            # A public SITE_URL needs its proxy hops stated, or the worker refuses to start.
+            "TRUSTED_PROXY_HOPS": "1",
         }
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
         upgrade(settings.resolved_database_url)  # the worker's SQLite, for the reset job
