@@ -228,7 +228,7 @@ class EditState(JobFormMixin, rx.State):
     def _no_errors(self) -> dict[str, str]:
         return dict(NO_ERRORS)
 
-    def show_image(
+    def _show_image(
         self, image_id: int, url: str, alt: str, width: int, height: int, model: str
     ) -> None:
         """The image the page shows (ImagePageState.load hands it over: one read)."""

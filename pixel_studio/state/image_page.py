@@ -237,9 +237,9 @@ class ImagePageState(rx.State):
         # The edit form starts from this image (the same read: no second query).
         edit = await self.get_state(EditState)
         if page is None:
-            edit.show_image(0, "", "", 0, 0, "")
+            edit._show_image(0, "", "", 0, 0, "")
         else:
-            edit.show_image(
+            edit._show_image(
                 page.image_id, page.url, page.prompt, page.width, page.height, page.model_id
             )
         return [CommentsState.load, LineageState.load] if page is not None else None

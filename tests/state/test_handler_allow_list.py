@@ -14,9 +14,6 @@ import pixel_studio.pixel_studio  # noqa: F401 - the app: every page and so ever
 from pixel_studio.state.auth import app_states
 
 ALLOWED: dict[str, set[str]] = {
-    "ForgotPasswordState": {"prepare", "submit"},
-    "ResetPasswordState": {"prepare", "submit"},
-    "VerifyEmailState": {"verify"},
     "AccountDataState": {"delete_account", "load", "start_export"},
     "AccountSecurityState": {"change_email", "change_password", "load", "resend_verification"},
     "AdminState": {
@@ -74,8 +71,12 @@ ALLOWED: dict[str, set[str]] = {
         "set_prompt",
         "set_seed",
         "set_size",
+        "set_one_model",
         "set_style_preset",
+        "set_values_text",
+        "set_vary",
         "toggle_model",
+        "toggle_preset",
     },
     "CreateState": {
         "generate",
@@ -96,6 +97,24 @@ ALLOWED: dict[str, set[str]] = {
         "stop_remix",
     },
     "CreditsState": {"buy", "load", "load_more", "refresh"},
+    "EditState": {
+        "close",
+        "open",
+        "open_vary",
+        "set_count",
+        "set_direction",
+        "set_factor",
+        "set_mask",
+        "set_model",
+        "set_private",
+        "set_prompt",
+        "set_seed",
+        "set_size",
+        "set_style_preset",
+        "set_vary",
+        "set_zoom",
+        "submit",
+    },
     "ExploreState": {
         "clear_filters",
         "load",
@@ -109,11 +128,13 @@ ALLOWED: dict[str, set[str]] = {
     },
     "FeedState": {"load", "load_more", "load_more_if_visible"},
     "FollowListState": {"load", "load_more", "toggle_follow"},
+    "ForgotPasswordState": {"prepare", "submit"},
     "GoogleConnectState": {"connect", "load"},
     "ImagePageState": {"copy_prompt", "copy_share_link", "delete_image", "load", "set_private"},
     "JobsState": {"cancel_job", "load"},
     "LikeButtonState": {"toggle"},
     "LikedImagesState": {"load", "load_more", "load_more_if_visible"},
+    "LineageState": {"load", "refresh"},
     "LogInState": {"prepare", "submit"},
     "NotificationsState": {
         "load",
@@ -133,6 +154,7 @@ ALLOWED: dict[str, set[str]] = {
         "toggle_follow",
     },
     "ReportState": {"submit"},
+    "ResetPasswordState": {"prepare", "submit"},
     "SessionsState": {"load", "set_also_tokens", "sign_out_everywhere", "sign_out_session"},
     "SetDetailState": {"delete_set", "load", "refresh"},
     "SetsState": {
@@ -155,6 +177,22 @@ ALLOWED: dict[str, set[str]] = {
         "upload_avatar",
     },
     "SignUpState": {"prepare", "submit"},
+    "StartImageState": {
+        "load",
+        "set_count",
+        "set_model",
+        "set_private",
+        "set_prompt",
+        "set_seed",
+        "set_size",
+        "set_strength",
+        "set_style_preset",
+        "start_from_image",
+        "start_from_upload",
+        "upload_rejected",
+        "use_upload",
+    },
+    "VerifyEmailState": {"verify"},
 }
 
 
