@@ -14,6 +14,7 @@ signed-in shell, whichever events are asked for.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -22,16 +23,19 @@ from typing import Any
 import httpx
 import pytest
 import socketio
+from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import make_engine
+from pixel_studio.models import GenerationJob
 from pixel_studio.services import collections, sessions, users
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionsState
+from pixel_studio.state.start_image import StartImageState
 from tests.e2e.conftest import AppServer
 
 pytestmark = pytest.mark.e2e
@@ -222,3 +226,67 @@ def test_identity_middleware_is_installed_first() -> None:
     from pixel_studio.state.identity import IdentityMiddleware
 
     assert isinstance(app._middlewares[0], IdentityMiddleware)
+
+
+def jobs_of(engine: Engine, username: str) -> int:
+    with Session(engine) as session:
+        user = users.find_by_username(session, username)
+        assert user is not None
+        return len(
+            session.exec(select(GenerationJob).where(GenerationJob.user_id == user.id)).all()
+        )
+
+
+def upload_start_image(base: str, token: str, cookie: str | None) -> None:
+    """What the /edit page's upload does: POST the file to Reflex's upload route for the tab."""
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 80, 40)).save(picture, format="PNG")
+    headers = {
+        "Origin": base,
+        "reflex-client-token": token,
+        "reflex-event-handler": event_name(StartImageState, "start_from_upload"),
+    }
+    if cookie is not None:
+        headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    answer = httpx.post(
+        f"{base}/_upload",
+        files={"files": ("start.png", picture.getvalue(), "image/png")},
+        headers=headers,
+        timeout=60,
+    )
+    assert answer.status_code < 500, answer.text
+
+
+def test_an_upload_runs_only_as_the_user_of_its_own_cookie(
+    app_server: AppServer, app_db: Engine
+) -> None:
+    """A tab's token alone must not upload as its user: the upload route is plain HTTP, so its
+    event carries no socket of its own; the request's cookie has to be that tab's user."""
+    app_url = app_server.base
+    username = f"upload{uuid.uuid4().hex[:10]}"
+    cookie = sign_up(app_url, username)
+    token = str(uuid.uuid4())
+
+    async def open_edit_page() -> None:
+        tab = Tab(app_url, token, cookie)
+        await tab.open("/edit", "/edit")
+        await tab.send(event_name(AuthState, "require_user"), "/edit", "/edit")
+        await tab.send(event_name(StartImageState, "load"), "/edit", "/edit")
+        await tab.send(event_name(StartImageState, "set_prompt"), "/edit", "/edit", value="a fox")
+        await tab.close()
+
+    async def wait_for_jobs(expected: int) -> int:
+        for _ in range(100):
+            if (found := jobs_of(app_db, username)) >= expected:
+                return found
+            await asyncio.sleep(0.2)
+        return jobs_of(app_db, username)
+
+    asyncio.run(open_edit_page())
+    upload_start_image(app_url, token, None)  # the tab's token, no cookie: an attacker
+    upload_start_image(app_url, token, sign_up(app_url, f"other{uuid.uuid4().hex[:8]}"))
+    assert asyncio.run(wait_for_jobs(1)) == 0, "an upload ran as a user it did not sign in as"
+
+    asyncio.run(open_edit_page())  # the control: the owner's own upload starts a job
+    upload_start_image(app_url, token, cookie)
+    assert asyncio.run(wait_for_jobs(1)) == 1
