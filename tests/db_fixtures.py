@@ -40,19 +40,26 @@ def drop_pg_database(name: str) -> None:
 
 def migrated_engine(kind: str, tmp_dir: Path) -> Iterator[Engine]:
     """Yield an engine on an empty database of `kind` upgraded to head; clean up after."""
+    for _url, engine in database_at(kind, tmp_dir, "head"):
+        yield engine
+
+
+def database_at(kind: str, tmp_dir: Path, revision: str) -> Iterator[tuple[str, Engine]]:
+    """Yield (url, engine) of an empty database of `kind` at `revision`: a migration's test
+    fills it as the old schema was, then upgrades. Cleaned up after."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp_dir / 'test.db'}"
-        upgrade(url)
+        upgrade(url, revision)
         engine = make_engine(url)
-        yield engine
+        yield url, engine
         engine.dispose()
         return
     name = create_pg_database()
     try:
         url = pg_url(name)
-        upgrade(url)
+        upgrade(url, revision)
         engine = make_engine(url)
-        yield engine
+        yield url, engine
         engine.dispose()
     finally:
         drop_pg_database(name)

@@ -11,32 +11,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from alembic import command
-from pixel_studio.db import make_engine
 from pixel_studio.migrations import alembic_config, upgrade
 from pixel_studio.models import hot_score
-from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
+from tests.db_fixtures import database_at
 
 CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0002(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.db'}"
-        upgrade(url, "0002")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-        return
-    name = create_pg_database()
-    try:
-        url = pg_url(name)
-        upgrade(url, "0002")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-    finally:
-        drop_pg_database(name)
+    yield from database_at(request.param, tmp_path, "0002")
 
 
 def _seed(engine: Engine) -> None:

@@ -12,31 +12,15 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from alembic import command
-from pixel_studio.db import make_engine
 from pixel_studio.migrations import alembic_config, upgrade
-from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
+from tests.db_fixtures import database_at
 
 CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.db'}"
-        upgrade(url, "0006")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-        return
-    name = create_pg_database()
-    try:
-        url = pg_url(name)
-        upgrade(url, "0006")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-    finally:
-        drop_pg_database(name)
+    yield from database_at(request.param, tmp_path, "0006")
 
 
 def test_google_accounts_are_verified_password_accounts_are_not(

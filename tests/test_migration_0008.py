@@ -15,11 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from alembic import command
-from pixel_studio.db import make_engine
 from pixel_studio.migrations import alembic_config, upgrade
 from pixel_studio.services import auth, users
 from pixel_studio.settings import Settings
-from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
+from tests.db_fixtures import database_at
 from tests.services.social_helpers import make_image
 
 CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -28,22 +27,7 @@ CHILD_TABLES = ("user_session", "credit_transaction", "generation_job", "image_s
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0007(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.db'}"
-        upgrade(url, "0007")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-        return
-    name = create_pg_database()
-    try:
-        url = pg_url(name)
-        upgrade(url, "0007")
-        engine = make_engine(url)
-        yield url, engine
-        engine.dispose()
-    finally:
-        drop_pg_database(name)
+    yield from database_at(request.param, tmp_path, "0007")
 
 
 def _seed(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
-from pixel_studio.components.forms import form_message, invalid_props, labelled
+from pixel_studio.components.forms import form_message, invalid_props, labelled, private_checkbox
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.mask_painter import mask_painter
 from pixel_studio.components.studio import select_field
@@ -265,18 +265,7 @@ def edit_form() -> rx.Component:
                         rx.fragment(),
                     ),
                     _common_fields(),
-                    rx.el.label(
-                        rx.hstack(
-                            rx.checkbox(
-                                checked=E.private,
-                                on_change=E.set_private,
-                                aria_label="Private: only you see the result",
-                            ),
-                            rx.text("Private: only you see the result", size="2"),
-                            spacing="2",
-                            align="center",
-                        ),
-                    ),
+                    private_checkbox(E.private, E.set_private, "Private: only you see the result"),
                     rx.flex(
                         rx.text(
                             "Result ",

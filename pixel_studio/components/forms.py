@@ -105,3 +105,21 @@ def submit_button(label: str, busy: Var[bool] | bool = False, **props: Any) -> r
         width="100%",
         **props,
     )
+
+
+def private_checkbox(checked: Var[bool], on_change: Any, label: str) -> rx.Component:
+    """The "Private" choice of the studio's forms (create's sibling pages: compare, edit)."""
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(
+                checked=checked,
+                on_change=on_change,
+                # A Radix checkbox is a <button>: the wrapping <label> does not name it for
+                # every reader, so it carries the words itself.
+                aria_label=label,
+            ),
+            rx.text(label, size="2"),
+            spacing="2",
+            align="center",
+        ),
+    )

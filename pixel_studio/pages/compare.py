@@ -14,7 +14,13 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
-from pixel_studio.components.forms import field, form_message, invalid_props, labelled
+from pixel_studio.components.forms import (
+    field,
+    form_message,
+    invalid_props,
+    labelled,
+    private_checkbox,
+)
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import select_field, status_badge, studio_styles, thumb_link
 from pixel_studio.pages.compare_fields import FORM, error_of, models_field, values_field, vary_field
@@ -111,20 +117,7 @@ def compare_form() -> rx.Component:
                 vary_field(),
                 rx.cond(S.vary == "model", models_field(), values_field()),
                 parameters(),
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=S.private,
-                            on_change=S.set_private,
-                            # A Radix checkbox is a <button>: the wrapping <label> does not
-                            # name it for every reader, so it carries the words itself.
-                            aria_label="Private: only you see these images",
-                        ),
-                        rx.text("Private: only you see these images", size="2"),
-                        spacing="2",
-                        align="center",
-                    ),
-                ),
+                private_checkbox(S.private, S.set_private, "Private: only you see these images"),
                 rx.flex(
                     rx.text(
                         "Cost ",

@@ -10,7 +10,7 @@ from typing import Any, cast
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
-from pixel_studio.components.forms import form_message, invalid_props, labelled
+from pixel_studio.components.forms import form_message, invalid_props, labelled, private_checkbox
 from pixel_studio.components.jobs_panel import jobs_panel
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import page_title, select_field, studio_styles
@@ -195,18 +195,7 @@ def start_form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.el.label(
-                rx.hstack(
-                    rx.checkbox(
-                        checked=S.private,
-                        on_change=S.set_private,
-                        aria_label="Private: only you see the result",
-                    ),
-                    rx.text("Private: only you see the result", size="2"),
-                    spacing="2",
-                    align="center",
-                ),
-            ),
+            private_checkbox(S.private, S.set_private, "Private: only you see the result"),
             rx.flex(
                 rx.text(
                     "Cost ",
