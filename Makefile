@@ -13,7 +13,7 @@ PORT ?= 3000
 # Behind a proxy or in a container: make run HOST=0.0.0.0
 HOST ?= 127.0.0.1
 BACKEND_PORT ?= 8000
-TEST_TIMEOUT ?= 2400
+TEST_TIMEOUT ?= 4200
 PYTEST_ARGS ?=
 
 VENV := $(CURDIR)/.venv
