@@ -153,13 +153,18 @@ def seed_world(server: AppServer, username: str, password: str) -> World:
     assert server.profile is not None
     data_dir = server.root / server.profile
     env = _app_env(data_dir, server.port)
-    subprocess.run(
-        [str(Path(sys.executable).parent / "pixel-studio"), "seed-demo", "--images", "12"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    with sqlite3.connect(data_dir / "pixel_studio.db") as db:
+        seeded = db.execute("SELECT 1 FROM user_account WHERE username = ?", (username,)).fetchone()
+    if seeded is None:  # once per server: a later module reuses the gallery an earlier one made
+        made = subprocess.run(
+            [str(Path(sys.executable).parent / "pixel-studio"), "seed-demo", "--images", "12"],
+            cwd=REPO,
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, f"seed-demo failed:\n{made.stdout}\n{made.stderr[-4000:]}"
     with sqlite3.connect(data_dir / "pixel_studio.db") as db:
         one = _one(db)
         user_id = one("SELECT id FROM user_account WHERE username = ?", username)

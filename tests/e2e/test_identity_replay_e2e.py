@@ -17,8 +17,9 @@ import asyncio
 import io
 import json
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -39,10 +40,18 @@ from pixel_studio.state.start_image import StartImageState
 from tests.e2e.conftest import AppServer
 
 pytestmark = pytest.mark.e2e
+T = TypeVar("T")
 
 NAMESPACE = "/_event"
 BOOT = "reflex___state____state.hydrate_and_load"
 PASSWORD = "correct horse battery"
+
+
+def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: a browser test run earlier in this process leaves
+    Playwright's event loop running in the main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def event_name(cls: type[Any], handler: str) -> str:
@@ -198,7 +207,7 @@ def test_a_revoked_tab_token_replayed_reads_nothing_private(
         await revoked_cookie.close()
         return owner, no_cookie, revoked_cookie
 
-    owner, no_cookie, revoked_cookie = asyncio.run(scenario())
+    owner, no_cookie, revoked_cookie = run_in_own_loop(scenario())
 
     # The control: the protocol really works, and the owner's tab did read the private data.
     assert secret in owner.text() and username in owner.text() and signed_in_shown(owner)
@@ -282,11 +291,11 @@ def test_an_upload_runs_only_as_the_user_of_its_own_cookie(
             await asyncio.sleep(0.2)
         return jobs_of(app_db, username)
 
-    asyncio.run(open_edit_page())
+    run_in_own_loop(open_edit_page())
     upload_start_image(app_url, token, None)  # the tab's token, no cookie: an attacker
     upload_start_image(app_url, token, sign_up(app_url, f"other{uuid.uuid4().hex[:8]}"))
-    assert asyncio.run(wait_for_jobs(1)) == 0, "an upload ran as a user it did not sign in as"
+    assert run_in_own_loop(wait_for_jobs(1)) == 0, "an upload ran as a user it did not sign in as"
 
-    asyncio.run(open_edit_page())  # the control: the owner's own upload starts a job
+    run_in_own_loop(open_edit_page())  # the control: the owner's own upload starts a job
     upload_start_image(app_url, token, cookie)
-    assert asyncio.run(wait_for_jobs(1)) == 1
+    assert run_in_own_loop(wait_for_jobs(1)) == 1
