@@ -123,3 +123,23 @@ def private_checkbox(checked: Var[bool], on_change: Any, label: str) -> rx.Compo
             align="center",
         ),
     )
+
+
+def settings_section(title: str, description: str, *children: rx.Component) -> rx.Component:
+    """One card of /settings: its title and description beside (or, narrow, above) the form."""
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.heading(title, as_="h2", size="4"),
+                rx.text(description, size="2", color_scheme="gray"),
+                spacing="1",
+                width=rx.breakpoints(initial="100%", sm="260px"),
+                flex_shrink="0",
+            ),
+            rx.box(*children, flex="1", min_width="0", width="100%"),
+            direction={"initial": "column", "sm": "row"},
+            spacing="5",
+        ),
+        size="3",
+        width="100%",
+    )

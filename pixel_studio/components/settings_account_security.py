@@ -4,28 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pixel_studio.components.forms import field
+from pixel_studio.components.forms import field, settings_section
 from pixel_studio.state.account_security import AccountSecurityState
-
-
-def _section(title: str, description: str, *children: rx.Component) -> rx.Component:
-    # The same card as pages/settings.py's `section` (imported lazily there would be a cycle).
-    return rx.card(
-        rx.flex(
-            rx.vstack(
-                rx.heading(title, as_="h2", size="4"),
-                rx.text(description, size="2", color_scheme="gray"),
-                spacing="1",
-                width=rx.breakpoints(initial="100%", sm="260px"),
-                flex_shrink="0",
-            ),
-            rx.box(*children, flex="1", min_width="0", width="100%"),
-            direction={"initial": "column", "sm": "row"},
-            spacing="5",
-        ),
-        size="3",
-        width="100%",
-    )
 
 
 def _submit(label: str, busy: rx.Var[bool] | bool) -> rx.Component:
@@ -40,7 +20,7 @@ def _submit(label: str, busy: rx.Var[bool] | bool) -> rx.Component:
 
 def email_section() -> rx.Component:
     s = AccountSecurityState
-    return _section(
+    return settings_section(
         "Email",
         "Where we send password resets and account notices.",
         rx.vstack(
@@ -120,7 +100,7 @@ def email_section() -> rx.Component:
 
 def password_section() -> rx.Component:
     s = AccountSecurityState
-    return _section(
+    return settings_section(
         "Password",
         "Changing it signs out every other browser; this one stays signed in.",
         rx.cond(

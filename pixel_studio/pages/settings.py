@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.components.account_security import api_tokens_panel, sessions_panel
-from pixel_studio.components.forms import field
+from pixel_studio.components.forms import field, settings_section
 from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
 from pixel_studio.components.settings_account_security import account_security_sections
 from pixel_studio.state.account_data import AccountDataState
@@ -17,25 +17,6 @@ from pixel_studio.state.google_connect import GoogleConnectState
 from pixel_studio.state.settings_page import AVATAR_MAX_BYTES, AVATAR_TYPES, SettingsState
 
 AVATAR_UPLOAD_ID = "avatar"
-
-
-def section(title: str, description: str, *children: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.flex(
-            rx.vstack(
-                rx.heading(title, as_="h2", size="4"),
-                rx.text(description, size="2", color_scheme="gray"),
-                spacing="1",
-                width=rx.breakpoints(initial="100%", sm="260px"),
-                flex_shrink="0",
-            ),
-            rx.box(*children, flex="1", min_width="0", width="100%"),
-            direction={"initial": "column", "sm": "row"},
-            spacing="5",
-        ),
-        size="3",
-        width="100%",
-    )
 
 
 def labelled_upload(label: str, *children: rx.Component, **props: Any) -> rx.Component:
@@ -52,7 +33,7 @@ def labelled_upload(label: str, *children: rx.Component, **props: Any) -> rx.Com
 
 def avatar_section() -> rx.Component:
     s = SettingsState
-    return section(
+    return settings_section(
         "Avatar",
         "PNG, JPEG or WebP, at most 2 MB. We store a re-encoded copy.",
         rx.hstack(
@@ -99,7 +80,7 @@ def avatar_section() -> rx.Component:
 
 def username_section() -> rx.Component:
     s = SettingsState
-    return section(
+    return settings_section(
         "Username",
         "How people find you. 3–20 characters: letters, digits or _.",
         rx.form(
@@ -141,7 +122,7 @@ def google_section() -> rx.Component:
     return rx.box(
         rx.cond(
             g.enabled,
-            section(
+            settings_section(
                 "Google",
                 "Sign in with Google as well as your password.",
                 rx.vstack(
@@ -177,7 +158,7 @@ def google_section() -> rx.Component:
 
 def privacy_section() -> rx.Component:
     s = SettingsState
-    return section(
+    return settings_section(
         "Privacy",
         "The starting point for each new image; you can still change any image later.",
         rx.el.label(
@@ -210,7 +191,7 @@ def privacy_section() -> rx.Component:
 
 
 def sessions_section() -> rx.Component:
-    return section(
+    return settings_section(
         "Sessions",
         "Where your account is signed in. Sign out a browser you no longer use, or all of them.",
         sessions_panel(),
@@ -218,7 +199,7 @@ def sessions_section() -> rx.Component:
 
 
 def api_tokens_section() -> rx.Component:
-    return section(
+    return settings_section(
         "API tokens",
         "For scripts and programs using the REST API (/api/docs). Send one as "
         "Authorization: Bearer <token>. Revoke any you no longer use.",
@@ -228,7 +209,7 @@ def api_tokens_section() -> rx.Component:
 
 def export_section() -> rx.Component:
     d = AccountDataState
-    return section(
+    return settings_section(
         "Your data",
         "A zip of your original images and JSON of your images, sets, collections, "
         "comments, likes, follows and credit history. The download link is yours alone and "
@@ -288,7 +269,7 @@ def export_section() -> rx.Component:
 
 def delete_section() -> rx.Component:
     d = AccountDataState
-    return section(
+    return settings_section(
         "Delete account",
         "Removes your images and their files, comments, likes, follows and collections, "
         "and signs you out everywhere. This cannot be undone.",
