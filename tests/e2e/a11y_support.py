@@ -153,9 +153,17 @@ def seed_world(server: AppServer, username: str, password: str) -> World:
     assert server.profile is not None
     data_dir = server.root / server.profile
     env = _app_env(data_dir, server.port)
-    with sqlite3.connect(data_dir / "pixel_studio.db") as db:
-        seeded = db.execute("SELECT 1 FROM user_account WHERE username = ?", (username,)).fetchone()
-    if seeded is None:  # once per server: a later module reuses the gallery an earlier one made
+    seeded = False
+    if (data_dir / "pixel_studio.db").exists():  # sqlite3.connect would create an empty file
+        with sqlite3.connect(data_dir / "pixel_studio.db") as db:
+            has_users = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_account'"
+            ).fetchone()
+            seeded = has_users is not None and (
+                db.execute("SELECT 1 FROM user_account WHERE username = ?", (username,)).fetchone()
+                is not None
+            )
+    if not seeded:  # once per server: a later module reuses the gallery an earlier one made
         made = subprocess.run(
             [str(Path(sys.executable).parent / "pixel-studio"), "seed-demo", "--images", "12"],
             cwd=REPO,
