@@ -60,7 +60,7 @@ help:
 	@echo "make test    set up, start PostgreSQL + Redis, run the whole test suite"
 	@echo "make dev     hot-reloading dev server (frontend :$(PORT), backend :$(BACKEND_PORT))"
 	@echo "make setup   only the set-up: .venv, Python packages, bun"
-	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers, no cycles)"
 	@echo "make bench   run the benchmarks in bench/ (results: bench/RESULTS.md;"
 	@echo "             BENCH_LARGE=1 adds the 1M-image discovery run, a few minutes more)"
 	@echo "make bench-web  Lighthouse on the public pages, mobile + desktop (bench/web_vitals.py;"
@@ -133,6 +133,7 @@ lint: setup
 	ruff check .
 	ruff format --check .
 	mypy pixel_studio $(if $(wildcard workers/*.py),workers)
+	lint-imports
 
 # Each bench/*.py is a standalone script printing its numbers beside their floor.
 bench: setup services

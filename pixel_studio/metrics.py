@@ -35,6 +35,8 @@ from prometheus_client.registry import Collector
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pixel_studio import job_queue
+
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -156,8 +158,6 @@ class _LiveCollector(Collector):
 
 
 def _queue_depth() -> int | None:
-    from pixel_studio import job_queue
-
     try:
         return job_queue.queue_depth()
     except Exception:  # a broker outage must not break the scrape; /readyz reports it

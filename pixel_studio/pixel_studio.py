@@ -12,7 +12,6 @@ import reflex as rx
 from pixel_studio.api import create_api
 from pixel_studio.api.static_cache import install_frontend_serving
 from pixel_studio.components.theme import head_components, social_image_url
-from pixel_studio.job_queue import recover_stale_jobs
 from pixel_studio.logging_setup import configure_logging
 from pixel_studio.pages.account_recovery import (
     forgot_password_page,
@@ -39,6 +38,7 @@ from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.pages.start_image import start_image_page
+from pixel_studio.services.job_recovery import recover_stale_jobs
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.account_recovery import (

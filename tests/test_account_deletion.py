@@ -34,7 +34,7 @@ from pixel_studio.models import (
 )
 from pixel_studio.services import auth, comments, explore, likes, profiles
 from pixel_studio.services.account import request_deletion, tombstone_name
-from pixel_studio.services.account_jobs import run_account_job
+from pixel_studio.services.account_job_runner import run_account_job
 from pixel_studio.services.errors import AuthFailed, InvalidInput, NotFound
 from pixel_studio.services.job_state import ledger_mismatches
 from pixel_studio.settings import get_settings

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pixel_studio import cache, job_queue
+from pixel_studio import cache
 from pixel_studio.cache import MemoryCache
+from pixel_studio.services import job_recovery
 from pixel_studio.settings import Settings
 from pixel_studio.storage import get_storage, reset_storage_cache
 
@@ -29,10 +30,10 @@ def test_sweep_runs_once_per_interval_across_backends(
     old = time.time() - 2 * 86400
     os.utime(path, (old, old))
 
-    assert job_queue.sweep_storage_if_due(settings, db) == 1
+    assert job_recovery.sweep_storage_if_due(settings, db) == 1
     assert not path.exists()
     # Another backend (or the next pass) within the interval: not its turn.
-    assert job_queue.sweep_storage_if_due(settings, db) is None
+    assert job_recovery.sweep_storage_if_due(settings, db) is None
     reset_storage_cache()
 
 
@@ -50,9 +51,9 @@ def test_recovery_loop_requeues_and_sweeps(monkeypatch: pytest.MonkeyPatch) -> N
     async def stop(_seconds: float) -> None:
         raise asyncio.CancelledError
 
-    monkeypatch.setattr(job_queue, "requeue_stale", requeue)
-    monkeypatch.setattr(job_queue, "sweep_storage_if_due", sweep)
-    monkeypatch.setattr(job_queue.asyncio, "sleep", stop)
+    monkeypatch.setattr(job_recovery, "requeue_stale", requeue)
+    monkeypatch.setattr(job_recovery, "sweep_storage_if_due", sweep)
+    monkeypatch.setattr(job_recovery.asyncio, "sleep", stop)
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(job_queue.recover_stale_jobs())
+        asyncio.run(job_recovery.recover_stale_jobs())
     assert calls == ["requeue", "sweep"]

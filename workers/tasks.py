@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers. All the logic (claim, retries, refunds) is in the service."""
+"""Celery tasks: thin wrappers, one per job_queue task name. All the logic (claim, retries,
+refunds) is in the service; the in-process queue runs the same functions."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ from typing import Any
 
 from celery import Task
 
-from pixel_studio.job_queue import run_password_reset
+from pixel_studio.job_queue import (
+    ACCOUNT_TASK_NAME,
+    MAIL_TASK_NAME,
+    PASSWORD_RESET_TASK_NAME,
+    TASK_NAME,
+)
 from pixel_studio.mail import MailError, PermanentMailError, deliver_payload
 from pixel_studio.mail.dispatch import MAX_ATTEMPTS, retry_delay
-from pixel_studio.services.account_jobs import run_account_job
+from pixel_studio.services.account_job_runner import run_account_job
 from pixel_studio.services.jobs import run_job
+from pixel_studio.services.password_reset import run_password_reset
 from workers.celery_app import get_app
 
 app = get_app()
 log = logging.getLogger(__name__)
 
 
-@app.task(name="pixel_studio.generate")
+@app.task(name=TASK_NAME)
 def generate(job_id: str) -> None:
     # Both lines carry the submitting request's id (the task header; celery_app.py).
     log.info("job %s: worker starts", job_id)
@@ -26,7 +33,7 @@ def generate(job_id: str) -> None:
     log.info("job %s: worker done", job_id)
 
 
-@app.task(name="pixel_studio.account_job")
+@app.task(name=ACCOUNT_TASK_NAME)
 def account_job(job_id: str) -> None:
     """A data export or an account deletion (services/account_jobs.py)."""
     log.info("account job %s: worker starts", job_id)
@@ -35,7 +42,7 @@ def account_job(job_id: str) -> None:
 
 
 @app.task(
-    name="pixel_studio.send_mail",
+    name=MAIL_TASK_NAME,
     bind=True,
     max_retries=MAX_ATTEMPTS - 1,
     # A mail is small and sending it twice is better than never: redelivery after a crash.
@@ -57,7 +64,7 @@ def send_mail(self: Task, payload: dict[str, Any]) -> None:
     log.info("mail %r to %s sent via %s", payload.get("subject"), payload.get("to"), where)
 
 
-@app.task(name="pixel_studio.password_reset")
+@app.task(name=PASSWORD_RESET_TASK_NAME)
 def password_reset(login: str) -> None:
     """Look up the account a "forgot password" request named and mail it a link."""
     run_password_reset(login)

@@ -30,7 +30,7 @@ from pixel_studio.api.deps import (
     client_ip,
     same_origin_navigation,
 )
-from pixel_studio.services import auth
+from pixel_studio.services import auth, oauth
 from pixel_studio.services.errors import AuthFailed, InvalidInput, RateLimited, ServiceError
 from pixel_studio.settings import Settings
 
@@ -178,11 +178,11 @@ async def google_callback(
         # The browser that finishes must still be signed in to the account that started.
         if current is None or current.id != connect_id:
             raise AuthFailed(SIGN_IN_AGAIN)
-        auth.connect_oauth(session, current.id or 0, PROVIDER, subject, email)
+        oauth.connect_oauth(session, current.id or 0, PROVIDER, subject, email)
         session.commit()
 
     def sign_in() -> str:
-        user = auth.sign_in_with_oauth(
+        user = oauth.sign_in_with_oauth(
             session,
             settings,
             PROVIDER,
@@ -202,7 +202,7 @@ async def google_callback(
             await run_in_threadpool(connect)
             return _to_settings()
         session_token = await run_in_threadpool(sign_in)
-    except auth.PasswordNeeded as exc:
+    except oauth.PasswordNeeded as exc:
         session.rollback()
         request.session[LINK_KEY] = {
             "user_id": exc.user_id,
@@ -286,7 +286,7 @@ async def link_submit(
     user_agent = request.headers.get("user-agent", "")
 
     def link() -> str:
-        user = auth.link_with_password(
+        user = oauth.link_with_password(
             session,
             cache,
             settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pixel_studio.components.layout import link_button
+from pixel_studio.components.nav import link_button
 
 
 def private_badge() -> rx.Component:

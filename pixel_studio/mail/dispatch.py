@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from pixel_studio import job_queue
 from pixel_studio.mail.base import Mailer, MailError, Message, PermanentMailError, build
 from pixel_studio.mail.outbox import OutboxMailer
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-TASK_NAME = "pixel_studio.send_mail"
+TASK_NAME = job_queue.MAIL_TASK_NAME
 MAX_ATTEMPTS = 6  # 1 + 5 retries: about 5 minutes of backoff, then the failure is logged
 BASE_DELAY = 5.0
 MAX_DELAY = 120.0
@@ -83,14 +84,12 @@ def _deliver_with_retries(message: Message, settings: Settings, base_delay: floa
 def enqueue(message: Message, settings: Settings, base_delay: float = BASE_DELAY) -> None:
     """Hand the message to the queue. Never raises: a lost email must not fail the request
     that caused it (the person can ask for it again), but it is logged."""
-    from pixel_studio.job_queue import uses_celery
-
     try:
-        if uses_celery(settings):
-            from workers.celery_app import app_for
-
-            app_for(settings).send_task(TASK_NAME, args=[message.to_payload()])
+        if job_queue.uses_celery(settings):
+            # A worker retries with backoff (workers/tasks.py); `run` is what it runs.
+            job_queue.send(TASK_NAME, message.to_payload(), run=deliver_payload, settings=settings)
             return
+        # In-process: a thread of its own, so a mail never waits behind a generation job.
         global _executor
         with _lock:
             if _executor is None:

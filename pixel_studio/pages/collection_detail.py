@@ -12,7 +12,8 @@ from pixel_studio.components.empty_state import empty, not_found_view, private_b
 from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.image_grid import grid_styles, image_card
 from pixel_studio.components.infinite_scroll import infinite_scroll
-from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.layout import page_frame
+from pixel_studio.components.nav import link_button
 from pixel_studio.components.page_skeletons import page_skeleton
 from pixel_studio.components.studio import studio_styles
 from pixel_studio.state.collection_detail import CollectionDetailState

@@ -10,8 +10,7 @@ from reflex.vars import ObjectVar, Var
 
 from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.studio import select_field
-from pixel_studio.services.generation import MAX_PROMPT
-from pixel_studio.state.create import CreateState
+from pixel_studio.state.create import MAX_PROMPT, CreateState
 from pixel_studio.state.create_form import Choice, ModelOption, preset_choices
 
 S = CreateState

@@ -6,7 +6,8 @@ import reflex as rx
 
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
-from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.nav import link_button
 from pixel_studio.components.studio import page_title
 from pixel_studio.state.feed import FeedState
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.nav import user_avatar
 from pixel_studio.state.auth import AuthState
 
 

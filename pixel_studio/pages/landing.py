@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.layout import page_frame
+from pixel_studio.components.nav import link_button
 from pixel_studio.settings import get_settings
 
 # Decorative swatches with example prompts: they show the idea, they are not generated images.

@@ -7,7 +7,8 @@ import reflex as rx
 from pixel_studio.components.empty_state import empty
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
-from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.nav import link_button
 from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.likes import LikedImagesState
 

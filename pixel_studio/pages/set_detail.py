@@ -7,7 +7,8 @@ from reflex.vars import ObjectVar
 
 from pixel_studio.components.confirm_delete import confirm_delete
 from pixel_studio.components.empty_state import not_found_view
-from pixel_studio.components.layout import link_button, page_frame
+from pixel_studio.components.layout import page_frame
+from pixel_studio.components.nav import link_button
 from pixel_studio.components.page_skeletons import page_skeleton
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.auth import AuthState

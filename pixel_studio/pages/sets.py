@@ -11,7 +11,8 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.forms import invalid_props, labelled
 from pixel_studio.components.image_grid import grid_skeleton
 from pixel_studio.components.infinite_scroll import infinite_scroll
-from pixel_studio.components.layout import link_button, page_frame, signed_in_only
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.nav import link_button
 from pixel_studio.components.studio import status_badge, studio_styles
 from pixel_studio.state.job_views import Thumb
 from pixel_studio.state.sets import SetCard, SetsState

@@ -9,7 +9,8 @@ import reflex as rx
 
 from pixel_studio.components.account_security import api_tokens_panel, sessions_panel
 from pixel_studio.components.forms import field, settings_section
-from pixel_studio.components.layout import page_frame, signed_in_only, user_avatar
+from pixel_studio.components.layout import page_frame, signed_in_only
+from pixel_studio.components.nav import user_avatar
 from pixel_studio.components.settings_account_security import account_security_sections
 from pixel_studio.state.account_data import AccountDataState
 from pixel_studio.state.auth import AuthState

@@ -14,9 +14,13 @@ from pixel_studio.components.forms import form_message, invalid_props, labelled,
 from pixel_studio.components.jobs_panel import jobs_panel
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.studio import page_title, select_field, studio_styles
-from pixel_studio.services.uploads import MAX_UPLOAD_BYTES
 from pixel_studio.state.auth import AuthState
-from pixel_studio.state.start_image import UPLOAD_ID, UPLOAD_TYPES, StartImageState
+from pixel_studio.state.start_image import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_ID,
+    UPLOAD_TYPES,
+    StartImageState,
+)
 
 S = StartImageState
 FORM = "start"

@@ -184,7 +184,7 @@ def run_deletion(
             log.exception("deletion %s failed", job_id)
             session.rollback()
             job = session.get(AccountJob, job_id, populate_existing=True) or job
-            # Queued again: the periodic requeue (job_queue) gives it another run later.
+            # Queued again: the periodic requeue (services/job_recovery.py) runs it later.
             job.status = JobStatus.queued
             session.add(job)
             session.commit()

@@ -1,5 +1,6 @@
 """Account jobs: a data export (services/export.py) or an account deletion
-(services/account.py), run by the queue like a generation job (job_queue.enqueue_account_job).
+(services/account.py), run by the queue like a generation job (account_job_runner.py: the
+runner sits above both services, which use this module's bookkeeping).
 
 The row is the truth: a page reads it on load, events only move a page on between reads.
 Delivery is at least once, so each run starts with a claim (one conditional UPDATE): a second
@@ -15,14 +16,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pixel_studio.db import session_scope, utcnow
+from pixel_studio.db import utcnow
 from pixel_studio.events import AccountJobEvent
 from pixel_studio.models import AccountJob, AccountJobKind, JobStatus
-from pixel_studio.settings import Settings
-from pixel_studio.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -109,27 +107,3 @@ def stale_job_ids(session: Session, *, queued_for: timedelta) -> list[str]:
         )
     ).all()
     return list(rows)
-
-
-def run_account_job(
-    job_id: str,
-    *,
-    engine: Engine | None = None,
-    settings: Settings | None = None,
-    storage: Storage | None = None,
-    publish: Publish | None = None,
-) -> None:
-    """What the queue runs: the export or the deletion, by the row's kind."""
-    # Imported here: both modules import this one.
-    from pixel_studio.services.account import run_deletion
-    from pixel_studio.services.export import run_export
-
-    with session_scope(engine) as session:
-        job = session.get(AccountJob, job_id)
-        kind = job.kind if job is not None else None
-    if kind == AccountJobKind.export:
-        run_export(job_id, engine=engine, settings=settings, storage=storage, publish=publish)
-    elif kind == AccountJobKind.delete:
-        run_deletion(job_id, engine=engine, settings=settings, storage=storage)
-    else:
-        log.warning("account job %s: no such job", job_id)

@@ -31,7 +31,6 @@ from sqlmodel import Session, col, select
 from pixel_studio import events
 from pixel_studio.catalog import UnknownModelError, all_models, availability, get_model
 from pixel_studio.events import JobEvent
-from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus, User
 from pixel_studio.services import credits, rate_limits
 from pixel_studio.services.compare_variants import (
@@ -51,6 +50,7 @@ from pixel_studio.services.generation import (
     validate_request,
 )
 from pixel_studio.services.job_state import Publish, close_job
+from pixel_studio.services.jobs import enqueue_job
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

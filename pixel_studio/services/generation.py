@@ -29,7 +29,6 @@ from pixel_studio.catalog import (
     availability,
     get_model,
 )
-from pixel_studio.job_queue import enqueue as enqueue_job
 from pixel_studio.models import (
     CreditTransaction,
     GenerationJob,
@@ -49,6 +48,7 @@ from pixel_studio.services.job_state import (  # noqa: F401
     ledger_mismatches,
 )
 from pixel_studio.services.job_submit import add_job_params, launch, pay  # noqa: F401
+from pixel_studio.services.jobs import enqueue_job
 from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pixel_studio import events, metrics
+from pixel_studio import events, job_queue, metrics
 from pixel_studio.cache import get_cache
 from pixel_studio.catalog import UnknownModelError
 from pixel_studio.db import get_engine, session_scope, utcnow
@@ -337,3 +337,9 @@ def stale_job_ids(session: Session, *, queued_for: float = 600.0) -> list[str]:
         )
     ).all()
     return list(rows)
+
+
+def enqueue_job(job_id: str, settings: Settings | None = None) -> None:
+    """Schedule `run_job(job_id)` on the queue. Raises if the broker refuses (the caller
+    refunds)."""
+    job_queue.send(job_queue.TASK_NAME, job_id, run=run_job, settings=settings)

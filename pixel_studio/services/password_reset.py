@@ -15,13 +15,15 @@ from collections.abc import Callable
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from pixel_studio.cache import Cache
+from pixel_studio import job_queue
+from pixel_studio.cache import Cache, get_cache
+from pixel_studio.db import session_scope
 from pixel_studio.mail import send_after_commit
 from pixel_studio.models import User
 from pixel_studio.services import account_mail, account_tokens, credentials, rate_limits, users
 from pixel_studio.services.email_verification import mark_verified
 from pixel_studio.services.errors import InvalidInput, RateLimited
-from pixel_studio.settings import Settings
+from pixel_studio.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 SENT = (
@@ -73,6 +75,24 @@ def send_reset_link(session: Session, cache: Cache, settings: Settings, login: s
         session, account_mail.password_reset(settings, user.username, user.email, token), settings
     )
     return True
+
+
+def run_password_reset(login: str) -> None:
+    """The queued job: look the account up and mail it a link (the Celery task, the in-process
+    worker)."""
+    try:
+        with session_scope() as session:
+            send_reset_link(session, get_cache(), get_settings(), login)
+    except Exception:  # logged, not raised: the person may simply ask again
+        log.exception("password reset job failed")
+
+
+def enqueue_password_reset(login: str, settings: Settings | None = None) -> None:
+    """Schedule `run_password_reset(login)`: the part of "forgot password" that looks the
+    account up, so the request takes the same time either way."""
+    job_queue.send(
+        job_queue.PASSWORD_RESET_TASK_NAME, login, run=run_password_reset, settings=settings
+    )
 
 
 def check_link(session: Session, settings: Settings, token: str) -> bool:

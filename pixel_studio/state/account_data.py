@@ -16,12 +16,12 @@ from typing import Any
 import reflex as rx
 from reflex.state import BaseState
 
-from pixel_studio import job_queue
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.events import AccountJobEvent
 from pixel_studio.models import AccountJobKind, JobStatus, User
 from pixel_studio.services import account, export
+from pixel_studio.services.account_job_runner import enqueue_account_job
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import (
@@ -82,7 +82,7 @@ def start_export(user_id: int) -> None:
     with session_scope() as session:
         job = export.start_export(session, user_id)
         job_id = job.id
-    job_queue.enqueue_account_job(job_id)  # after the commit: the worker finds the row
+    enqueue_account_job(job_id)  # after the commit: the worker finds the row
 
 
 def delete_account(user_id: int, password: str, confirm: str, token: str | None) -> None:
@@ -97,7 +97,7 @@ def delete_account(user_id: int, password: str, confirm: str, token: str | None)
             session_token=token,
         )
         job_id = job.id
-    job_queue.enqueue_account_job(job_id)
+    enqueue_account_job(job_id)
 
 
 def _text(form: dict[str, Any], name: str) -> str:

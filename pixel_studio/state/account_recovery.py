@@ -13,7 +13,6 @@ from typing import Any
 
 import reflex as rx
 
-from pixel_studio import job_queue
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.services import email_verification, password_reset
@@ -36,7 +35,7 @@ def ask_for_reset(login: str, ip: str) -> str:
         settings,
         login,
         ip,
-        lambda name: job_queue.enqueue_password_reset(name, settings),
+        lambda name: password_reset.enqueue_password_reset(name, settings),
     )
 
 

@@ -13,7 +13,7 @@ from reflex.event import EventSpec
 
 from pixel_studio.api.google import CONNECT_PATH, KNOWN_ERRORS, PROVIDER
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth
+from pixel_studio.services import auth, oauth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import full_page_load, session_token
 
@@ -26,7 +26,7 @@ def google_email(token: str | None) -> str | None:
         user = auth.user_for_token(session, token)
         if user is None or user.id is None:
             return None
-        return auth.oauth_email(session, user.id, PROVIDER)
+        return oauth.oauth_email(session, user.id, PROVIDER)
 
 
 class GoogleConnectState(rx.State):

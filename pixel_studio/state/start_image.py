@@ -46,6 +46,9 @@ from pixel_studio.storage.images import InvalidImage
 log = logging.getLogger(__name__)
 
 UPLOAD_ID = "start-image"
+# The page's upload widget refuses bigger files before they are sent (pages never import
+# services: the limit reaches them through this state).
+MAX_UPLOAD_BYTES = editing.MAX_UPLOAD_BYTES
 UPLOAD_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 PATH = "/edit"
 
@@ -244,7 +247,7 @@ class StartImageState(JobFormMixin, rx.State):
                 pass
             return answer
         try:
-            upload = await read_capped(chunks, editing.MAX_UPLOAD_BYTES)
+            upload = await read_capped(chunks, MAX_UPLOAD_BYTES)
         except InvalidImage as exc:
             async with self:
                 self.uploading = False

@@ -1,94 +1,28 @@
-"""HTTP sign-in routes: cookies, CSRF, rate limits, ticket exchange; on SQLite and PostgreSQL."""
+"""HTTP sign-in routes: sign-up, log-in, cookies, CSRF, rate limits, /me and log-out; on SQLite
+and PostgreSQL (the ticket exchange: test_auth_tickets.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from starlette.types import Message, Receive, Scope, Send
 
-from pixel_studio.api import create_api
-from pixel_studio.api.deps import CSRF_HEADER, SESSION_COOKIE, db_session
-from pixel_studio.cache import MemoryCache, get_cache
+from pixel_studio.api.deps import CSRF_HEADER, SESSION_COOKIE
 from pixel_studio.db import utcnow
 from pixel_studio.models import CreditKind, CreditTransaction, User, UserSession
-from pixel_studio.services import auth, users
-from pixel_studio.settings import Settings, get_settings
-
-PASSWORD = "correct horse"
-# What the browser sends when one of our pages loads /auth/session (window.location.assign).
-SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
-
-
-class Recorder:
-    """Wraps the ASGI app to note when the response starts, next to the session's commit."""
-
-    def __init__(self, app: Any, events: list[str]) -> None:
-        self.app = app
-        self.events = events
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_and_note(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.events.append("response")
-            await send(message)
-
-        await self.app(scope, receive, send_and_note)
-
-
-@pytest.fixture
-def events() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def client(db: Engine, settings: Settings, events: list[str]) -> Iterator[TestClient]:
-    """The API on the test database, with its own settings and a fresh in-memory cache."""
-
-    def session_override() -> Iterator[Session]:
-        # The same contract as db.session_scope: commit on success, roll back on error.
-        with Session(db, expire_on_commit=False) as s:
-            try:
-                yield s
-                s.commit()
-                events.append("commit")
-            except BaseException:
-                s.rollback()
-                raise
-
-    api = create_api()
-    cache = MemoryCache()
-    api.dependency_overrides[db_session] = session_override
-    api.dependency_overrides[get_settings] = lambda: settings
-    api.dependency_overrides[get_cache] = lambda: cache
-    with TestClient(Recorder(api, events), follow_redirects=False) as c:
-        yield c
-
-
-def signup(
-    client: TestClient, username: str = "alice", email: str = "alice@example.com"
-) -> dict[str, Any]:
-    resp = client.post(
-        "/api/auth/signup", json={"username": username, "email": email, "password": PASSWORD}
-    )
-    assert resp.status_code == 201, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
-
-
-def login(client: TestClient, login: str, password: str = PASSWORD) -> Any:
-    return client.post("/api/auth/login", json={"login": login, "password": password})
-
-
-def use_cookie(client: TestClient, token: str) -> None:
-    client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, token)
+from pixel_studio.services import auth
+from pixel_studio.settings import Settings
+from tests.api.auth_route_helpers import (  # noqa: F401  (auth_client, auth_events: fixtures)
+    PASSWORD,
+    auth_client,
+    auth_events,
+    login,
+    signup,
+    use_cookie,
+)
 
 
 def test_signup_sets_a_safe_cookie_and_gives_five_credits(client: TestClient, db: Engine) -> None:
@@ -242,100 +176,6 @@ def test_logout_without_a_session_is_401(client: TestClient) -> None:
     assert client.post("/api/auth/logout", headers={CSRF_HEADER: "x"}).status_code == 401
 
 
-def make_ticket(db: Engine, username: str = "tess") -> str:
-    with Session(db, expire_on_commit=False) as s:
-        user = users.create_user(s, username, f"{username}@example.com", PASSWORD, bonus=5)
-        ticket = auth.create_ticket(s, user.id or 0)
-        s.commit()
-    return ticket
-
-
-def test_ticket_exchange_sets_cookie_and_redirects_once(client: TestClient, db: Engine) -> None:
-    ticket = make_ticket(db)
-    resp = client.get(
-        "/auth/session",
-        params={"ticket": ticket, "next": "/settings?tab=1"},
-        headers=SAME_ORIGIN,
-    )
-    assert resp.status_code == 303
-    assert resp.headers["location"] == "/settings?tab=1"
-    token = resp.cookies[SESSION_COOKIE]
-    assert token != ticket  # the ticket is rotated into a new token, not reused
-    assert "httponly" in resp.headers["set-cookie"].lower()
-    assert client.get("/api/auth/me").json()["username"] == "tess"
-
-    client.cookies.clear()
-    again = client.get(
-        "/auth/session", params={"ticket": ticket, "next": "/settings"}, headers=SAME_ORIGIN
-    )
-    assert again.status_code == 303
-    assert again.headers["location"] == "/login?expired=1"
-    assert "set-cookie" not in again.headers
-
-
-@pytest.mark.parametrize(
-    "target", ["//evil.com", "https://evil.com/x", "/\\evil.com", "evil.com", ""]
-)
-def test_ticket_exchange_refuses_open_redirects(
-    client: TestClient, db: Engine, target: str
-) -> None:
-    resp = client.get(
-        "/auth/session",
-        params={"ticket": make_ticket(db), "next": target},
-        headers=SAME_ORIGIN,
-    )
-    assert resp.status_code == 303
-    assert resp.headers["location"] == "/home"
-
-
-def test_expired_or_unknown_ticket_is_refused(client: TestClient, db: Engine) -> None:
-    ticket = make_ticket(db)
-    with db.begin() as conn:
-        conn.execute(
-            update(UserSession)
-            .where(col(UserSession.token_hash) == auth.hash_token(ticket))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
-    for value in (ticket, "made-up", ""):
-        resp = client.get("/auth/session", params={"ticket": value}, headers=SAME_ORIGIN)
-        assert resp.headers["location"] == "/login?expired=1"
-        assert "set-cookie" not in resp.headers
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"sec-fetch-site": "cross-site"},  # a link or form on another site
-        {"sec-fetch-site": "same-site"},  # a sibling subdomain is another origin
-        {"sec-fetch-site": "none"},  # typed or pasted into the address bar
-        {"referer": "https://evil.example/page"},  # an older browser, from elsewhere
-        {},  # neither header: not one of our pages
-    ],
-)
-def test_ticket_from_another_site_does_not_sign_this_browser_in(
-    client: TestClient, db: Engine, headers: dict[str, str]
-) -> None:
-    """Login CSRF: a link carrying the attacker's ticket must not switch the victim's session."""
-    ticket = make_ticket(db, "mallory")
-    refused = client.get("/auth/session", params={"ticket": ticket}, headers=headers)
-    assert refused.status_code == 303
-    assert refused.headers["location"] == "/login?expired=1"
-    assert "set-cookie" not in refused.headers
-    # Refused before it was spent: the browser that asked for it can still use it.
-    ok = client.get("/auth/session", params={"ticket": ticket}, headers=SAME_ORIGIN)
-    assert ok.cookies.get(SESSION_COOKIE)
-
-
-def test_ticket_with_our_own_referer_is_accepted(client: TestClient, db: Engine) -> None:
-    """Browsers without Sec-Fetch-Site: the Referer names our own host."""
-    resp = client.get(
-        "/auth/session",
-        params={"ticket": make_ticket(db)},
-        headers={"referer": "http://testserver/login"},
-    )
-    assert resp.status_code == 303 and resp.cookies.get(SESSION_COOKIE)
-
-
 def test_signups_are_limited_per_ip(client: TestClient, db: Engine) -> None:
     for i in range(5):
         signup(client, f"user{i}", f"user{i}@example.com")
@@ -366,11 +206,6 @@ def test_nul_bytes_are_field_errors_not_500(client: TestClient) -> None:
         json={"username": "nul", "email": "n\x00l@example.com", "password": PASSWORD},
     )
     assert bad_signup.status_code == 400 and bad_signup.json()["field"] == "email"
-
-
-def test_a_ticket_is_not_a_session_cookie(client: TestClient, db: Engine) -> None:
-    use_cookie(client, make_ticket(db))
-    assert client.get("/api/auth/me").status_code == 401
 
 
 def test_signed_out_keeps_a_live_cookie_and_clears_a_revoked_one(

@@ -22,7 +22,7 @@ from pixel_studio.services import generation
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
-from tests.api.test_rest_api import api_client, assert_error, bearer, make_world
+from tests.api.rest_helpers import api_client, assert_error, bearer, make_world
 from tests.services.editing_helpers import (
     FakeEditor,
     cmyk_jpeg,

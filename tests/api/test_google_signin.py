@@ -16,7 +16,7 @@ from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User
-from pixel_studio.services import api_tokens, auth, users
+from pixel_studio.services import api_tokens, auth, oauth, users
 from pixel_studio.settings import Settings, get_settings
 
 SAME = {"sec-fetch-site": "same-origin"}  # a request from one of our own pages
@@ -142,7 +142,7 @@ def test_google_claims_an_unverified_account_with_its_address(
         squatter_id = squatter.id or 0
         old_session = auth.create_session(s, squatter_id, settings)
         old_token = api_tokens.create_token(s, squatter_id, "script").secret
-        auth.connect_oauth(s, squatter_id, "google", "g-squatter", "squatter@gmail.com")
+        oauth.connect_oauth(s, squatter_id, "google", "g-squatter", "squatter@gmail.com")
         s.commit()
     register(provider, "g-600", email="victim@gmail.com", email_verified=True, name="Victim")
     done = client.get(authorize(client, "g-600"))

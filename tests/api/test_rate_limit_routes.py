@@ -21,11 +21,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from pixel_studio import events
+from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.models import CreditKind, GenerationJob
 from pixel_studio.services import credits, generation
 from pixel_studio.settings import Settings, get_settings
-from tests.api.test_rest_api import SESSION_COOKIE, api_client, assert_error, bearer, make_world
+from tests.api.rest_helpers import api_client, assert_error, bearer, make_world
 
 WINDOW = 2  # seconds, for the generation, write and read tiers
 AUTH_WINDOW = 4  # sign-in and sign-up

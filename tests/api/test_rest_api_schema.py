@@ -19,7 +19,7 @@ from pixel_studio.api import create_api
 from pixel_studio.cache import MemoryCache
 from pixel_studio.services import generation
 from pixel_studio.settings import Settings
-from tests.api.test_rest_api import api_client, bearer, make_world
+from tests.api.rest_helpers import api_client, bearer, make_world
 
 CHECKS = [
     st_checks.not_a_server_error,

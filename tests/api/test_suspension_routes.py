@@ -12,7 +12,7 @@ from pixel_studio.cache import MemoryCache
 from pixel_studio.models import User
 from pixel_studio.services import admin
 from pixel_studio.settings import Settings
-from tests.api.test_rest_api import api_client, bearer, make_world
+from tests.api.rest_helpers import api_client, bearer, make_world
 
 
 def _public_reads(client, w) -> list[int]:  # type: ignore[no-untyped-def]

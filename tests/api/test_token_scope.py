@@ -14,13 +14,7 @@ from pixel_studio.db import utcnow
 from pixel_studio.models import ApiToken, Collection, GenerationJob, Like, User
 from pixel_studio.services import api_tokens
 from pixel_studio.settings import Settings
-from tests.api.test_rest_api import (  # noqa: F401 - client and memory are fixtures
-    assert_error,
-    bearer,
-    client,
-    make_world,
-    memory,
-)
+from tests.api.rest_helpers import assert_error, bearer, make_world
 
 
 def count(db: Engine, model: type) -> int:
@@ -29,7 +23,7 @@ def count(db: Engine, model: type) -> int:
 
 
 def test_a_read_only_token_reads_and_every_write_is_refused(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     db: Engine,
     settings: Settings,
 ) -> None:
@@ -66,7 +60,7 @@ def test_a_read_only_token_reads_and_every_write_is_refused(
 
 
 def test_an_expired_token_is_refused(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     db: Engine,
     settings: Settings,
 ) -> None:

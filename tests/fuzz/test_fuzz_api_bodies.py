@@ -26,7 +26,7 @@ from pixel_studio.models import Collection, Comment, CreditKind, CreditTransacti
 from pixel_studio.models import User as UserRow
 from pixel_studio.services import credits, generation
 from pixel_studio.settings import Settings, get_settings
-from tests.api.test_rest_api import api_client, bearer, make_world
+from tests.api.rest_helpers import api_client, bearer, make_world
 from tests.fuzz.test_fuzz_inputs import FIELDS, anything, nasty_number, nasty_text
 
 FUZZ = settings(

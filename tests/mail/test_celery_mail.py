@@ -13,11 +13,10 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import Session
 
-from pixel_studio import job_queue
 from pixel_studio.db import make_engine
 from pixel_studio.mail import Message, dispatch
 from pixel_studio.migrations import upgrade
-from pixel_studio.services import users
+from pixel_studio.services import password_reset, users
 from pixel_studio.settings import Settings
 from tests.mail.smtp_peer import PASSWORD, USER, free_port, self_signed, smtp_server
 from tests.redis_fixtures import claimed_redis_db
@@ -96,8 +95,8 @@ def test_the_worker_retries_with_backoff_while_the_server_is_down(
 
 def test_the_worker_runs_the_queued_half_of_forgot_password(mail_worker: MailWorker) -> None:
     with smtp_server(mail_worker.cert, port=mail_worker.smtp_port) as (_, inbox):
-        job_queue.enqueue_password_reset("nobody", mail_worker.settings)
-        job_queue.enqueue_password_reset("resetme", mail_worker.settings)
+        password_reset.enqueue_password_reset("nobody", mail_worker.settings)
+        password_reset.enqueue_password_reset("resetme", mail_worker.settings)
         assert inbox.arrived.wait(30), mail_worker.worker.log()[-3000:]
         time.sleep(1)  # room for a wrong second mail to arrive
     [(envelope, parsed)] = inbox.messages

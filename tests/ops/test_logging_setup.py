@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from pixel_studio import job_queue
 from pixel_studio.api import create_api
 from pixel_studio.logging_setup import make_handler, request_context, request_id
+from pixel_studio.services import jobs
 from pixel_studio.settings import Settings
 
 probe_log = logging.getLogger("pixel_studio.tests.probe")
@@ -86,7 +87,7 @@ def test_text_format_shows_the_request_id() -> None:
 def test_the_in_process_job_thread_carries_the_submitting_request_id(
     json_lines: io.StringIO, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """job_queue.enqueue without a broker hands the job to a pool thread: the id follows."""
+    """jobs.enqueue_job without a broker hands the job to a pool thread: the id follows."""
     seen: list[str | None] = []
     ran = threading.Event()
 
@@ -97,7 +98,7 @@ def test_the_in_process_job_thread_carries_the_submitting_request_id(
     monkeypatch.setattr("pixel_studio.services.jobs.run_job", fake_run_job)
     try:
         with request_context() as rid:
-            job_queue.enqueue("job-abc", settings)
+            jobs.enqueue_job("job-abc", settings)
         # The submitter's context ended; the thread still has its copy.
         assert request_id.get() is None
         assert ran.wait(10)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.settings import Settings
-from tests.api.test_rest_api import api_client, bearer, make_world
+from tests.api.rest_helpers import api_client, bearer, make_world
 
 PROXIED = {"trusted_proxy_hops": 1}
 

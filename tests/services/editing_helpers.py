@@ -184,3 +184,38 @@ class FakeEditor:
         return GeneratedImage(
             png=out.getvalue(), width=result.width, height=result.height, seed=request.seed
         )
+
+
+def submit_edit(
+    session: Session,
+    settings: Settings,
+    storage: LocalStorage,
+    uid: int,
+    data: dict[str, Any],
+    **files: Any,
+) -> tuple[str, Events]:
+    """Create the edit job as a request does (charged, queued once); its id and events."""
+    events = Events()
+    enqueued = Recorder()
+    job = editing.create_edit_job(
+        session, uid, data, settings, storage=storage, enqueue=enqueued, publish=events, **files
+    )
+    assert enqueued == [job.id] and events.trail() == [("queued", 0)]
+    return job.id, events
+
+
+def run_edit(
+    db: Engine, settings: Settings, storage: LocalStorage, job_id: str, provider: Any
+) -> Events:
+    """Run the job as a worker does, with `provider` at the provider boundary, no backoff."""
+    events = Events()
+    run_job(
+        job_id,
+        engine=db,
+        settings=settings,
+        storage=storage,
+        publish=events,
+        provider_for=lambda _m: provider,
+        sleep=lambda _s: None,
+    )
+    return events

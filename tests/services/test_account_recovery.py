@@ -20,6 +20,7 @@ from pixel_studio.services import (
     api_tokens,
     auth,
     email_verification,
+    oauth,
     password_reset,
     users,
 )
@@ -148,7 +149,7 @@ def test_resend_is_rate_limited_and_refused_once_verified(
 
 
 def test_google_sign_up_is_verified_from_the_start(session: Session, settings: Settings) -> None:
-    user = auth.sign_in_with_oauth(
+    user = oauth.sign_in_with_oauth(
         session, settings, "google", "sub-1", "dan@example.com", True, "Dan"
     )
     assert user.email_verified

@@ -10,7 +10,14 @@ from sqlmodel import Session
 
 from pixel_studio import mail
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import account_security, api_tokens, auth, email_verification, users
+from pixel_studio.services import (
+    account_security,
+    api_tokens,
+    auth,
+    email_verification,
+    oauth,
+    users,
+)
 from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
 from tests.mail.outbox_reader import mails_to, text_of, token_in
@@ -170,7 +177,7 @@ def test_change_email_is_rate_limited_per_account(
 def test_an_account_without_password_is_told_how_to_set_one(
     session: Session, cache: MemoryCache, settings: Settings
 ) -> None:
-    user = auth.sign_in_with_oauth(session, settings, "google", "s-1", "g@example.com", True, "G")
+    user = oauth.sign_in_with_oauth(session, settings, "google", "s-1", "g@example.com", True, "G")
     session.commit()
     assert not account_security.view(session, user.id or 0).has_password
     with pytest.raises(InvalidInput) as info:

@@ -23,6 +23,7 @@ from pixel_studio.services import (
     feed,
     follows,
     image_detail,
+    oauth,
     profiles,
     reports,
 )
@@ -263,10 +264,10 @@ def test_a_session_check_refuses_a_suspension_it_was_not_told_about(
     assert auth.session_user_id(session, cookie) is None
     assert auth.user_for_token(session, cookie) is None
     assert api_tokens.user_for_api_token(session, token) is None
-    auth.connect_oauth(session, bob, "google", "sub-1", "bob@example.com")
+    oauth.connect_oauth(session, bob, "google", "sub-1", "bob@example.com")
     session.commit()
     with pytest.raises(AuthFailed, match="suspended"):  # Google sign-in refuses it as well
-        auth.sign_in_with_oauth(session, settings, "google", "sub-1", None, False, "bob")
+        oauth.sign_in_with_oauth(session, settings, "google", "sub-1", None, False, "bob")
 
 
 def test_a_suspended_authors_comment_reads_as_deleted_elsewhere(session: Session) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User, UserSession
-from pixel_studio.services import auth, users
+from pixel_studio.services import auth, oauth, users
 from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
 
@@ -159,17 +159,19 @@ def test_csrf_token_is_bound_to_the_session(settings: Settings) -> None:
 
 
 def test_oauth_creates_then_links(session: Session, settings: Settings) -> None:
-    new = auth.sign_in_with_oauth(
+    new = oauth.sign_in_with_oauth(
         session, settings, "google", "sub-1", "dan@example.com", True, "Dan Smith"
     )
     session.commit()
     assert new.username == "dansmith" and new.credits == settings.signup_bonus_credits
-    again = auth.sign_in_with_oauth(
+    again = oauth.sign_in_with_oauth(
         session, settings, "google", "sub-1", "dan@example.com", True, "x"
     )
     assert again.id == new.id
     with pytest.raises(AuthFailed):
-        auth.sign_in_with_oauth(session, settings, "google", "sub-3", "eve@example.com", False, "e")
+        oauth.sign_in_with_oauth(
+            session, settings, "google", "sub-3", "eve@example.com", False, "e"
+        )
 
 
 def test_oauth_never_takes_over_a_password_account(
@@ -179,33 +181,33 @@ def test_oauth_never_takes_over_a_password_account(
     alice.email_verified_at = utcnow()
     session.add(alice)
     session.commit()
-    with pytest.raises(auth.PasswordNeeded) as err:
-        auth.sign_in_with_oauth(
+    with pytest.raises(oauth.PasswordNeeded) as err:
+        oauth.sign_in_with_oauth(
             session, settings, "google", "sub-2", "ALICE@example.com", True, "a"
         )
     assert err.value.user_id == alice.id
     assert session.exec(select(OAuthAccount)).all() == []
     args = (session, cache, settings, alice.id or 0, "google", "sub-2", "alice@example.com")
     with pytest.raises(AuthFailed):
-        auth.link_with_password(*args, "wrong horse", "1.1.1.1")
+        oauth.link_with_password(*args, "wrong horse", "1.1.1.1")
     assert session.exec(select(OAuthAccount)).all() == []
-    assert auth.link_with_password(*args, "correct horse", "1.1.1.1").id == alice.id
+    assert oauth.link_with_password(*args, "correct horse", "1.1.1.1").id == alice.id
     session.commit()
-    linked = auth.sign_in_with_oauth(session, settings, "google", "sub-2", "x@y.co", True, "a")
+    linked = oauth.sign_in_with_oauth(session, settings, "google", "sub-2", "x@y.co", True, "a")
     assert linked.id == alice.id
 
 
 def test_connect_oauth_to_the_signed_in_account(
     session: Session, settings: Settings, alice: User
 ) -> None:
-    auth.connect_oauth(session, alice.id or 0, "google", "sub-9", "alice.g@gmail.com")
+    oauth.connect_oauth(session, alice.id or 0, "google", "sub-9", "alice.g@gmail.com")
     session.commit()
-    assert auth.oauth_email(session, alice.id or 0, "google") == "alice.g@gmail.com"
+    assert oauth.oauth_email(session, alice.id or 0, "google") == "alice.g@gmail.com"
     bob = users.create_user(session, "bob", "bob@example.com", "correct horse", bonus=0)
     with pytest.raises(Conflict):  # one Google identity, one account
-        auth.connect_oauth(session, bob.id or 0, "google", "sub-9", "alice.g@gmail.com")
+        oauth.connect_oauth(session, bob.id or 0, "google", "sub-9", "alice.g@gmail.com")
     with pytest.raises(Conflict):  # one Google identity per account
-        auth.connect_oauth(session, alice.id or 0, "google", "sub-10", "other@gmail.com")
+        oauth.connect_oauth(session, alice.id or 0, "google", "sub-10", "other@gmail.com")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +223,7 @@ def test_connect_oauth_to_the_signed_in_account(
 def test_oauth_usernames_follow_the_username_rule(
     session: Session, settings: Settings, name: str, email: str, expected: str
 ) -> None:
-    user = auth.sign_in_with_oauth(session, settings, "google", f"s-{email}", email, True, name)
+    user = oauth.sign_in_with_oauth(session, settings, "google", f"s-{email}", email, True, name)
     assert user.username == expected
     assert users.USERNAME_RE.match(user.username)
 
@@ -233,14 +235,16 @@ def test_google_claims_an_unverified_password_account_but_not_a_suspended_one(
     session.add(alice)
     session.commit()
     with pytest.raises(AuthFailed):
-        auth.sign_in_with_oauth(session, settings, "google", "sub-5", "alice@example.com", True, "")
+        oauth.sign_in_with_oauth(
+            session, settings, "google", "sub-5", "alice@example.com", True, ""
+        )
     session.rollback()
     session.refresh(alice)
     assert alice.password_hash is not None  # nothing wiped
     alice.suspended_at = None
     session.add(alice)
     session.commit()
-    claimed = auth.sign_in_with_oauth(
+    claimed = oauth.sign_in_with_oauth(
         session, settings, "google", "sub-5", "alice@example.com", True, ""
     )
     assert claimed.id == alice.id and claimed.password_hash is None and claimed.email_verified

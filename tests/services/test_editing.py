@@ -1,82 +1,43 @@
 """Edit jobs end to end through the real queue path: validate, charge once, store the upload and
 mask, run_job builds each EditRequest and stores the result with its lineage; failures refund,
-cancel works, a source made private or deleted while the job waits fails it. SQLite and
+cancel works, a source made private or deleted while the job waits fails it (those:
+test_editing_failures.py). SQLite and
 PostgreSQL, LocalStorage, and FakeEditor (tests/services/editing_helpers.py) at the provider
 boundary.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 import pytest
 from PIL import ImageChops
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pixel_studio.models import Image, ImageSet
-from pixel_studio.providers import ModerationRefused
-from pixel_studio.providers.local_sketch import LocalSketchProvider
-from pixel_studio.services import editing, generation, images
-from pixel_studio.services.edit_jobs import SOURCE_DELETED, SOURCE_HIDDEN
+from pixel_studio.models import ImageSet
+from pixel_studio.services import editing, generation
 from pixel_studio.services.jobs import run_job
-from pixel_studio.services.storage_sweep import sweep_orphans
 from pixel_studio.settings import Settings
 from pixel_studio.storage.images import read_parameters
 from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (
     FakeEditor,
-    Recorder,
     decode,
     exif_rotated_jpeg,
     make_source,
     mask_png,
     png,
     price,
+    run_edit,
     stored_files,
+    submit_edit,
 )
 from tests.services.generation_helpers import (
     Events,
     balance,
     fresh_job,
     images_of,
-    ledger,
     make_user,
 )
-
-
-def _submit(
-    session: Session,
-    settings: Settings,
-    storage: LocalStorage,
-    uid: int,
-    data: dict[str, Any],
-    **files: Any,
-) -> tuple[str, Events]:
-    events = Events()
-    enqueued = Recorder()
-    job = editing.create_edit_job(
-        session, uid, data, settings, storage=storage, enqueue=enqueued, publish=events, **files
-    )
-    assert enqueued == [job.id] and events.trail() == [("queued", 0)]
-    return job.id, events
-
-
-def _run(
-    db: Engine, settings: Settings, storage: LocalStorage, job_id: str, provider: Any
-) -> Events:
-    events = Events()
-    run_job(
-        job_id,
-        engine=db,
-        settings=settings,
-        storage=storage,
-        publish=events,
-        provider_for=lambda _m: provider,
-        sleep=lambda _s: None,
-    )
-    return events
 
 
 def test_inpaint_charges_once_and_changes_only_the_masked_pixels(
@@ -92,12 +53,12 @@ def test_inpaint_charges_once_and_changes_only_the_masked_pixels(
         "source_image_id": source.id,
         "count": 2,
     }
-    job_id, _ = _submit(
+    job_id, _ = submit_edit(
         session, settings, storage, uid, data, mask=mask_png(256, 256, (64, 64, 128, 160))
     )
     assert balance(session, uid) == start - price("inpaint", 2)
     provider = FakeEditor()
-    events = _run(db, settings, storage, job_id, provider)
+    events = run_edit(db, settings, storage, job_id, provider)
 
     assert events.trail() == [("running", 0), ("running", 1), ("succeeded", 2)]
     assert [r.operation for r in provider.requests] == ["inpaint", "inpaint"]
@@ -132,11 +93,11 @@ def test_the_real_local_sketch_inpaints_and_zooms_out_keeping_the_source_pixels(
     uid = make_user(session, "lou", 20)
     source = make_source(db, session, settings, storage, uid)
     original = decode(storage.get(source.original_key)).convert("RGB")
-    inpaint, _ = _submit(session, settings, storage, uid,
+    inpaint, _ = submit_edit(session, settings, storage, uid,
                          {"operation": "inpaint", "model": "local-sketch", "prompt": "a red sun",
                           "source_image_id": source.id},
                          mask=mask_png(256, 256, (32, 32, 96, 96)))  # fmt: skip
-    zoom, _ = _submit(session, settings, storage, uid,
+    zoom, _ = submit_edit(session, settings, storage, uid,
                       {"operation": "outpaint", "model": "local-sketch", "zoom": 2.0,
                        "source_image_id": source.id})  # fmt: skip
     for job_id in (inpaint, zoom):
@@ -179,9 +140,9 @@ def test_outpaint_builds_the_enlarged_canvas_and_border_mask(
     source = make_source(db, session, settings, storage, uid)
     data = {"operation": "outpaint", "model": "local-sketch", "source_image_id": source.id,
             "zoom": zoom, "direction": direction}  # fmt: skip
-    job_id, _ = _submit(session, settings, storage, uid, data)
+    job_id, _ = submit_edit(session, settings, storage, uid, data)
     provider = FakeEditor()
-    _run(db, settings, storage, job_id, provider)
+    run_edit(db, settings, storage, job_id, provider)
     (request,) = provider.requests
     assert (request.width, request.height) == size
     assert request.prompt == source.prompt  # the source's prompt when none was given
@@ -205,15 +166,15 @@ def test_upscale_and_variation_record_their_parameters(
 ) -> None:
     uid = make_user(session, "cyd", 30)
     source = make_source(db, session, settings, storage, uid)
-    up, _ = _submit(session, settings, storage, uid,
+    up, _ = submit_edit(session, settings, storage, uid,
                     {"operation": "upscale", "model": "local-sketch", "factor": 4,
                      "source_image_id": source.id})  # fmt: skip
-    vary, _ = _submit(session, settings, storage, uid,
+    vary, _ = submit_edit(session, settings, storage, uid,
                       {"operation": "variation", "model": "local-sketch", "vary": "strong",
                        "count": 2, "seed": 7, "source_image_id": source.id})  # fmt: skip
     provider = FakeEditor()
-    _run(db, settings, storage, up, provider)
-    _run(db, settings, storage, vary, provider)
+    run_edit(db, settings, storage, up, provider)
+    run_edit(db, settings, storage, vary, provider)
     upscale, *variations = provider.requests
     assert (upscale.factor, upscale.width, upscale.height, upscale.prompt) == (4, 1024, 1024, "")
     assert [(r.strength, r.seed, r.prompt) for r in variations] == [
@@ -235,12 +196,14 @@ def test_image_to_image_from_an_upload(
     uid = make_user(session, "dee", 10)
     data = {"operation": "image-to-image", "model": "local-sketch", "prompt": "in oil",
             "strength": 0.4, "private": True}  # fmt: skip
-    job_id, _ = _submit(session, settings, storage, uid, data, upload=png(96, 48, (10, 200, 30)))
+    job_id, _ = submit_edit(
+        session, settings, storage, uid, data, upload=png(96, 48, (10, 200, 30))
+    )
     assert len(stored_files(settings)) == 1  # the checked upload, private, beside the set
     (upload_key,) = [fresh_job(session, job_id).params["upload_key"]]
     assert upload_key.startswith("private/images/") and storage.exists(upload_key)
     provider = FakeEditor()
-    _run(db, settings, storage, job_id, provider)
+    run_edit(db, settings, storage, job_id, provider)
     (request,) = provider.requests
     assert decode(request.source_png).getpixel((5, 5)) == (10, 200, 30)
     assert (request.strength, request.width, request.height) == (0.4, 96, 48)
@@ -255,163 +218,11 @@ def test_an_exif_rotated_upload_reaches_the_provider_upright(
 ) -> None:
     uid = make_user(session, "dot", 10)
     data = {"operation": "upscale", "model": "local-sketch", "factor": 2}
-    job_id, _ = _submit(session, settings, storage, uid, data, upload=exif_rotated_jpeg())
+    job_id, _ = submit_edit(session, settings, storage, uid, data, upload=exif_rotated_jpeg())
     provider = FakeEditor()
-    _run(db, settings, storage, job_id, provider)
+    run_edit(db, settings, storage, job_id, provider)
     (request,) = provider.requests
     assert decode(request.source_png).size == (20, 40)
     assert (request.width, request.height) == (40, 80)
     (image,) = images_of(session, job_id)
     assert (image.width, image.height) == (40, 80)
-
-
-def test_source_made_private_while_queued_fails_and_refunds(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    owner = make_user(session, "eve", 10)
-    fan = make_user(session, "fay", 10)
-    source = make_source(db, session, settings, storage, owner)
-    data = {"operation": "variation", "model": "local-sketch", "source_image_id": source.id,
-            "count": 2}  # fmt: skip
-    job_id, _ = _submit(session, settings, storage, fan, data)
-    own_job, _ = _submit(session, settings, storage, owner, data)
-    images.set_image_privacy(session, storage, owner, source.id or 0, True)
-
-    provider = FakeEditor()
-    events = _run(db, settings, storage, job_id, provider)
-    failed = fresh_job(session, job_id)
-    assert (failed.status, failed.error) == ("failed", SOURCE_HIDDEN)
-    assert failed.credits_refunded == price("variation", 2) and balance(session, fan) == 10
-    assert events.trail()[-1] == ("failed", 0) and provider.requests == []
-    assert ledger(session, fan)[-1] == ("refund", price("variation", 2))
-    # the owner still sees their own (now private) source: their job reads its moved file
-    _run(db, settings, storage, own_job, provider)
-    assert fresh_job(session, own_job).status == "succeeded" and len(provider.requests) == 2
-    assert generation.ledger_mismatches(session) == []
-
-
-def test_source_deleted_while_queued_fails_and_refunds(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "gil", 10)
-    source = make_source(db, session, settings, storage, uid)
-    job_id, _ = _submit(session, settings, storage, uid,
-                        {"operation": "upscale", "model": "local-sketch",
-                         "source_image_id": source.id})  # fmt: skip
-    images.delete_image(session, storage, uid, source.id or 0)
-    _run(db, settings, storage, job_id, FakeEditor())
-    failed = fresh_job(session, job_id)
-    assert (failed.status, failed.error) == ("failed", SOURCE_DELETED)
-    assert balance(session, uid) == 9  # only the text image that made the source was paid
-
-
-def test_provider_failure_refunds_the_images_not_made(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "hal", 20)
-    source = make_source(db, session, settings, storage, uid)
-    job_id, _ = _submit(session, settings, storage, uid,
-                        {"operation": "variation", "model": "local-sketch", "count": 3,
-                         "source_image_id": source.id})  # fmt: skip
-
-    def refuse_second(index: int, _attempt: int) -> None:
-        if index == 1:
-            raise ModerationRefused()
-
-    _run(db, settings, storage, job_id, FakeEditor(refuse_second))
-    job = fresh_job(session, job_id)
-    assert (job.status, job.done, job.credits_refunded) == ("failed", 1, price("variation", 2))
-    assert len(images_of(session, job_id)) == 1 and generation.ledger_mismatches(session) == []
-
-
-def test_a_provider_without_edit_fails_cleanly(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "ida", 10)
-    source = make_source(db, session, settings, storage, uid)
-    job_id, _ = _submit(session, settings, storage, uid,
-                        {"operation": "variation", "model": "local-sketch",
-                         "source_image_id": source.id})  # fmt: skip
-
-    class TextOnly:
-        def generate(self, request: Any, on_step: Any = None) -> Any:
-            return LocalSketchProvider().generate(request, on_step)
-
-    _run(db, settings, storage, job_id, TextOnly())
-    job = fresh_job(session, job_id)
-    assert (job.status, job.error) == ("failed", "This model cannot edit images.")
-    assert balance(session, uid) == 9
-
-
-def test_cancel_while_queued_refunds_and_the_job_never_runs(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "joy", 10)
-    job_id, _ = _submit(session, settings, storage, uid,
-                        {"operation": "image-to-image", "model": "local-sketch",
-                         "prompt": "x", "count": 2}, upload=png())  # fmt: skip
-    editing.cancel(session, uid, job_id, publish=Events())
-    provider = FakeEditor()
-    assert _run(db, settings, storage, job_id, provider) == [] and provider.requests == []
-    assert fresh_job(session, job_id).status == "cancelled" and balance(session, uid) == 10
-
-
-def test_the_storage_sweep_keeps_a_live_sets_upload_and_mask(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "kit", 10)
-    job_id, _ = _submit(session, settings, storage, uid,
-                        {"operation": "inpaint", "model": "local-sketch", "prompt": "x"},
-                        upload=png(64, 64), mask=mask_png(64, 64, (0, 0, 9, 9)))  # fmt: skip
-    _run(db, settings, storage, job_id, FakeEditor())
-    later = __import__("datetime").datetime.now(__import__("datetime").UTC) + timedelta(days=2)
-    report = sweep_orphans(session, storage, now=later)
-    assert report.orphans == [] and report.scanned == 4  # upload, mask, original, thumbnail
-    (image,) = images_of(session, job_id)
-    session.delete(session.get(ImageSet, image.set_id))
-    session.commit()
-    # the set's image went with it (cascade): its files, the upload and the mask are orphans
-    assert session.get(Image, image.id, populate_existing=True) is None
-    assert len(sweep_orphans(session, storage, now=later).orphans) == 4
-
-
-def test_cancel_mid_run_stops_and_refunds_the_rest_once(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    uid = make_user(session, "max", 20)
-    source = make_source(db, session, settings, storage, uid)
-    data = {"operation": "variation", "model": "local-sketch", "count": 3,
-            "source_image_id": source.id}  # fmt: skip
-    job_id, _ = _submit(session, settings, storage, uid, data)
-
-    def cancel_on_second(index: int, _attempt: int) -> None:
-        if index == 1:
-            with Session(db) as other:
-                editing.cancel(other, uid, job_id, publish=Events())
-
-    _run(db, settings, storage, job_id, FakeEditor(cancel_on_second))
-    job = fresh_job(session, job_id)
-    assert (job.status, job.done, job.credits_refunded) == ("cancelled", 1, price("variation", 2))
-    assert len(images_of(session, job_id)) == 1 and generation.ledger_mismatches(session) == []
-
-
-def test_source_made_private_between_images_stops_the_job(
-    db: Engine, session: Session, settings: Settings, storage: LocalStorage
-) -> None:
-    owner = make_user(session, "ned", 10)
-    fan = make_user(session, "ora", 10)
-    source = make_source(db, session, settings, storage, owner)
-    data = {"operation": "variation", "model": "local-sketch", "count": 3,
-            "source_image_id": source.id}  # fmt: skip
-    job_id, _ = _submit(session, settings, storage, fan, data)
-
-    def hide_after_first(index: int, _attempt: int) -> None:
-        if index == 0:
-            with Session(db) as other:
-                images.set_image_privacy(other, storage, owner, source.id or 0, True)
-
-    _run(db, settings, storage, job_id, FakeEditor(hide_after_first))
-    job = fresh_job(session, job_id)
-    assert (job.status, job.done, job.error) == ("failed", 1, SOURCE_HIDDEN)
-    assert job.credits_refunded == price("variation", 2)
-    assert balance(session, fan) == 10 - price("variation", 1)

@@ -18,7 +18,7 @@ from pixel_studio.services.generation import RequestErrors
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
-from tests.api.test_rest_api import api_client
+from tests.api.rest_helpers import api_client
 from tests.providers.peers import Recorded, Reply, running_peer
 from tests.services.generation_helpers import Events, balance, fresh_job, make_user
 from tests.services.social_helpers import make_image

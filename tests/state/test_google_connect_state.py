@@ -8,7 +8,7 @@ import pytest
 
 from pixel_studio.api.google import CONNECT_PATH, KNOWN_ERRORS
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth
+from pixel_studio.services import oauth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.google_connect import CONNECT_FAILED, GoogleConnectState
 from tests.state.test_account_state import (
@@ -45,7 +45,7 @@ def test_not_connected_shows_the_button_that_starts_the_round_trip(google_on: Pa
 def test_connected_account_shows_its_google_email(google_on: Path) -> None:
     user = new_user("lee")
     with session_scope() as s:
-        auth.connect_oauth(s, user.id or 0, "google", "sub-lee", "lee@gmail.com")
+        oauth.connect_oauth(s, user.id or 0, "google", "sub-lee", "lee@gmail.com")
     cookie = signed_in_cookie(user)
     state = make_state(GoogleConnectState, cookie=cookie, path="/settings?google=connected")
     run(GoogleConnectState.load, state)

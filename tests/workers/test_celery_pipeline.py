@@ -20,14 +20,13 @@ from celery import Celery
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pixel_studio import job_queue
 from pixel_studio.db import make_engine
 from pixel_studio.events import EventSource
 from pixel_studio.job_queue import TASK_NAME
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import ImageSet
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import generation
+from pixel_studio.services import generation, jobs
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
@@ -58,11 +57,11 @@ class Pipeline:
         return worker
 
     def create_job(self, session: Session, user_id: int, sends: int = 1, **form: Any) -> str:
-        """Submit as the create page does; the job goes through job_queue.enqueue (Celery,
+        """Submit as the create page does; the job goes through jobs.enqueue_job (Celery,
         since a broker is configured), plus `sends - 1` extra deliveries of the same task."""
 
         def enqueue_and_repeat(job_id: str) -> None:
-            job_queue.enqueue(job_id, self.settings)
+            jobs.enqueue_job(job_id, self.settings)
             for _ in range(sends - 1):
                 self.app.send_task(TASK_NAME, args=[job_id])
 
