@@ -10,13 +10,21 @@ from __future__ import annotations
 import ctypes.util
 import functools
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ProviderKind = Literal["openai", "huggingface", "local-sketch", "local-diffusers", "local-upscaler"]
+# The providers that ship with Pixel Studio. A model's `provider` is any provider kind, since
+# plugins add their own (pixel_studio/plugins/api.py); what exists is the loaded plugins'.
+BuiltinProviderKind = Literal[
+    "openai", "huggingface", "local-sketch", "local-diffusers", "local-upscaler"
+]
+ProviderKind = str
 Size = tuple[int, int]
+
+log = logging.getLogger(__name__)
 
 # Ranges shared by every model that takes the parameter; the form and validation read these.
 GUIDANCE_RANGE: tuple[float, float] = (1.0, 35.0)
@@ -64,8 +72,8 @@ class ModelSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    provider: ProviderKind
+    id: str = Field(min_length=1, max_length=200)
+    provider: ProviderKind = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
     display_name: str
     description: str
     price: int  # credits per image drawn from text; 0 for a model that cannot (text_to_image)
@@ -157,7 +165,9 @@ class _Settings(Protocol):
 
 _SQUARE_HF: tuple[Size, ...] = ((512, 512), (768, 768), (1024, 1024), (768, 512), (512, 768))
 
-_MODELS: tuple[ModelSpec, ...] = (
+# The built-in models, in display order; the built-in provider plugins (plugins/builtin.py)
+# declare them, and plugins' models follow them (`_catalog`).
+BUILTIN_MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         id="local-sketch",
         provider="local-sketch",
@@ -328,9 +338,8 @@ _MODELS: tuple[ModelSpec, ...] = (
     ),
 )
 
-_BY_ID: dict[str, ModelSpec] = {m.id: m for m in _MODELS}
-if len(_BY_ID) != len(_MODELS):  # pragma: no cover - a catalog edit gone wrong
-    raise RuntimeError("duplicate model id in the catalog")
+if len({m.id for m in BUILTIN_MODELS}) != len(BUILTIN_MODELS):  # pragma: no cover
+    raise RuntimeError("duplicate model id in the catalog")  # a catalog edit gone wrong
 
 DEFAULT_MODEL_ID = "local-sketch"
 
@@ -339,20 +348,30 @@ def all_models(include_edit_only: bool = False) -> list[ModelSpec]:
     """Every model that draws from a prompt, in display order (available or not: the form
     greys out the others). `include_edit_only` adds those that only edit (the upscaler, the
     refiner): the create and compare forms must not offer them."""
-    return [m for m in _MODELS if include_edit_only or m.text_to_image]
+    return [m for m in _catalog() if include_edit_only or m.text_to_image]
 
 
 def models_for(operation: Operation) -> list[ModelSpec]:
     """The models that can do `operation`, in display order ("text": the create form's list;
     it leaves out the edit-only models, which cannot draw from a prompt)."""
-    return [m for m in _MODELS if m.supports(operation)]
+    return [m for m in _catalog() if m.supports(operation)]
 
 
 def get_model(model_id: str) -> ModelSpec:
+    from pixel_studio.plugins.discovery import catalog_models
+
     try:
-        return _BY_ID[model_id]
+        return catalog_models()[1][model_id]
     except KeyError:
         raise UnknownModelError(model_id) from None
+
+
+def _catalog() -> tuple[ModelSpec, ...]:
+    """Every loaded provider plugin's models: the built-ins in their order, then plugins'.
+    Imported here: the plugins import this module (ModelSpec)."""
+    from pixel_studio.plugins.discovery import catalog_models
+
+    return catalog_models()[0]
 
 
 def _importable(*modules: str) -> bool:
@@ -361,7 +380,22 @@ def _importable(*modules: str) -> bool:
 
 
 def availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
-    """Whether the model can run with these settings, and if not, a reason a person can act on."""
+    """Whether the model can run with these settings, and if not, a reason a person can act on.
+    Its provider plugin answers; one that fails to answer makes the model unavailable."""
+    from pixel_studio.plugins.discovery import provider_plugins
+
+    plugin = provider_plugins().get(spec.provider)
+    if plugin is None:
+        return False, f"No provider {spec.provider!r} is installed."
+    try:
+        return plugin.availability(spec, settings)  # type: ignore[arg-type]
+    except Exception as exc:  # someone else's code: the catalog still answers for the rest
+        log.warning("provider plugin %s failed to say if %s is available", spec.provider, spec.id)
+        return False, f"The {spec.provider} provider failed to check itself: {exc}"
+
+
+def builtin_availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
+    """Availability of the built-in providers' models (plugins/builtin.py)."""
     if spec.provider == "local-sketch":
         return True, ""
     if spec.provider == "local-upscaler":
@@ -398,4 +432,4 @@ def upscaler_availability() -> tuple[bool, str]:
 
 
 def available_models(settings: _Settings) -> list[ModelSpec]:
-    return [m for m in _MODELS if availability(m, settings)[0]]
+    return [m for m in _catalog() if availability(m, settings)[0]]
