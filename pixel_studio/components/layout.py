@@ -12,6 +12,8 @@ from typing import Any
 import reflex as rx
 from reflex.vars import Var
 
+from pixel_studio.plugins.api import NavEntry
+from pixel_studio.plugins.discovery import page_plugins
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.notifications import BellState
 
@@ -196,6 +198,12 @@ def user_menu() -> rx.Component:
     )
 
 
+def plugin_nav(*, signed_in: bool) -> list[NavEntry]:
+    """Page plugins' links (pixel_studio/plugins) for signed-in people or for visitors."""
+    entries = [p.nav for _name, p in page_plugins() if p.nav is not None]
+    return [e for e in entries if signed_in or not e.signed_in_only]
+
+
 def desktop_actions() -> rx.Component:
     return rx.desktop_only(
         rx.hstack(
@@ -209,6 +217,7 @@ def desktop_actions() -> rx.Component:
                     nav_link("Compare", "/compare"),
                     nav_link("Sets", "/sets"),
                     nav_link("Settings", "/settings"),
+                    *(nav_link(e.label, e.href) for e in plugin_nav(signed_in=True)),
                     rx.cond(AuthState.is_admin, nav_link("Admin", "/admin")),  # admins only
                     bell(),
                     credits_badge(),
@@ -218,6 +227,7 @@ def desktop_actions() -> rx.Component:
                 ),
                 rx.hstack(
                     nav_link("Explore", "/explore"),
+                    *(nav_link(e.label, e.href) for e in plugin_nav(signed_in=False)),
                     link_button("Log in", "/login", variant="ghost"),
                     link_button("Sign up", "/signup"),
                     spacing="3",
@@ -269,6 +279,7 @@ def mobile_drawer() -> rx.Component:
         drawer_link("Collections", "/collections", "folder"),
         drawer_link("Likes", "/likes", "heart"),
         drawer_link("Settings", "/settings", "settings"),
+        *(drawer_link(e.label, e.href, e.icon) for e in plugin_nav(signed_in=True)),
         rx.cond(AuthState.is_admin, drawer_link("Admin", "/admin", "shield")),
         rx.separator(),
         rx.button(
@@ -284,6 +295,7 @@ def mobile_drawer() -> rx.Component:
     )
     visitor_items = rx.vstack(
         drawer_link("Explore", "/explore", "compass"),
+        *(drawer_link(e.label, e.href, e.icon) for e in plugin_nav(signed_in=False)),
         drawer_link("Log in", "/login", "log-in"),
         drawer_link("Sign up", "/signup", "user-plus"),
         spacing="2",
