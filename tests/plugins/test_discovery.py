@@ -140,11 +140,12 @@ def test_good_plugin_loads_and_bad_ones_are_skipped_and_logged(
 
 def test_a_plugin_model_joins_the_catalog_after_the_built_ins(installed: Path) -> None:
     ids = [m.id for m in catalog.all_models(include_edit_only=True)]
-    assert ids[-1] == "fake-model" and ids[0] == "local-sketch"
+    builtin = [m.id for m in catalog.BUILTIN_MODELS]
+    assert ids[: len(builtin)] == builtin and "fake-model" in ids[len(builtin) :]
     assert "dall-e-2" in ids and ids.count("dall-e-2") == 1  # the duplicate did not replace it
     spec = catalog.get_model("fake-model")
     assert (spec.provider, spec.price_of("text"), spec.price_of("upscale")) == ("fake", 3, 2)
-    assert [m.id for m in catalog.models_for("upscale")][-1] == "fake-model"
+    assert "fake-model" in [m.id for m in catalog.models_for("upscale")]
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert catalog.availability(spec, settings) == (False, "Needs FAKE_URL.")
     assert "fake-model" not in [m.id for m in catalog.available_models(settings)]
@@ -171,12 +172,19 @@ def test_the_cli_lists_each_plugin_with_its_source_version_and_status(
     assert cli.main(["plugins"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["NAME", "GROUP", "SOURCE", "STATUS"]
-    rows = {line.split()[0]: line.split(None, 3) for line in lines[1:]}
-    assert rows["fake-good"] == ["fake-good", PROVIDERS_GROUP, "ps-fake-plugins", "1.2.3  loaded"]
-    assert rows["fake-future"][3].startswith("1.2.3  skipped: plugin API version 99")
-    assert rows["local-sketch"][1:] == [PROVIDERS_GROUP, "built-in", "loaded"]
-    assert rows["local"][1:] == [STORAGE_GROUP, "built-in", "loaded"]
-    assert rows["fake-store"][1:3] == [STORAGE_GROUP, "ps-fake-plugins"]
+    # Columns start where the header's words do (their widths follow the longest cell).
+    starts = [lines[0].index(word) for word in ("GROUP", "SOURCE", "STATUS")]
+
+    def cells(line: str) -> list[str]:
+        bounds = [0, *starts, len(line)]
+        return [line[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+
+    rows = {cells(line)[0]: cells(line)[1:] for line in lines[1:]}
+    assert rows["fake-good"] == [PROVIDERS_GROUP, "ps-fake-plugins 1.2.3", "loaded"]
+    assert rows["fake-future"][2].startswith("skipped: plugin API version 99")
+    assert rows["local-sketch"] == [PROVIDERS_GROUP, "built-in", "loaded"]
+    assert rows["local"] == [STORAGE_GROUP, "built-in", "loaded"]
+    assert rows["fake-store"] == [STORAGE_GROUP, "ps-fake-plugins 1.2.3", "loaded"]
 
 
 def test_a_configured_storage_plugin_is_chosen_else_the_built_ins(
