@@ -41,6 +41,7 @@ DISABLED = "disabled"
 
 _lock = threading.RLock()
 _loaded: dict[str, list[PluginRecord]] = {}
+_loading: set[str] = set()
 # The catalog's models and their index by id, derived from the loaded providers: read on every
 # price and model lookup, so built once (cleared with the rest by `reset`).
 _models: dict[str, Any] = {}
@@ -177,7 +178,15 @@ def records(group: str) -> list[PluginRecord]:
     """The plugins of `group`, loaded on first use and kept for the process."""
     with _lock:
         if group not in _loaded:
-            _loaded[group] = discover(group)
+            if group in _loading:
+                # A plugin that reads the catalog (or the stores, the pages) while it is being
+                # imported: refused, so it is skipped with this reason instead of recursing.
+                raise RuntimeError(f"plugins of {group} used while they are being loaded")
+            _loading.add(group)
+            try:
+                _loaded[group] = discover(group)
+            finally:
+                _loading.discard(group)
         return _loaded[group]
 
 

@@ -62,7 +62,11 @@ plugin = StoragePlugin(
 )
 '''
 
+# Reads the catalog at import: the catalog is what is being loaded, so this must be refused.
+EAGER = "from pixel_studio.catalog import get_model\n\nplugin = get_model('local-sketch')\n"
+
 MODULES = {
+    "ps_fake_eager": EAGER,
     "ps_fake_good": GOOD,
     "ps_fake_broken": BROKEN,
     "ps_fake_future": FUTURE,
@@ -77,6 +81,7 @@ fake-broken = ps_fake_broken:plugin
 fake-future = ps_fake_future:plugin
 fake-string = ps_fake_string:plugin
 fake-duplicate = ps_fake_duplicate:plugin
+fake-eager = ps_fake_eager:plugin
 
 [pixel_studio.storage]
 fake-store = ps_fake_store:plugin
@@ -123,6 +128,10 @@ def test_good_plugin_loads_and_bad_ones_are_skipped_and_logged(
     )
     assert status["fake-string"].startswith("skipped: ps_fake_string:plugin is a str")
     assert status["fake-duplicate"] == "skipped: model id 'dall-e-2' is already in the catalog"
+    assert status["fake-eager"] == (
+        "skipped: failed to load: RuntimeError: plugins of pixel_studio.providers used while "
+        "they are being loaded"
+    )
     # The built-ins are all there, and come first.
     names = [r.name for r in discovery.records(PROVIDERS_GROUP)]
     assert names[:5] == [

@@ -7,6 +7,7 @@ import dataclasses
 import io
 
 from PIL import Image as PILImage
+from sqlalchemy.engine import Engine
 
 from pixel_studio.db import read_session
 from pixel_studio.services import images as images_service
@@ -51,12 +52,16 @@ def palette_of(data: bytes, colours: int = COLOURS) -> list[Swatch]:
 
 
 def read_palette(
-    viewer_id: int | None, image_id: int, storage: Storage | None = None
+    viewer_id: int | None,
+    image_id: int,
+    *,
+    storage: Storage | None = None,
+    engine: Engine | None = None,
 ) -> PaletteView:
     """The palette of the image for this viewer; NotFound (services.errors) when the image
     does not exist or the viewer may not see it: the same answer either way."""
     storage = storage or get_storage()
-    with read_session() as session:
+    with read_session(engine) as session:
         image = images_service.get_visible_image(session, viewer_id, image_id)
         thumbnail = images_service.image_url(storage, image, viewer_id, thumbnail=True)
         key, prompt = image.original_key, image.prompt
