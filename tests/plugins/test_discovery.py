@@ -17,6 +17,7 @@ from pixel_studio.plugins.api import (
     PAGES_GROUP,
     PROVIDERS_GROUP,
     STORAGE_GROUP,
+    NavEntry,
     PagePlugin,
     ProviderPlugin,
 )
@@ -278,3 +279,24 @@ def test_a_provider_whose_availability_check_crashes_is_unavailable_not_fatal(
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     ok, reason = catalog.availability(catalog.get_model("crashy"), settings)
     assert not ok and reason == "The crashy provider failed to check itself: boom"
+
+
+NAV_MEMBERS = PagePlugin("/members", "Members", str, nav=NavEntry("Members", "/members"))
+NAV_ALL = PagePlugin(
+    "/all", "All", str, nav=NavEntry("All", "/all", icon="globe", signed_in_only=False)
+)
+
+
+def test_page_plugins_nav_entries_for_members_and_visitors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pixel_studio.components.layout import plugin_nav
+
+    found = [
+        _ep("members", f"{__name__}:NAV_MEMBERS", PAGES_GROUP),
+        _ep("all", f"{__name__}:NAV_ALL", PAGES_GROUP),
+        _ep("no-nav", f"{__name__}:PAGE_A", PAGES_GROUP),
+    ]
+    use_plugins(monkeypatch, PAGES_GROUP, found)
+    assert [e.label for e in plugin_nav(signed_in=True)] == ["All", "Members"]
+    assert [(e.label, e.icon) for e in plugin_nav(signed_in=False)] == [("All", "globe")]

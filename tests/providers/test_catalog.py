@@ -20,9 +20,9 @@ from pixel_studio.catalog import (
     get_model,
     models_for,
 )
+from pixel_studio.plugins.api import PROVIDERS_GROUP
 from pixel_studio.providers import NotConfigured, get_provider
 from pixel_studio.providers.local_sketch import LocalSketchProvider
-from pixel_studio.plugins.api import PROVIDERS_GROUP
 from pixel_studio.settings import Settings
 from tests.plugins.fixtures import use_plugins
 
@@ -32,6 +32,7 @@ def _builtin_models_only(monkeypatch: pytest.MonkeyPatch) -> None:
     # These tests are about the built-in catalog: installed plugins' models (make test
     # installs examples/http_provider) are tested in tests/plugins.
     use_plugins(monkeypatch, PROVIDERS_GROUP)
+
 
 EXPECTED_IDS = {
     "local-sketch",
