@@ -77,9 +77,13 @@ $(DEPS_STAMP): pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install --quiet --progress-bar off -e ".[dev]"
 	@touch $@
 
-$(TEST_DEPS_STAMP): pyproject.toml $(DEPS_STAMP)
-	@echo "Installing the test-only extras (diffusers, torch CPU)..."
-	$(VENV_PY) -m pip install --quiet --progress-bar off -e ".[dev,diffusers]"
+# The example plugins (examples/, docs/EXTENDING.md) too: their tests and the browser tests
+# run against them installed, as a server operator would have them.
+$(TEST_DEPS_STAMP): pyproject.toml $(DEPS_STAMP) examples/http_provider/pyproject.toml \
+		examples/palette_page/pyproject.toml
+	@echo "Installing the test-only extras (diffusers, torch CPU) and the example plugins..."
+	$(VENV_PY) -m pip install --quiet --progress-bar off -e ".[dev,diffusers]" \
+		-e examples/http_provider -e examples/palette_page
 	@touch $@
 
 $(BUN_STAMP): tools/package.json tools/package-lock.json

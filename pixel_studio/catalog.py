@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes.util
 import functools
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,9 @@ from pixel_studio.model_spec import (
     Size,
     UnknownModelError,
 )
+from pixel_studio.plugins.discovery import catalog_models, provider_plugins
+
+log = logging.getLogger(__name__)
 
 # The vocabulary is model_spec.py's; `from pixel_studio.catalog import X` keeps working for it.
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "all_models",
     "availability",
     "available_models",
+    "builtin_availability",
     "get_model",
     "models_for",
     "upscaler_availability",
@@ -62,7 +67,9 @@ class _Settings(Protocol):
 
 _SQUARE_HF: tuple[Size, ...] = ((512, 512), (768, 768), (1024, 1024), (768, 512), (512, 768))
 
-_MODELS: tuple[ModelSpec, ...] = (
+# The built-in models, in display order; the built-in provider plugins (providers/builtin.py)
+# declare them, and plugins' models follow them (`_catalog`).
+BUILTIN_MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         id="local-sketch",
         provider="local-sketch",
@@ -233,9 +240,9 @@ _MODELS: tuple[ModelSpec, ...] = (
     ),
 )
 
-_BY_ID: dict[str, ModelSpec] = {m.id: m for m in _MODELS}
-if len(_BY_ID) != len(_MODELS):  # pragma: no cover - a catalog edit gone wrong
-    raise RuntimeError("duplicate model id in the catalog")
+if len({m.id for m in BUILTIN_MODELS}) != len(BUILTIN_MODELS):  # pragma: no cover
+    raise RuntimeError("duplicate model id in the catalog")  # a catalog edit gone wrong
+_DISPLAY_ORDER = {m.id: i for i, m in enumerate(BUILTIN_MODELS)}
 
 DEFAULT_MODEL_ID = "local-sketch"
 
@@ -244,20 +251,25 @@ def all_models(include_edit_only: bool = False) -> list[ModelSpec]:
     """Every model that draws from a prompt, in display order (available or not: the form
     greys out the others). `include_edit_only` adds those that only edit (the upscaler, the
     refiner): the create and compare forms must not offer them."""
-    return [m for m in _MODELS if include_edit_only or m.text_to_image]
+    return [m for m in _catalog() if include_edit_only or m.text_to_image]
 
 
 def models_for(operation: Operation) -> list[ModelSpec]:
     """The models that can do `operation`, in display order ("text": the create form's list;
     it leaves out the edit-only models, which cannot draw from a prompt)."""
-    return [m for m in _MODELS if m.supports(operation)]
+    return [m for m in _catalog() if m.supports(operation)]
 
 
 def get_model(model_id: str) -> ModelSpec:
     try:
-        return _BY_ID[model_id]
+        return catalog_models(_DISPLAY_ORDER)[1][model_id]
     except KeyError:
         raise UnknownModelError(model_id) from None
+
+
+def _catalog() -> tuple[ModelSpec, ...]:
+    """Every loaded provider plugin's models: the built-ins in their order, then plugins'."""
+    return catalog_models(_DISPLAY_ORDER)[0]
 
 
 def _importable(*modules: str) -> bool:
@@ -266,7 +278,20 @@ def _importable(*modules: str) -> bool:
 
 
 def availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
-    """Whether the model can run with these settings, and if not, a reason a person can act on."""
+    """Whether the model can run with these settings, and if not, a reason a person can act on.
+    Its provider plugin answers; one that fails to answer makes the model unavailable."""
+    plugin = provider_plugins().get(spec.provider)
+    if plugin is None:
+        return False, f"No provider {spec.provider!r} is installed."
+    try:
+        return plugin.availability(spec, settings)  # type: ignore[arg-type]
+    except Exception as exc:  # someone else's code: the catalog still answers for the rest
+        log.warning("provider plugin %s failed to say if %s is available", spec.provider, spec.id)
+        return False, f"The {spec.provider} provider failed to check itself: {exc}"
+
+
+def builtin_availability(spec: ModelSpec, settings: _Settings) -> tuple[bool, str]:
+    """Availability of the built-in providers' models (providers/builtin.py)."""
     if spec.provider == "local-sketch":
         return True, ""
     if spec.provider == "local-upscaler":
@@ -303,4 +328,4 @@ def upscaler_availability() -> tuple[bool, str]:
 
 
 def available_models(settings: _Settings) -> list[ModelSpec]:
-    return [m for m in _MODELS if availability(m, settings)[0]]
+    return [m for m in _catalog() if availability(m, settings)[0]]

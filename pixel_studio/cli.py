@@ -261,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_storage.register(commands)
 
+    plugins_cmd = commands.add_parser(
+        "plugins", help="list the plugins: name, group, where each comes from, its status"
+    )
+    plugins_cmd.set_defaults(func=cmd_plugins)
+
     metrics_cmd = commands.add_parser("metrics", help="Prometheus multi-process metrics")
     metrics_actions = metrics_cmd.add_subparsers(dest="metrics_command", required=True)
     reset = metrics_actions.add_parser(
@@ -268,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.set_defaults(func=cmd_metrics_reset)
     return parser
+
+
+def cmd_plugins(_args: argparse.Namespace) -> int:
+    """Every plugin, built-in or installed, as discovery found it (a skipped one says why)."""
+    from pixel_studio.plugins.discovery import all_records
+
+    rows = [("NAME", "GROUP", "SOURCE", "STATUS")]
+    rows += [(r.name, r.group, r.source, r.status) for r in all_records()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[3]]))
+    return 0
 
 
 def cmd_metrics_reset(_args: argparse.Namespace) -> int:

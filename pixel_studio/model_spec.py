@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ProviderKind = Literal["openai", "huggingface", "local-sketch", "local-diffusers", "local-upscaler"]
+# A model's `provider` names a provider plugin: the built-in ones (providers/builtin.py) or an
+# installed plugin's (pixel_studio/plugins/api.py), so it is any slug, not a closed list.
+ProviderKind = str
 Size = tuple[int, int]
 
 # Ranges shared by every model that takes the parameter; the form and validation read these.
@@ -58,8 +60,8 @@ class ModelSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    provider: ProviderKind
+    id: str = Field(min_length=1, max_length=200)
+    provider: ProviderKind = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
     display_name: str
     description: str
     price: int  # credits per image drawn from text; 0 for a model that cannot (text_to_image)

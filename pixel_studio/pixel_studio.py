@@ -4,6 +4,7 @@ Every page loads the signed-in user first (the nav shows it); pages for visitors
 signed-in people home, pages that need an account send visitors to log in.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ from pixel_studio.pages.set_detail import set_detail_page
 from pixel_studio.pages.sets import sets_page
 from pixel_studio.pages.settings import settings_page
 from pixel_studio.pages.start_image import start_image_page
+from pixel_studio.plugins.discovery import page_plugins
 from pixel_studio.services.job_recovery import recover_stale_jobs
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
@@ -67,6 +69,8 @@ from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
 from pixel_studio.state.start_image import StartImageState
+
+log = logging.getLogger(__name__)
 
 TITLE = "Pixel Studio"
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
@@ -186,6 +190,21 @@ page(
 )
 page(admin_audit_page, "/admin/audit", "Audit log", [AuthState.load_user, AdminState.load_audit])
 page(not_found_page, "404", "Page not found", AuthState.load_user)
+
+
+def add_plugin_pages() -> None:
+    """Pages from installed plugins (pixel_studio/plugins), after the app's own: a plugin whose
+    route is taken, or whose page fails to build, is logged and left out; the app still starts."""
+    for name, plugin in page_plugins():
+        viewer = AuthState.require_user if plugin.require_user else AuthState.load_user
+        try:
+            plugin.component()  # built once here so a broken page fails now, not at compile
+            page(plugin.component, plugin.route, plugin.title, [viewer, *plugin.on_load])
+        except Exception:
+            log.exception("page plugin %s (%s) left out", name, plugin.route)
+
+
+add_plugin_pages()
 
 # Workers' job events reach open pages through this backend task (state/live.py).
 app.register_lifespan_task(job_event_listener)

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     hf_base_url: str = "https://router.huggingface.co/hf-inference"
     local_diffusers_model_dir: str = ""
 
+    # Installed plugins to leave out, by name as `pixel-studio plugins` lists them: "a,b".
+    disabled_plugins: str = ""
+
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     # Where the official client sends API calls (a test peer on loopback, or Stripe's).
@@ -241,6 +244,10 @@ class Settings(BaseSettings):
     @property
     def google_enabled(self) -> bool:
         return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def disabled_plugin_names(self) -> frozenset[str]:
+        return frozenset(n.strip() for n in self.disabled_plugins.split(",") if n.strip())
 
     @property
     def media_dir(self) -> Path:

@@ -7,6 +7,8 @@ from typing import Any
 
 import reflex as rx
 
+from pixel_studio.plugins.api import NavEntry
+from pixel_studio.plugins.discovery import page_plugins
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.notifications import BellState
 
@@ -188,6 +190,12 @@ def user_menu() -> rx.Component:
     )
 
 
+def plugin_nav(*, signed_in: bool) -> list[NavEntry]:
+    """Page plugins' links (pixel_studio/plugins) for signed-in people or for visitors."""
+    entries = [p.nav for _name, p in page_plugins() if p.nav is not None]
+    return [e for e in entries if signed_in or not e.signed_in_only]
+
+
 def desktop_actions() -> rx.Component:
     return rx.desktop_only(
         rx.hstack(
@@ -201,6 +209,7 @@ def desktop_actions() -> rx.Component:
                     nav_link("Compare", "/compare"),
                     nav_link("Sets", "/sets"),
                     nav_link("Settings", "/settings"),
+                    *(nav_link(e.label, e.href) for e in plugin_nav(signed_in=True)),
                     rx.cond(AuthState.is_admin, nav_link("Admin", "/admin")),  # admins only
                     bell(),
                     credits_badge(),
@@ -210,6 +219,7 @@ def desktop_actions() -> rx.Component:
                 ),
                 rx.hstack(
                     nav_link("Explore", "/explore"),
+                    *(nav_link(e.label, e.href) for e in plugin_nav(signed_in=False)),
                     link_button("Log in", "/login", variant="ghost"),
                     link_button("Sign up", "/signup"),
                     spacing="3",

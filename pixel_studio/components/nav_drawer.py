@@ -6,7 +6,12 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var
 
-from pixel_studio.components.nav import color_mode_toggle, credits_badge, user_avatar
+from pixel_studio.components.nav import (
+    color_mode_toggle,
+    credits_badge,
+    plugin_nav,
+    user_avatar,
+)
 from pixel_studio.state.auth import AuthState
 
 
@@ -48,6 +53,7 @@ def mobile_drawer() -> rx.Component:
         drawer_link("Collections", "/collections", "folder"),
         drawer_link("Likes", "/likes", "heart"),
         drawer_link("Settings", "/settings", "settings"),
+        *(drawer_link(e.label, e.href, e.icon) for e in plugin_nav(signed_in=True)),
         rx.cond(AuthState.is_admin, drawer_link("Admin", "/admin", "shield")),
         rx.separator(),
         rx.button(
@@ -63,6 +69,7 @@ def mobile_drawer() -> rx.Component:
     )
     visitor_items = rx.vstack(
         drawer_link("Explore", "/explore", "compass"),
+        *(drawer_link(e.label, e.href, e.icon) for e in plugin_nav(signed_in=False)),
         drawer_link("Log in", "/login", "log-in"),
         drawer_link("Sign up", "/signup", "user-plus"),
         spacing="2",

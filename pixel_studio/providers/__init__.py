@@ -1,6 +1,7 @@
-"""Image providers behind one interface; `get_provider` picks the one a model needs.
+"""Image providers behind one interface; `get_provider` asks the model's provider plugin
+(pixel_studio/plugins) for one.
 
-Heavy clients are imported inside `get_provider`, so importing this package (the worker, the
+Heavy clients are imported inside the plugins' `create`, so importing this package (the worker, the
 API) does not pull in openai, huggingface_hub or torch until a job needs them.
 """
 
@@ -71,29 +72,8 @@ def get_provider(
     ok, reason = availability(spec, settings)
     if not ok:
         raise NotConfigured(f"{spec.display_name} is not available: {reason}")
-    if spec.provider == "local-sketch":
-        from pixel_studio.providers.local_sketch import LocalSketchProvider
+    # Every model comes from a provider plugin (the built-ins too: providers/builtin.py).
+    from pixel_studio.plugins.discovery import provider_plugins
 
-        return LocalSketchProvider()
-    if spec.provider == "openai":
-        from pixel_studio.providers.openai_provider import DEFAULT_TIMEOUT, OpenAIProvider
-
-        return OpenAIProvider(
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url or None,
-            timeout=timeout or DEFAULT_TIMEOUT,
-        )
-    if spec.provider == "huggingface":
-        from pixel_studio.providers.huggingface import DEFAULT_TIMEOUT as HF_TIMEOUT
-        from pixel_studio.providers.huggingface import HuggingFaceProvider
-
-        return HuggingFaceProvider(
-            token=settings.hf_token, base_url=settings.hf_base_url, timeout=timeout or HF_TIMEOUT
-        )
-    if spec.provider == "local-upscaler":
-        from pixel_studio.providers.local_upscaler import LocalUpscalerProvider
-
-        return LocalUpscalerProvider()
-    from pixel_studio.providers.local_diffusers import LocalDiffusersProvider
-
-    return LocalDiffusersProvider(settings.local_diffusers_model_dir)
+    plugin = provider_plugins()[spec.provider]
+    return plugin.create(spec, settings, timeout)  # type: ignore[arg-type]

@@ -155,13 +155,23 @@ def app_states() -> list[type[rx.State]]:
     """Every state class of this app (not Reflex's own): what a change of identity resets."""
     found: dict[type[rx.State], None] = {}
     pending: list[type[rx.State]] = [rx.State]
+    plugins = plugin_state_modules()
     while pending:
         cls = pending.pop()
         for sub in cls.__subclasses__():
             pending.append(sub)
-            if sub.__module__.startswith("pixel_studio.") and not sub._mixin:
+            ours = sub.__module__.startswith("pixel_studio.") or sub.__module__ in plugins
+            if ours and not sub._mixin:
                 found[sub] = None
     return list(found)
+
+
+def plugin_state_modules() -> frozenset[str]:
+    """Modules of the loaded page plugins' states (PagePlugin.state): their states are the
+    app's too, reset on a change of identity like the rest."""
+    from pixel_studio.plugins.discovery import page_plugins
+
+    return frozenset(p.state.__module__ for _name, p in page_plugins() if p.state is not None)
 
 
 def memo_lookup() -> SessionLookup:

@@ -1,10 +1,15 @@
-"""File storage behind one interface: S3 when `S3_BUCKET` is set, else the local media folder."""
+"""File storage behind one interface: the first configured storage plugin (pixel_studio/plugins):
+an installed one, else S3 when `S3_BUCKET` is set, else the local media folder."""
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from pixel_studio.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pixel_studio.plugins.api import StoragePlugin
 
 from .base import (
     InvalidKey,
@@ -36,17 +41,13 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, ...], Storage] = {}
 
 
-def _cache_key(settings: Settings) -> tuple[str, ...]:
-    # Settings objects are not hashable; these are the fields a backend is built from.
-    if settings.s3_bucket:
-        return (
-            "s3",
-            settings.s3_bucket,
-            settings.s3_endpoint_url,
-            settings.s3_region,
-            settings.s3_prefix,
-        )
-    return ("local", str(settings.media_dir.resolve()), settings.secret_key)
+def _choose(settings: Settings) -> tuple[str, StoragePlugin]:
+    from pixel_studio.plugins.discovery import storage_plugins
+
+    for name, plugin in storage_plugins():
+        if plugin.configured(settings):
+            return name, plugin
+    raise StorageError("No storage plugin is configured.")  # the built-in local one always is
 
 
 def get_storage(settings: Settings | None = None) -> Storage:
@@ -55,24 +56,15 @@ def get_storage(settings: Settings | None = None) -> Storage:
     Cached because a boto3 client is costly to build and safe to share between threads.
     """
     settings = settings or get_settings()
-    key = _cache_key(settings)
+    name, plugin = _choose(settings)
+    # Settings objects are not hashable; the key holds the fields a backend is built from.
+    key = (name, *plugin.cache_key(settings))
     with _lock:
         storage = _cache.get(key)
         if storage is None:
-            storage = _build(settings)
+            storage = plugin.build(settings)
             _cache[key] = storage
         return storage
-
-
-def _build(settings: Settings) -> Storage:
-    # Imported here so the embedded profile never imports boto3.
-    if settings.s3_bucket:
-        from .s3 import S3Storage
-
-        return S3Storage(settings)
-    from .local import LocalStorage
-
-    return LocalStorage(settings)
 
 
 def reset_storage_cache() -> None:

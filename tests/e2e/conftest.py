@@ -199,6 +199,22 @@ def production_env(
                 app_server.stop()
 
 
+@pytest.fixture(scope="session")
+def model_server() -> Iterator[Any]:
+    """The example HTTP model plugin's model process (tests/plugins/http_model_server.py), on
+    loopback, for the "plugins" profile: the app's worker calls it."""
+    from tests.plugins.http_model_server import serve
+
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def plugins_env(model_server: Any) -> dict[str, str]:
+    """The embedded profile with the example plugins configured (make test installs them)."""
+    return {"HTTP_MODEL_URL": model_server.url}
+
+
 @pytest.fixture
 def app_profile(request: pytest.FixtureRequest) -> str:
     """Which profile a test runs against: parametrize it with `indirect=True`."""
@@ -211,6 +227,8 @@ def _serve_app_profile(
 ) -> None:
     if app_profile == "production":
         app_server.use("production", request.getfixturevalue("production_env"))
+    elif app_profile == "plugins":
+        app_server.use("plugins", request.getfixturevalue("plugins_env"))
     else:
         app_server.use(app_profile)
 

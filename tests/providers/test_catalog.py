@@ -20,9 +20,19 @@ from pixel_studio.catalog import (
     get_model,
     models_for,
 )
+from pixel_studio.plugins.api import PROVIDERS_GROUP
 from pixel_studio.providers import NotConfigured, get_provider
 from pixel_studio.providers.local_sketch import LocalSketchProvider
 from pixel_studio.settings import Settings
+from tests.plugins.fixtures import use_plugins
+
+
+@pytest.fixture(autouse=True)
+def _builtin_models_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests are about the built-in catalog: installed plugins' models (make test
+    # installs examples/http_provider) are tested in tests/plugins.
+    use_plugins(monkeypatch, PROVIDERS_GROUP)
+
 
 EXPECTED_IDS = {
     "local-sketch",
@@ -72,7 +82,7 @@ def test_catalog_holds_exactly_the_expected_models() -> None:
     assert get_model(DEFAULT_MODEL_ID).provider == "local-sketch"
 
 
-@pytest.mark.parametrize("spec", all_models(include_edit_only=True), ids=lambda m: m.id)
+@pytest.mark.parametrize("spec", catalog.BUILTIN_MODELS, ids=lambda m: m.id)
 def test_every_model_is_consistent(spec: ModelSpec) -> None:
     if not spec.text_to_image:  # edit-only: no text price, no sizes, at least one operation
         assert spec.price == 0 and spec.sizes == () and spec.operations
