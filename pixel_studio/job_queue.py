@@ -30,6 +30,12 @@ STORAGE_SWEEP_LOCK_KEY = "pixel_studio:storage_sweep"
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_bound_lock = threading.Lock()  # the size check and the submit as one step
+
+
+class QueueFull(RuntimeError):
+    """The in-process queue is at EMBEDDED_QUEUE_SIZE (generation jobs only: exports,
+    deletions and reset mails are few and rate-limited, and their callers cannot refuse)."""
 
 
 def uses_celery(settings: Settings) -> bool:
@@ -48,7 +54,13 @@ def enqueue(job_id: str, settings: Settings | None = None) -> None:
     # The thread runs in a copy of this context: the submitting request's id follows the job
     # into its log lines (logging_setup.py), as the Celery task header does for a worker.
     context = contextvars.copy_context()
-    _embedded_executor().submit(context.run, _run_embedded, job_id)
+    with _bound_lock:
+        # Bounded: services/backpressure.py refuses new jobs before this point, so a full
+        # queue here is a race (or requeue_stale after a restart); the caller refunds.
+        executor = _embedded_executor()
+        if executor._work_queue.qsize() >= settings.embedded_queue_size:
+            raise QueueFull(f"the in-process queue holds {settings.embedded_queue_size} jobs")
+        executor.submit(context.run, _run_embedded, job_id)
 
 
 def enqueue_account_job(job_id: str, settings: Settings | None = None) -> None:
@@ -184,11 +196,19 @@ def requeue_stale(
     settings = settings or get_settings()
     with session_scope(engine) as session:
         job_ids = stale_job_ids(session, queued_for=queued_for)
+    sent: list[str] = []
     for job_id in job_ids:
-        enqueue(job_id, settings)
-    if job_ids:
-        log.info("requeued %d stale job(s)", len(job_ids))
-    return job_ids
+        try:
+            enqueue(job_id, settings)
+        except QueueFull:
+            # The rest stay queued in the database; a later pass (or the next restart) sends
+            # them once the threads have caught up.
+            log.warning("in-process queue full: %d stale job(s) left for later", len(job_ids))
+            break
+        sent.append(job_id)
+    if sent:
+        log.info("requeued %d stale job(s)", len(sent))
+    return sent
 
 
 def sweep_storage_if_due(
