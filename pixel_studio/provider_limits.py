@@ -44,9 +44,9 @@ log = logging.getLogger(__name__)
 
 WINDOW = 1.0  # seconds of the rate window (`per_second`)
 # Added to the window: the provider counts arrivals, and two requests' trips to it differ by a
-# few milliseconds (more on a loaded machine); without a margin a call let through just after
-# the window could land inside the provider's own second.
-WINDOW_MARGIN = 0.1
+# few milliseconds, or far more for a busy machine or a cold client (its first call); without
+# a margin a call let through just after the window could land inside the provider's second.
+WINDOW_MARGIN = 0.25
 POLL = 0.05  # seconds between attempts while every slot is taken (releases are not pushed)
 MAX_SLEEP = 1.0  # never sleep longer between attempts: a cancel is noticed within this
 SLOT_MARGIN = 30.0  # a slot outlives the provider timeout by this much, then frees itself

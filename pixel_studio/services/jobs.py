@@ -73,8 +73,10 @@ def run_job(
     publish: Publish | None = None,
     provider_for: ProviderFor | None = None,
     sleep: Sleep = time.sleep,
+    limits: ProviderLimits | None = None,
 ) -> None:
-    """Claim the job and make its remaining images. Never raises for a job-level problem."""
+    """Claim the job and make its remaining images. Never raises for a job-level problem.
+    `limits`: the per-model provider limits (default: provider_limits.for_settings)."""
     engine = engine or get_engine()
     settings = settings or get_settings()
     store = get_storage(settings) if storage is None else storage
@@ -107,7 +109,7 @@ def run_job(
             if edit_jobs.is_edit(claim.params)
             else None
         )
-        limits = provider_limits.for_settings(settings)
+        limits = provider_limits.for_settings(settings) if limits is None else limits
         with Heartbeat(engine, claim, settings) as heartbeat:
             for index in range(claim.done, claim.total):
                 heartbeat.check()

@@ -38,7 +38,9 @@ def _create(session: Session, uid: int, settings: Settings, **kw: Any) -> Genera
 
 
 def _rows(session: Session) -> tuple[int, int, int]:
-    return count(session, GenerationJob), count(session, ImageSet), count(session, CreditTransaction)
+    tables = (GenerationJob, ImageSet, CreditTransaction)
+    jobs_, sets_, ledger_ = (count(session, t) for t in tables)
+    return jobs_, sets_, ledger_
 
 
 def _set_status(session: Session, job_id: str, status: JobStatus) -> None:
