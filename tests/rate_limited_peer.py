@@ -41,6 +41,11 @@ class RatePeer:
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
+    def reset(self) -> None:
+        with self.lock:
+            self.arrivals.clear()
+            self.refused = self.served = self.max_in_flight = 0
+
     @property
     def base_url(self) -> str:
         assert self._server is not None
