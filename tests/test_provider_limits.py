@@ -27,13 +27,19 @@ from pixel_studio.provider_limits import (
     RedisStore,
     for_settings,
 )
-from pixel_studio.providers import get_provider
+from pixel_studio.providers import ImageRequest, RateLimited, get_provider
 from pixel_studio.services.jobs import run_job
 from pixel_studio.settings import ProviderLimit, Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.providers.peers import free_port
 from tests.rate_limited_peer import RatePeer, rate_peer
-from tests.services.generation_helpers import Events, fresh_job, make_user, submit_job
+from tests.services.generation_helpers import (
+    Events,
+    ScriptedProvider,
+    fresh_job,
+    make_user,
+    submit_job,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # shared test database: unique key prefixes only
 
@@ -135,8 +141,6 @@ def _worker(limits: ProviderLimits, peer: RatePeer, calls: int, failures: list[s
         _env_file=None, openai_api_key="sk-test", openai_base_url=peer.base_url
     )
     provider = get_provider("dall-e-2", settings, timeout=10)
-    from pixel_studio.providers import ImageRequest, RateLimited
-
     request = ImageRequest(model_id="dall-e-2", prompt="a fox", width=256, height=256)
     for _ in range(calls):
         for _attempt in range(5):
@@ -245,3 +249,49 @@ def test_jobs_on_two_workers_all_succeed_within_the_rate(
     assert waiting  # the jobs held back said so, live
     cleared = [e for e in events if e.job_id in waiting and e.status == "running" and not e.message]
     assert cleared
+
+
+@pytest.mark.timeout(60)
+def test_a_429_slows_every_worker_for_that_model(
+    db: Engine, session: Session, settings: Settings
+) -> None:
+    """Worker A's provider answers 429 with Retry-After 1: A's retry and worker B's next call
+    (another Redis client, a model with no limits listed) both wait for it."""
+    prefix = f"test:{uuid.uuid4().hex}"
+    a, b = (
+        ProviderLimits({}, RedisStore(redis.Redis.from_url(REDIS_URL), prefix=prefix), 30)
+        for _ in range(2)
+    )
+    uid = make_user(session, "slowed", 5)
+    job_id = submit_job(session, uid, settings).id
+    calls: list[float] = []
+
+    def script(index: int, attempt: int) -> None:
+        calls.append(time.monotonic())
+        if attempt == 0:
+            raise RateLimited(retry_after=1.0)
+
+    provider = ScriptedProvider(script)
+    run_a = threading.Thread(
+        target=partial(
+            run_job,
+            job_id,
+            engine=db,
+            settings=settings,
+            storage=LocalStorage(settings),
+            publish=Events(),
+            provider_for=lambda _model: provider,
+            sleep=lambda _s: None,  # no backoff of its own: only the shared "not before"
+            limits=a,
+        )
+    )
+    run_a.start()
+    deadline = time.monotonic() + 20
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with b.turn("local-sketch"):
+        b_at = time.monotonic()
+    run_a.join(30)
+    assert fresh_job(session, job_id).status == "succeeded"
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.9  # A's retry waited
+    assert b_at - calls[0] >= 0.9  # and so did B, which never saw the 429
