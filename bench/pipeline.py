@@ -218,6 +218,10 @@ def main() -> None:
                 "SECRET_KEY": "bench",
                 "CELERY_QUEUE": f"bench-{db_name}",
                 "EVENTS_KEY": f"bench-events-{db_name}",
+                # One user keeps whole batches in flight: the pipeline's speed is measured
+                # here, not the backpressure caps (services/backpressure.py).
+                "MAX_ACTIVE_JOBS_PER_USER": "1000000",
+                "MAX_QUEUED_JOBS": "1000000",
             }
             fields: dict[str, Any] = {k.lower(): v for k, v in env.items()}
             settings = Settings(_env_file=None, **fields)

@@ -37,6 +37,13 @@ EMBEDDED_WORKERS = 2
 Run = Callable[..., object]  # what it returns is not kept
 
 
+class QueueFull(RuntimeError):
+    """The in-process queue holds EMBEDDED_QUEUE_SIZE generation jobs (only those are bounded:
+    exports, deletions and reset mails are few and rate-limited, and their callers cannot
+    refuse). services/backpressure.py refuses new jobs before this point, so a full queue here
+    is a race, or a requeue after a restart; the caller refunds."""
+
+
 class TaskQueue(Protocol):
     """Where background work goes. `send` raises if the work cannot be queued (the caller
     refunds or reports); the work itself runs later, elsewhere or on another thread."""
@@ -57,12 +64,18 @@ class EmbeddedQueue:
         self._workers = workers
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._bound_lock = threading.Lock()  # the size check and the submit as one step
 
-    def send(self, task: str, args: list[Any], run: Run) -> None:
+    def send(self, task: str, args: list[Any], run: Run, bound: int | None = None) -> None:
+        """`bound`: refuse (QueueFull) when this many tasks already wait."""
         # The thread runs in a copy of this context: the submitting request's id follows the
         # job into its log lines (logging_setup.py), as the Celery task header does.
         context = contextvars.copy_context()
-        self._pool().submit(context.run, _run_logged, task, run, args)
+        with self._bound_lock:
+            pool = self._pool()
+            if bound is not None and pool._work_queue.qsize() >= bound:
+                raise QueueFull(f"the in-process queue holds {bound} jobs")
+            pool.submit(context.run, _run_logged, task, run, args)
 
     def depth(self) -> int | None:
         with self._lock:
@@ -122,8 +135,14 @@ def get_queue(settings: Settings | None = None) -> TaskQueue:
 
 
 def send(task: str, *args: Any, run: Run, settings: Settings | None = None) -> None:
-    """Queue `run(*args)` under the broker name `task`. Raises if the broker refuses."""
-    get_queue(settings).send(task, list(args), run)
+    """Queue `run(*args)` under the broker name `task`. Raises if the broker refuses, or
+    QueueFull when the in-process queue holds EMBEDDED_QUEUE_SIZE generation jobs."""
+    settings = settings or get_settings()
+    queue = get_queue(settings)
+    if isinstance(queue, EmbeddedQueue) and task == TASK_NAME:
+        queue.send(task, list(args), run, bound=settings.embedded_queue_size)
+    else:
+        queue.send(task, list(args), run)
 
 
 def queue_depth(settings: Settings | None = None) -> int | None:

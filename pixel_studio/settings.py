@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,17 @@ class CreditPack(BaseModel):
     credits: int = Field(gt=0, le=1_000_000)
     # Stripe refuses card charges under about 50 cents (or the currency's equivalent).
     price_cents: int = Field(ge=50, le=1_000_000)
+
+
+class ProviderLimit(BaseModel):
+    """How hard the workers together may call one model (PROVIDER_LIMITS, per model id)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Calls in flight at once, across every worker; None: no limit.
+    concurrency: int | None = Field(default=None, ge=1, le=10_000)
+    # Calls started in any one-second window, across every worker; None: no limit.
+    per_second: int | None = Field(default=None, ge=1, le=10_000)
 
 
 DEFAULT_CREDIT_PACKS = [
@@ -116,6 +127,19 @@ class Settings(BaseSettings):
     generation_max_retries: int = Field(default=3, ge=0)
     generation_retry_base_delay: float = Field(default=0.5, ge=0)
     generation_retry_max_delay: float = Field(default=30.0, ge=0)
+    # Backpressure (services/backpressure.py): jobs one user may have queued or running at
+    # once; queued jobs of everyone past which new ones are refused ("busy, try again in N s",
+    # a 503 + Retry-After on the API); the N. Refusals come before any charge or row.
+    max_active_jobs_per_user: int = Field(default=4, ge=1)
+    max_queued_jobs: int = Field(default=500, ge=1)
+    busy_retry_after_seconds: int = Field(default=30, ge=1, le=3600)
+    # The embedded profile's in-process queue holds at most this many generation jobs waiting
+    # for a thread (job_queue.py); past it new jobs are refused as busy.
+    embedded_queue_size: int = Field(default=100, ge=1)
+    # Per-model limits at the workers (provider_limits.py), as JSON:
+    # {"dall-e-3": {"concurrency": 2, "per_second": 2}}. Shared by every worker through
+    # Redis when REDIS_URL is set, else kept in process. Models not listed are not limited.
+    provider_limits: dict[str, ProviderLimit] = Field(default_factory=dict)
 
     # Job events to pages (events.py): a Redis list the backend's listener pops.
     events_key: str = "pixel_studio:events"

@@ -32,7 +32,7 @@ from pixel_studio import events
 from pixel_studio.catalog import UnknownModelError, all_models, availability, get_model
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus, User
-from pixel_studio.services import credits, rate_limits
+from pixel_studio.services import backpressure, credits, rate_limits
 from pixel_studio.services.compare_variants import (
     VARIES,
     Vary,
@@ -190,6 +190,8 @@ def create_compare(
         settings,
         cost=len(requests),
     )
+    # Before the debit: a busy refusal charges nothing and writes no row.
+    backpressure.admit(session, user_id, settings, jobs=len(requests))
     jobs = submit_compare(session, user_id, requests)
     user = session.get(User, user_id)
     balance = user.credits if user is not None else None

@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from pixel_studio import events
 from pixel_studio.catalog import ModelSpec, Operation, get_model
 from pixel_studio.models import GenerationJob, ImageSet
-from pixel_studio.services import edit_validation, generation
+from pixel_studio.services import backpressure, edit_validation, generation
 from pixel_studio.services.edit_form import (  # noqa: F401 - re-exported for callers
     DEFAULT_STRENGTH,
     FACTORS,
@@ -206,6 +206,7 @@ def submit_edit(
         # place for tests to replace it).
         enqueue = partial(generation.enqueue_job, settings=settings)
     note = f"{plan.form.count} × {plan.spec.display_name} ({VERBS[plan.form.operation]})"
+    backpressure.admit(session, viewer_id, settings)  # before the debit: a refusal writes nothing
     entry = pay(session, viewer_id, plan.price, note=note)
     job = add_job_params(session, viewer_id, plan.params, plan.form.count, plan.price, entry)
     session.flush()

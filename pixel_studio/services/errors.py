@@ -44,3 +44,12 @@ class RateLimited(ServiceError):
 
 class PaymentUnavailable(ServiceError):
     """Payments are not configured, or the payment provider could not be reached."""
+
+
+class Busy(ServiceError):
+    """Too much work is waiting (services/backpressure.py): refused before anything was
+    charged or written; the same request may succeed in `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, field="form")
+        self.retry_after = retry_after

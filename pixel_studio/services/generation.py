@@ -35,7 +35,7 @@ from pixel_studio.models import (
     JobStatus,
 )
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import moderation
+from pixel_studio.services import backpressure, moderation
 from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.images import get_visible_image
 
@@ -319,7 +319,8 @@ def create_job(
 ) -> GenerationJob:
     """Validate, pay, commit, announce and enqueue: what the create page calls.
 
-    Commits the session. If the queue refuses the job, it is failed and refunded at once.
+    Commits the session. Busy (nothing charged or written) when the user or the queue has
+    too many jobs waiting. If the queue refuses the job, it is failed and refunded at once.
     """
     settings = settings or get_settings()
     # `is None` tests throughout: a recorder passed in may be falsy (an empty list subclass).
@@ -328,6 +329,8 @@ def create_job(
     if enqueue is None:
         enqueue = partial(enqueue_job, settings=settings)
     req = validate_request(data, settings)
+    # Before the debit: a busy refusal charges nothing and writes no row.
+    backpressure.admit(session, user_id, settings)
     job = submit(session, user_id, req, settings)
     launch(session, job, enqueue=enqueue, publish=publish)
     return job

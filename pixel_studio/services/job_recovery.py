@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from pixel_studio import cache
 from pixel_studio.db import session_scope
-from pixel_studio.job_queue import uses_celery
+from pixel_studio.job_queue import QueueFull, uses_celery
 from pixel_studio.services import account_jobs, jobs
 from pixel_studio.services.account_job_runner import enqueue_account_job
 from pixel_studio.services.export import expire_exports as expire
@@ -44,11 +44,19 @@ def requeue_stale(
     settings = settings or get_settings()
     with session_scope(engine) as session:
         job_ids = jobs.stale_job_ids(session, queued_for=queued_for)
+    sent: list[str] = []
     for job_id in job_ids:
-        jobs.enqueue_job(job_id, settings)
-    if job_ids:
-        log.info("requeued %d stale job(s)", len(job_ids))
-    return job_ids
+        try:
+            jobs.enqueue_job(job_id, settings)
+        except QueueFull:
+            # The rest stay queued in the database; a later pass (or the next restart) sends
+            # them once the threads have caught up.
+            log.warning("in-process queue full: %d stale job(s) left for later", len(job_ids))
+            break
+        sent.append(job_id)
+    if sent:
+        log.info("requeued %d stale job(s)", len(sent))
+    return sent
 
 
 def requeue_stale_account_jobs(

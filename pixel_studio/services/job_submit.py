@@ -13,6 +13,7 @@ from uuid import uuid4
 from sqlmodel import Session, select
 
 from pixel_studio.events import JobEvent
+from pixel_studio.job_queue import QueueFull
 from pixel_studio.models import (
     CreditKind,
     CreditTransaction,
@@ -22,8 +23,9 @@ from pixel_studio.models import (
     User,
 )
 from pixel_studio.services import credits
-from pixel_studio.services.errors import InsufficientCredits, InvalidInput
+from pixel_studio.services.errors import Busy, InsufficientCredits, InvalidInput
 from pixel_studio.services.job_state import Publish, close_job
+from pixel_studio.settings import get_settings
 
 log = logging.getLogger("pixel_studio.services.generation")
 
@@ -107,8 +109,15 @@ def launch(
     )
     try:
         enqueue(job.id)
-    except Exception:
-        log.exception("could not enqueue job %s", job.id)
+    except Exception as exc:
+        full = isinstance(exc, QueueFull)
+        log.log(
+            logging.WARNING if full else logging.ERROR,
+            "could not enqueue job %s: %r",
+            job.id,
+            exc,
+            exc_info=not full,
+        )
         closed = close_job(
             session,
             job.id,
@@ -120,6 +129,13 @@ def launch(
             publish(closed)
         if on_refused is not None:
             on_refused()
+        if full:
+            wait = get_settings().busy_retry_after_seconds
+            raise Busy(
+                f"Too many images are being made right now; your credits were refunded. "
+                f"Busy, try again in {wait} s.",
+                wait,
+            ) from None
         raise InvalidInput(
             "The job could not be queued; your credits were refunded. Please try again.",
             field="form",

@@ -16,6 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -25,13 +26,20 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pixel_studio import events, job_queue, metrics
+from pixel_studio import events, job_queue, metrics, provider_limits
 from pixel_studio.cache import get_cache
 from pixel_studio.catalog import UnknownModelError
 from pixel_studio.db import get_engine, session_scope, utcnow
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, Image, JobStatus
-from pixel_studio.providers import ImageRequest, Provider, ProviderError, get_provider
+from pixel_studio.provider_limits import ProviderLimits
+from pixel_studio.providers import (
+    ImageRequest,
+    Provider,
+    ProviderError,
+    RateLimited,
+    get_provider,
+)
 from pixel_studio.providers.base import MAX_SEED, EditingProvider, GeneratedImage, resolve_seed
 from pixel_studio.services import cached, edit_jobs
 from pixel_studio.services.edit_jobs import EditInput, SourceGone
@@ -65,8 +73,10 @@ def run_job(
     publish: Publish | None = None,
     provider_for: ProviderFor | None = None,
     sleep: Sleep = time.sleep,
+    limits: ProviderLimits | None = None,
 ) -> None:
-    """Claim the job and make its remaining images. Never raises for a job-level problem."""
+    """Claim the job and make its remaining images. Never raises for a job-level problem.
+    `limits`: the per-model provider limits (default: provider_limits.for_settings)."""
     engine = engine or get_engine()
     settings = settings or get_settings()
     store = get_storage(settings) if storage is None else storage
@@ -99,13 +109,20 @@ def run_job(
             if edit_jobs.is_edit(claim.params)
             else None
         )
+        limits = provider_limits.for_settings(settings) if limits is None else limits
         with Heartbeat(engine, claim, settings) as heartbeat:
             for index in range(claim.done, claim.total):
                 heartbeat.check()
                 if edit is not None:
                     edit_jobs.check_source(engine, claim.user_id, claim.params)
+                turn = partial(
+                    limits.turn,
+                    model,
+                    on_wait=partial(_announce_wait, emit, claim, index),
+                    check=heartbeat.check,  # a job cancelled while it waits stops waiting
+                )
                 image = _generate_with_retries(
-                    provider, claim, index, engine, settings, sleep, edit
+                    provider, claim, index, engine, settings, sleep, edit, turn, limits
                 )
                 heartbeat.check()  # cancelled or taken over meanwhile: this image is not ours
                 emit(_store_image(claim, index, image, engine, settings, store))
@@ -175,6 +192,23 @@ def _image_request(claim: Claim, index: int) -> ImageRequest:
     )
 
 
+def _announce_wait(emit: Publish, claim: Claim, index: int, waiting: bool) -> None:
+    """The job card says "Waiting for <model>" while the model's limit holds the job back
+    (state/live.py shows a running event's message), and clears it when its turn comes."""
+    message = provider_limits.waiting_message(str(claim.params["model"])) if waiting else ""
+    status = JobStatus.running
+    emit(
+        JobEvent(
+            job_id=claim.job_id,
+            user_id=claim.user_id,
+            status=status,
+            done=index,
+            total=claim.total,
+            message=message,
+        )
+    )
+
+
 def _generate_with_retries(
     provider: Provider,
     claim: Claim,
@@ -183,6 +217,8 @@ def _generate_with_retries(
     settings: Settings,
     sleep: Sleep,
     edit: EditInput | None = None,
+    turn: Callable[[], AbstractContextManager[None]] = nullcontext,
+    limits: ProviderLimits | None = None,
 ) -> GeneratedImage:
     call: Callable[[], GeneratedImage]
     if edit is None:
@@ -200,9 +236,13 @@ def _generate_with_retries(
     attempt = 0
     while True:
         try:
-            return call()
+            with turn():  # the model's limits, shared by every worker (provider_limits.py)
+                return call()
         except ProviderError as exc:
             metrics.count_provider_error(exc)
+            if isinstance(exc, RateLimited) and exc.retry_after and limits is not None:
+                # Every worker waits for this model, not only this one.
+                limits.slow_down(str(claim.params["model"]), exc.retry_after)
             if not exc.transient or attempt >= settings.generation_max_retries:
                 raise
             delay = backoff_delay(attempt, settings, exc.retry_after)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,9 @@ def read_update(event: JobEvent) -> Update:
     try:
         with session_scope() as session:
             view = job_view(session, get_storage(), event.user_id, event.job_id)
+            if view is not None and event.message and event.status == view.status == "running":
+                # "Waiting for <model>" (provider_limits.py) lives in the event, not the row.
+                view = dataclasses.replace(view, message=event.message)
             # The balance as it is now, not as the event saw it: with several backend
             # processes two events of one user can be applied in either order.
             balance = balance_of(session, event.user_id) if event.balance is not None else None

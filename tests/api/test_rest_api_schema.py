@@ -42,6 +42,9 @@ def api_world(
     monkeypatch: pytest.MonkeyPatch,
     token_holder: dict[str, str],
 ) -> Iterator[None]:
+    # Jobs pile up queued here (no worker): without room, the per-user cap's 503 (documented,
+    # but a 5xx to not_a_server_error) would end the run; tests/api/test_busy_api.py tests it.
+    settings = settings.model_copy(update={"max_active_jobs_per_user": 1000})
     world = make_world(db, settings)
     token_holder["token"] = world.alice_token
     # Jobs are paid for and recorded, but go to no queue and announce to no page.

@@ -85,7 +85,15 @@ def api(db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iter
     # The social services read the write tier from the process's settings (hit_write).
     monkeypatch.setenv("RATE_LIMIT_WRITE", ROOMY)
     get_settings.cache_clear()
-    roomy = settings.model_copy(update={"rate_limit_generation": ROOMY, "rate_limit_read": ROOMY})
+    roomy = settings.model_copy(
+        update={
+            "rate_limit_generation": ROOMY,
+            "rate_limit_read": ROOMY,
+            # Jobs are never run here: room for all of them under the backpressure caps.
+            "max_active_jobs_per_user": 1_000_000,
+            "max_queued_jobs": 1_000_000,
+        }
+    )
     monkeypatch.setattr(generation, "enqueue_job", lambda job_id, settings=None: None)
     monkeypatch.setattr(events, "publish", lambda event, settings=None: None)
     w = make_world(db, roomy)

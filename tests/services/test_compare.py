@@ -192,6 +192,9 @@ def test_a_queue_refusal_fails_and_refunds_the_jobs_not_queued(
 
 def test_two_concurrent_comparisons_only_one_can_be_paid(db: Engine, keyed: Settings) -> None:
     """Each costs 7; the user has 10: exactly one succeeds, the other writes nothing."""
+    # Room for both comparisons' jobs: this is about the debit, not the per-user job cap
+    # (on PostgreSQL it would refuse the second one first: see test_backpressure.py).
+    keyed = keyed.model_copy(update={"max_active_jobs_per_user": 10})
     with Session(db, expire_on_commit=False) as setup:
         uid = make_user(setup, "gil", 10)
     start = threading.Barrier(2)

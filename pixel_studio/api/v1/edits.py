@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pixel_studio.api.deps import SessionDep, SettingsDep
 from pixel_studio.api.v1.auth import TokenUser, Viewer, uid, viewer_id
-from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, ApiError, doc
+from pixel_studio.api.v1.errors import BAD_INPUT, BUSY, COMMON_ERRORS, NOT_FOUND, ApiError, doc
 from pixel_studio.api.v1.generations import _job_out
 from pixel_studio.api.v1.schemas import JobOut, UserCardOut, file_url
 from pixel_studio.catalog import MAX_IMAGES_PER_REQUEST
@@ -48,6 +48,7 @@ EDIT_ERRORS = {
         "(code `unsupported_operation`, field `operation`)."
     ),
     429: doc("Over the generation tier (as on the create form): wait for Retry-After."),
+    **BUSY,
 }
 
 

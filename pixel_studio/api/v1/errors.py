@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pixel_studio.services.errors import (
     AuthFailed,
+    Busy,
     Conflict,
     InsufficientCredits,
     InvalidInput,
@@ -70,6 +71,7 @@ _SERVICE: list[tuple[type[ServiceError], int, str]] = [
     (Conflict, 409, "conflict"),
     (AuthFailed, 401, "unauthorized"),
     (RateLimited, 429, "rate_limited"),
+    (Busy, 503, "busy"),
     (InvalidInput, 400, "invalid_input"),
 ]
 
@@ -85,6 +87,7 @@ _CODES = {
     422: "invalid_input",
     429: "rate_limited",
     500: "internal_error",
+    503: "busy",
 }
 
 
@@ -101,6 +104,12 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: doc("Not found, or private to someone else.")}
 BAD_INPUT: Responses = {400: doc("Refused input (the message says why, `field` names it).")}
+BUSY: Responses = {
+    503: doc(
+        "Too many jobs waiting, yours or everyone's: nothing was charged; retry after "
+        "Retry-After seconds."
+    )
+}
 
 
 def error_response(
@@ -118,7 +127,7 @@ def service_error_response(exc: ServiceError) -> JSONResponse:
     for kind, status, code in _SERVICE:
         if isinstance(exc, kind):
             headers = None
-            if isinstance(exc, RateLimited):
+            if isinstance(exc, RateLimited | Busy):
                 headers = {"Retry-After": str(exc.retry_after)}
             return error_response(status, code, exc.message, exc.field, headers)
     return error_response(400, "refused", exc.message, exc.field)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pixel_studio.api.deps import SessionDep, SettingsDep
 from pixel_studio.api.v1.auth import TokenUser, uid
-from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, doc
+from pixel_studio.api.v1.errors import BAD_INPUT, BUSY, COMMON_ERRORS, NOT_FOUND, doc
 from pixel_studio.api.v1.schemas import JobOut, image_summary
 from pixel_studio.catalog import GUIDANCE_RANGE, MAX_IMAGES_PER_REQUEST, STEPS_RANGE
 from pixel_studio.providers.base import MAX_SEED
@@ -77,6 +77,7 @@ def _job_out(session: SessionDep, settings: SettingsDep, user_id: int, job_id: s
         **BAD_INPUT,
         402: doc("Not enough credits (nothing was charged)."),
         429: doc("Over the generation tier (as on the create form): wait for Retry-After."),
+        **BUSY,
     },
 )
 def create_generation(
