@@ -532,3 +532,7 @@ class AccountToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+# Webhook tables live in their own module; importing it here puts them on the metadata.
+from pixel_studio.models_webhooks import Webhook, WebhookDelivery  # noqa: E402, F401

@@ -67,6 +67,7 @@ from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.state.settings_page import SettingsState
 from pixel_studio.state.start_image import StartImageState
+from pixel_studio.webhook_queue import recover_deliveries
 
 TITLE = "Pixel Studio"
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
@@ -190,3 +191,4 @@ page(not_found_page, "404", "Page not found", AuthState.load_user)
 # Workers' job events reach open pages through this backend task (state/live.py).
 app.register_lifespan_task(job_event_listener)
 app.register_lifespan_task(recover_stale_jobs)
+app.register_lifespan_task(recover_deliveries)  # webhook deliveries whose task was lost
