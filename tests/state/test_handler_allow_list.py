@@ -193,6 +193,7 @@ ALLOWED: dict[str, set[str]] = {
         "use_upload",
     },
     "VerifyEmailState": {"verify"},
+    "WebhooksState": {"create_webhook", "delete_webhook", "dismiss_secret", "load"},
 }
 
 
