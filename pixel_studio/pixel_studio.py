@@ -41,6 +41,7 @@ from pixel_studio.pages.settings import settings_page
 from pixel_studio.pages.start_image import start_image_page
 from pixel_studio.plugins.discovery import page_plugins
 from pixel_studio.services.job_recovery import recover_stale_jobs
+from pixel_studio.services.webhook_queue import recover_deliveries
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.account_recovery import (
@@ -209,3 +210,4 @@ add_plugin_pages()
 # Workers' job events reach open pages through this backend task (state/live.py).
 app.register_lifespan_task(job_event_listener)
 app.register_lifespan_task(recover_stale_jobs)
+app.register_lifespan_task(recover_deliveries)  # webhook deliveries whose task was lost

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     # CREDIT_PACKS as JSON: [{"id": "small", "credits": 50, "price_cents": 299}, ...]
     credit_packs: list[CreditPack] = Field(default_factory=lambda: list(DEFAULT_CREDIT_PACKS))
 
+    # Webhooks for API users (services/webhooks.py). Targets in private, loopback and
+    # link-local ranges are refused unless WEBHOOKS_ALLOW_PRIVATE is set (tests, a closed net).
+    webhooks_allow_private: bool = False
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    # The first retry waits this long, each next one 4 times longer (30 s, 2 min, 8 min, ...).
+    webhook_retry_base_seconds: float = Field(default=30.0, ge=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
     google_client_id: str = ""
     google_client_secret: str = ""
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"

@@ -183,11 +183,16 @@ NOT_READS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/edits/upload"): "starts the caller's own edit job from an upload",
     ("PUT", "/api/v1/users/{username}/follow"): "following a user reveals nothing private",
     ("DELETE", "/api/v1/users/{username}/follow"): "unfollowing likewise",
+    # Issue 15: the caller's own things only (tests/api/test_api_ui_parity.py, test_webhooks.py).
+    ("POST", "/api/v1/compare"): "starts the caller's own jobs; answers with them",
+    ("POST", "/api/v1/webhooks"): "registers the caller's own endpoint",
+    ("POST", "/api/v1/notifications/read"): "marks the caller's own notifications read",
 }
 # Write bodies that pass validation, so a write probe reaches the visibility check.
 WRITE_BODIES: dict[str, dict[str, Any]] = {
     "comments": {"body": "hello there"},
     "collections": {"title": "renamed"},
+    "images": {"title": "renamed"},  # PATCH /api/v1/images/{id}
 }
 # Object routes whose owner answer differs from 200 (default for the owner's own thing).
 OWNER_STATUS: dict[str, int] = {
@@ -232,6 +237,10 @@ def _param_probes(path: str, name: str, w: World, alice: int) -> list[tuple[str,
         return [("zz/no-such-thing", True, 404)]
     if name == "comment_id":
         return [(str(w.bob_comment), True, owner_ok)]
+    if name == "webhook_id":
+        return [(str(w.alice_webhook), True, owner_ok)]
+    if name == "notification_id":
+        return [(str(w.alice_notification), True, owner_ok)]
     if name in ("username", "profile_name"):
         return [(w.alice_name, False, None)]
     if name == "user_id":

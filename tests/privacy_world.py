@@ -26,7 +26,9 @@ from pixel_studio.services import (
     comments,
     follows,
     likes,
+    notifications,
     users,
+    webhooks,
 )
 from pixel_studio.services.images import set_image_privacy
 from pixel_studio.settings import get_settings
@@ -70,6 +72,8 @@ class World:
     bob_token: str
     old_keys: list[str]  # T's keys while it was public: dead URLs now
     private_keys: list[str] = field(default_factory=list)  # P's and T's current keys
+    alice_webhook: int = 0  # A's webhook endpoint (issue 15): hers alone
+    alice_notification: int = 0  # one of A's notifications (Bob followed her)
 
     @property
     def key_stems(self) -> list[str]:
@@ -182,6 +186,18 @@ def build_world() -> World:
             bob_token=api_tokens.create_token(s, b, "matrix").secret,
             old_keys=old_keys,
             private_keys=private_keys,
+            alice_webhook=webhooks.create_webhook(
+                s,
+                settings,
+                a,
+                {"url": f"https://hooks.example/{WORDS[0]}"},
+                check_target=_no_lookup,
+            ).info.id,
+            alice_notification=notifications.list_notifications(s, a).items[-1].id,
         )
         s.commit()
     return world
+
+
+def _no_lookup(url: str, settings: object) -> None:
+    """The matrix's webhook is never delivered to: its host is not looked up."""

@@ -19,6 +19,7 @@ from pixel_studio.mail.dispatch import MAX_ATTEMPTS, retry_delay
 from pixel_studio.services.account_job_runner import run_account_job
 from pixel_studio.services.jobs import run_job
 from pixel_studio.services.password_reset import run_password_reset
+from pixel_studio.services.webhook_queue import run_and_reschedule
 from workers.celery_app import get_app
 
 app = get_app()
@@ -68,3 +69,10 @@ def send_mail(self: Task, payload: dict[str, Any]) -> None:
 def password_reset(login: str) -> None:
     """Look up the account a "forgot password" request named and mail it a link."""
     run_password_reset(login)
+
+
+@app.task(name="pixel_studio.webhook_delivery", acks_late=True)
+def webhook_delivery(delivery_id: int) -> None:
+    """One attempt of a webhook delivery; a failed one schedules the next with backoff
+    (pixel_studio/webhook_queue.py). A duplicate is harmless: the attempt is claimed."""
+    run_and_reschedule(delivery_id)

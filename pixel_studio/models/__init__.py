@@ -37,8 +37,12 @@ from pixel_studio.models.studio import (
     hot_score,
     image_style,
 )
+from pixel_studio.models.webhooks import Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
     "HOT_EPOCH_DIVISOR",
     "AccountJob",
     "AccountJobKind",

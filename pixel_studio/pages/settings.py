@@ -12,6 +12,7 @@ from pixel_studio.components.forms import field, settings_section
 from pixel_studio.components.layout import page_frame, signed_in_only
 from pixel_studio.components.nav import user_avatar
 from pixel_studio.components.settings_account_security import account_security_sections
+from pixel_studio.components.webhooks_panel import webhooks_panel
 from pixel_studio.state.account_data import AccountDataState
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.google_connect import GoogleConnectState
@@ -208,6 +209,15 @@ def api_tokens_section() -> rx.Component:
     )
 
 
+def webhooks_section() -> rx.Component:
+    return settings_section(
+        "Webhooks",
+        "Get job.succeeded, job.failed and payment.succeeded as signed POSTs (see the README: "
+        "the Pixel-Studio-Signature header). Failed deliveries are retried with backoff.",
+        webhooks_panel(),
+    )
+
+
 def export_section() -> rx.Component:
     d = AccountDataState
     return settings_section(
@@ -345,6 +355,7 @@ def settings_page() -> rx.Component:
                 privacy_section(),
                 sessions_section(),
                 api_tokens_section(),
+                webhooks_section(),
                 export_section(),
                 delete_section(),
                 spacing="5",

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from pixel_studio.db import utcnow
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditKind, GenerationJob, JobStatus, User
-from pixel_studio.services import credits
+from pixel_studio.models.webhooks import WebhookEvent
+from pixel_studio.services import credits, webhooks
 from pixel_studio.services.errors import NotFound
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -79,6 +80,10 @@ def close_job(
             job_id=job_id,
         )
         balance = entry.balance_after
+    if status == JobStatus.failed:  # an API user's webhook, in this transaction (outbox)
+        data = {"job_id": job_id, "status": str(status), "error": error, "done": done}
+        data.update(total=total, credits_refunded=refund)
+        webhooks.record(session, owner, WebhookEvent.job_failed, data)
     return JobEvent(
         job_id=job_id,
         user_id=owner,

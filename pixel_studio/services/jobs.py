@@ -32,6 +32,7 @@ from pixel_studio.catalog import UnknownModelError
 from pixel_studio.db import get_engine, session_scope, utcnow
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, Image, JobStatus
+from pixel_studio.models.webhooks import WebhookEvent
 from pixel_studio.provider_limits import ProviderLimits
 from pixel_studio.providers import (
     ImageRequest,
@@ -41,7 +42,7 @@ from pixel_studio.providers import (
     get_provider,
 )
 from pixel_studio.providers.base import MAX_SEED, EditingProvider, GeneratedImage, resolve_seed
-from pixel_studio.services import cached, edit_jobs
+from pixel_studio.services import cached, edit_jobs, webhooks
 from pixel_studio.services.edit_jobs import EditInput, SourceGone
 from pixel_studio.services.job_claim import (
     Claim,
@@ -327,6 +328,8 @@ def _store_image(
             session.add(record)
             session.flush()
             image_id = record.id
+            if last:  # an API user's webhook, committed with the job's success (outbox)
+                _record_success(session, claim)
     except BaseException:
         # Not recorded (cancelled, taken over, or the commit failed): these files are orphans.
         storage.delete_many([original_key, thumbnail_key])
@@ -344,6 +347,15 @@ def _store_image(
         total=claim.total,
         image_ids=[image_id],
     )
+
+
+def _record_success(session: Session, claim: Claim) -> None:
+    made = session.exec(
+        select(Image.id).where(col(Image.set_id) == claim.set_id).order_by(col(Image.id))
+    ).all()
+    data = {"job_id": claim.job_id, "status": str(JobStatus.succeeded), "set_id": claim.set_id}
+    data.update(total=claim.total, image_ids=list(made))
+    webhooks.record(session, claim.user_id, WebhookEvent.job_succeeded, data)
 
 
 def _fail(engine: Engine, claim: Claim, message: str, emit: Publish) -> None:

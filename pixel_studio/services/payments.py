@@ -35,7 +35,8 @@ from sqlmodel import Session
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import CreditKind, StripeEvent, StripePayment, User
-from pixel_studio.services import payment_reversals, rate_limits
+from pixel_studio.models.webhooks import WebhookEvent
+from pixel_studio.services import payment_reversals, rate_limits, webhooks
 from pixel_studio.services.credits import change_balance
 from pixel_studio.services.errors import InvalidInput, NotFound, PaymentUnavailable
 from pixel_studio.services.social_sql import insert_ignore
@@ -269,6 +270,10 @@ def apply_event(session: Session, event: dict[str, Any], settings: Settings) -> 
         )
     )
     session.flush()
+    # An API user's webhook, committed with the credit (outbox: services/webhooks.py).
+    data = {"credits": meta.credits, "pack_id": meta.pack_id, "balance": entry.balance_after}
+    data.update(amount_total=checkout.amount_total or 0, currency=checkout.currency or "")
+    webhooks.record(session, meta.user_id, WebhookEvent.payment_succeeded, data)
     return Applied(Outcome.credited, meta.user_id, entry.balance_after)
 
 

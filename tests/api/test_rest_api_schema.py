@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from pixel_studio import events
 from pixel_studio.api import create_api
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import generation
+from pixel_studio.services import compare, generation, webhook_delivery, webhook_queue
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import api_client, bearer, make_world
 
@@ -49,6 +49,11 @@ def api_world(
     token_holder["token"] = world.alice_token
     # Jobs are paid for and recorded, but go to no queue and announce to no page.
     monkeypatch.setattr(generation, "enqueue_job", lambda job_id, settings=None: None)
+    monkeypatch.setattr(compare, "enqueue_job", lambda job_id, settings=None: None)
+    # Webhook URLs are checked after a DNS lookup: generated names resolve to one public
+    # address here (no lookup leaves the machine), and no delivery is sent.
+    monkeypatch.setattr(webhook_delivery, "system_resolve", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(webhook_queue, "dispatch", lambda ids, engine=None: None)
     monkeypatch.setattr(events, "publish", lambda event, settings=None: None)
     # The schema's app is built once (below); each test points its dependencies at this
     # test's database, settings and cache.

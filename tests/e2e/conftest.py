@@ -72,6 +72,8 @@ def _app_env(data_dir: Path, port: int) -> dict[str, str]:
     # Likewise reads: a public page's first data also comes over HTTP (components/first_paint.py),
     # a read per page view from the same 127.0.0.1. The read limit has its own tests.
     env["RATE_LIMIT_READ"] = "100000/minute"
+    # Webhook receivers in these tests listen on loopback (test_webhooks_e2e.py).
+    env["WEBHOOKS_ALLOW_PRIVATE"] = "1"
     return env
 
 

@@ -193,6 +193,7 @@ ALLOWED: dict[str, set[str]] = {
         "use_upload",
     },
     "VerifyEmailState": {"verify"},
+    "WebhooksState": {"create_webhook", "delete_webhook", "dismiss_secret", "load"},
 }
 # States of the example page plugins (examples/): listed when installed (make test does).
 PLUGIN_ALLOWED: dict[str, set[str]] = {

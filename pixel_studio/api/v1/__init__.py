@@ -11,13 +11,28 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.routing import Match
 
-from pixel_studio.api.v1 import collections, edits, errors, follows, generations, images, me
+from pixel_studio.api.v1 import (
+    collections,
+    compare,
+    edits,
+    errors,
+    follows,
+    generations,
+    images,
+    me,
+    sets,
+    social_reads,
+    webhooks,
+)
 from pixel_studio.api.v1.errors import ApiError
 
 router = APIRouter(prefix="/api/v1")
 for _sub in (me.router, generations.router, images.router, collections.router, follows.router):
     router.include_router(_sub)
 router.include_router(edits.router)  # issue 12: vary, image-to-image, inpaint, zoom out, upscale
+# Issue 15: sets, cancel, image changes, feed, likes, notifications, compare, webhooks.
+for _sub in (sets.router, social_reads.router, compare.router, webhooks.router):
+    router.include_router(_sub)
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
