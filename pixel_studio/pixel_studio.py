@@ -76,7 +76,7 @@ configure_logging("backend")
 
 app = rx.App(
     api_transformer=create_api(),
-    head_components=head_components(),
+    head_components=head_components(get_settings().media_base_url),
     html_lang="en",
 )
 # Before every event handler: the viewer from this socket's session cookie (state/identity.py).

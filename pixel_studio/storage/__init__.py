@@ -15,6 +15,7 @@ from .base import (
     cache_control_for,
     content_disposition_for,
     content_type_for,
+    public_url_for,
     validate_key,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "content_disposition_for",
     "content_type_for",
     "get_storage",
+    "public_url_for",
     "reset_storage_cache",
     "validate_key",
 ]
@@ -45,8 +47,14 @@ def _cache_key(settings: Settings) -> tuple[str, ...]:
             settings.s3_endpoint_url,
             settings.s3_region,
             settings.s3_prefix,
+            settings.media_base_url,
         )
-    return ("local", str(settings.media_dir.resolve()), settings.secret_key)
+    return (
+        "local",
+        str(settings.media_dir.resolve()),
+        settings.secret_key,
+        settings.media_base_url,
+    )
 
 
 def get_storage(settings: Settings | None = None) -> Storage:
