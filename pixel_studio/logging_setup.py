@@ -113,4 +113,9 @@ def init_sentry(process: str, settings: Settings) -> bool:
         send_default_pii=False,  # no cookies, emails or addresses in reports
     )
     sentry_sdk.get_global_scope().set_tag("process", process)
+    # Browser errors are sent by error_reporting.py itself, one issue per kind of error; as
+    # log lines they would all be one "browser error: %s" issue.
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    ignore_logger("pixel_studio.browser")
     return True
