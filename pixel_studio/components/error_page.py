@@ -44,6 +44,8 @@ def error_page() -> rx.Component:
                 rx.el.a(
                     "Go to the home page",
                     href="/",
+                    # A document load: the boundary stays caught on a client-side navigation.
+                    reload_document=True,
                     style={**_BUTTON, "color": "#6e56cf", "border": "1px solid #6e56cf"},
                 ),
                 style={"display": "flex", "gap": "0.75rem", "flex_wrap": "wrap"},
