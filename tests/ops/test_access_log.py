@@ -173,3 +173,15 @@ def test_the_app_runs_it_before_every_other_middleware() -> None:
 
     kinds = [type(m) for m in app._middlewares]
     assert kinds[:2] == [EventLogMiddleware, IdentityMiddleware]
+
+
+def test_work_started_inside_an_event_keeps_its_request_id() -> None:
+    """A job submitted from a handler (request_context) is logged under the event's id, so
+    one grep finds the event's access line and the job's lines."""
+    from pixel_studio.logging_setup import request_context
+
+    with request_context("event-rid") as outer, request_context() as inner:
+        assert inner == outer == "event-rid"
+    with request_context() as fresh:
+        assert fresh and fresh != "event-rid"
+    assert request_id.get() is None
