@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Protocol
 
 import redis
+from redis.client import Pipeline
+from redis.commands.core import Script
 
 from pixel_studio.settings import get_settings
 
@@ -108,6 +110,7 @@ class RedisCache:
         self._redis = redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
+        self._scripts: dict[str, Script] = {}
 
     def get(self, key: str) -> str | None:
         try:
@@ -123,6 +126,20 @@ class RedisCache:
     def delete(self, key: str) -> None:
         with contextlib.suppress(redis.RedisError):
             self._redis.delete(key)
+
+    def pipeline(self) -> Pipeline:
+        """A non-transactional pipeline on this cache's server (services/warm_read.py)."""
+        return self._redis.pipeline(transaction=False)
+
+    def script(self, text: str) -> Script:
+        """A Lua script's handle (its sha); registered once per cache."""
+        script = self._scripts.get(text)
+        if script is None:
+            script = self._scripts[text] = self._redis.register_script(text)
+        return script
+
+    def load_script(self, text: str) -> None:
+        self._redis.script_load(text)
 
     def incr(self, key: str, ttl: int) -> tuple[int, int]:
         pipe = self._redis.pipeline()

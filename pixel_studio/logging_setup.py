@@ -41,8 +41,10 @@ def new_request_id() -> str:
 
 @contextmanager
 def request_context(rid: str | None = None) -> Iterator[str]:
-    """Run a block under a request id (a fresh one unless given); restores the previous."""
-    value = rid or new_request_id()
+    """Run a block under a request id: the given one, else the one already running (a socket
+    event's, from state/event_log.py, or an HTTP request's), else a fresh one. Restores the
+    previous on exit."""
+    value = rid or request_id.get() or new_request_id()
     token = request_id.set(value)
     try:
         yield value
@@ -113,4 +115,9 @@ def init_sentry(process: str, settings: Settings) -> bool:
         send_default_pii=False,  # no cookies, emails or addresses in reports
     )
     sentry_sdk.get_global_scope().set_tag("process", process)
+    # Browser errors are sent by error_reporting.py itself, one issue per kind of error; as
+    # log lines they would all be one "browser error: %s" issue.
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    ignore_logger("pixel_studio.browser")
     return True

@@ -79,6 +79,28 @@ CACHE_LOOKUPS = Counter(
     ["result"],
 )
 
+# Socket events (state/event_log.py) by handler: "<state>.<handler>" of a registered handler
+# only (Reflex refuses unknown names before any middleware runs), so the label set is the
+# app's handler list — never a page path, a payload or a client token.
+SOCKET_EVENTS = Counter(
+    "pixel_studio_socket_events",
+    "Socket events handled, by handler and outcome (ok, error, cancelled).",
+    ["handler", "status"],
+)
+SOCKET_EVENT_DURATION = Histogram(
+    "pixel_studio_socket_event_duration_seconds",
+    "Time from an event's start under its tab's state lock to the end of its handler.",
+    ["handler"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+SOCKET_STATUSES = ("ok", "error", "cancelled")
+
+
+def count_socket_event(handler: str, status: str, seconds: float) -> None:
+    status = status if status in SOCKET_STATUSES else "error"
+    SOCKET_EVENTS.labels(handler=handler, status=status).inc()
+    SOCKET_EVENT_DURATION.labels(handler=handler).observe(seconds)
+
 
 def _init_known_labels() -> None:
     """Every known label value starts at 0, so each series exists before its first event

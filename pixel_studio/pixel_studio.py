@@ -12,7 +12,9 @@ import reflex as rx
 
 from pixel_studio.api import create_api
 from pixel_studio.api.static_cache import install_frontend_serving
+from pixel_studio.components.error_page import friendly_error_boundary
 from pixel_studio.components.theme import head_components, social_image_url
+from pixel_studio.error_reporting import report_backend_error, report_browser_error
 from pixel_studio.logging_setup import configure_logging
 from pixel_studio.pages.account_recovery import (
     forgot_password_page,
@@ -56,6 +58,7 @@ from pixel_studio.state.collections import CollectionsState
 from pixel_studio.state.compare import CompareState
 from pixel_studio.state.create import CreateState
 from pixel_studio.state.credits import CreditsState
+from pixel_studio.state.event_log import install as install_event_log
 from pixel_studio.state.explore import ExploreState
 from pixel_studio.state.feed import FeedState
 from pixel_studio.state.follow_list import FollowListState
@@ -74,6 +77,8 @@ from pixel_studio.state.start_image import StartImageState
 log = logging.getLogger(__name__)
 
 TITLE = "Pixel Studio"
+# Reflex's key for its error boundary among the app wraps (reflex/app.py, App.app_wraps).
+ERROR_BOUNDARY_WRAP = (55, "ErrorBoundary")
 DESCRIPTION = "Turn prompts into image sets with AI models, and share them."
 
 # LOG_FORMAT / LOG_LEVEL / SENTRY_DSN: each backend worker process sets up logging at import.
@@ -81,11 +86,18 @@ configure_logging("backend")
 
 app = rx.App(
     api_transformer=create_api(),
-    head_components=head_components(),
+    head_components=head_components(get_settings().media_base_url),
     html_lang="en",
+    # Browser errors reach the backend log and Sentry; a failing handler shows a friendly toast.
+    frontend_exception_handler=report_browser_error,
+    backend_exception_handler=report_backend_error,
 )
+# A page that crashes while rendering shows a friendly page (components/error_page.py).
+app.app_wraps[ERROR_BOUNDARY_WRAP] = friendly_error_boundary
 # Before every event handler: the viewer from this socket's session cookie (state/identity.py).
 install_identity(app)
+# Every socket event: an access-log line, a request id and metrics (state/event_log.py).
+install_event_log(app)
 # Pages answer at their own address, hashed assets are cached for a year, HTML is revalidated,
 # text is compressed (issue 16: api/static_cache.py).
 install_frontend_serving(app.api_transformer)

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
     s3_prefix: str = ""
+    # A CDN in front of the public files (images/, avatars/): their URLs start with it instead
+    # of the storage's own address. Private files never go through it (storage/base.py).
+    media_base_url: str = ""
 
     openai_api_key: str = ""
     openai_base_url: str = ""
@@ -227,6 +230,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"BLOCKED_TERMS is not a valid JSON array: {exc}") from None
             if not isinstance(loaded, list) or not all(isinstance(i, str) for i in loaded):
                 raise ValueError("BLOCKED_TERMS as JSON must be an array of strings.")
+        return value
+
+    @field_validator("media_base_url")
+    @classmethod
+    def _media_base_url_absolute(cls, value: str) -> str:
+        # Every public URL is this plus "/" plus a key: a path-relative or query-carrying base
+        # would produce URLs that point somewhere else than the CDN.
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "MEDIA_BASE_URL must be an absolute http(s) URL, e.g. https://cdn.example.com"
+            )
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("MEDIA_BASE_URL must not carry credentials, a query or a fragment")
         return value
 
     @field_validator("credit_packs")

@@ -6,6 +6,7 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
+from pixel_studio.access_log import AccessLogMiddleware
 from pixel_studio.api import (
     auth_routes,
     discovery,
@@ -51,6 +52,9 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     )
     # Every request counted by its route template (pixel_studio/metrics.py) ...
     api.add_middleware(MetricsMiddleware)
+    # ... and logged, one line each (pixel_studio/access_log.py): inside the request id's
+    # middleware, so the line carries it.
+    api.add_middleware(AccessLogMiddleware)
     # ... and given a request id (X-Request-ID when it is a UUID, else a fresh one; echoed in
     # the response) that its log lines and any job it submits carry (logging_setup.py).
     api.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

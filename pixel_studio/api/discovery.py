@@ -31,6 +31,7 @@ from sqlmodel import Session
 from pixel_studio.api.v1.auth import (
     BearerCreds,
     count_read,
+    counted_read,
     reader_id,
     resolve_viewer,
     sends_credential,
@@ -151,10 +152,9 @@ def explore_page(
     if sends_credential(request):
         with sessions() as session:
             user_id = reader_id(request, session, creds)
-    count_read(request, user_id, cache, settings)
     name = f"api-explore:{query.model_dump_json()}"
-    key = cached.key_for(cache, name, [cached.PUBLIC_IMAGES])
-    body = cache.get(key)
+    # The read's count, the entry's key and the entry: one Redis round trip when warm.
+    key, body = counted_read(request, user_id, cache, settings, name, [cached.PUBLIC_IMAGES])
     if body is None:
         try:
             # The service's loader, not explore.explore: the finished bytes are the entry.
@@ -199,9 +199,8 @@ def image_page(
     session cookie is resolved as `Viewer` resolves it (api/v1/auth.resolve_viewer)."""
     settings, cache, sessions = deps
     if creds is None and not sends_credential(request):
-        count_read(request, None, cache, settings)
-        key = cached.key_for(cache, f"api-image:{image_id}", [cached.image_scope(image_id)])
-        body = cache.get(key)
+        name, scopes = f"api-image:{image_id}", [cached.image_scope(image_id)]
+        key, body = counted_read(request, None, cache, settings, name, scopes)
         if body is None:
             try:
                 detail = read(

@@ -91,9 +91,12 @@ def social_image_url(site_url: str) -> str:
     return site_url.strip().rstrip("/") + SOCIAL_IMAGE
 
 
-def head_components() -> list[rx.Component]:
+def head_components(media_base_url: str = "") -> list[rx.Component]:
     width, height = SOCIAL_IMAGE_SIZE
+    # With a CDN for images (MEDIA_BASE_URL), its connection opens while the page parses.
+    preconnect = [rx.el.link(rel="preconnect", href=media_base_url)] if media_base_url else []
     return [
+        *preconnect,
         rx.el.style(GLOBAL_CSS),
         rx.el.link(rel="icon", href=FAVICON_ICO, sizes="48x48"),
         rx.el.link(rel="icon", href=FAVICON_PNG, type="image/png", sizes="32x32"),

@@ -55,6 +55,9 @@ def _version_key(scope: str) -> str:
     return f"ps:ver:{scope}"
 
 
+version_key = _version_key  # for services/warm_read.py, which reads the versions in Lua
+
+
 def bump(cache: Cache, *scopes: str) -> None:
     """Call after the commit of a mutation that changes what these scopes show."""
     for scope in scopes:

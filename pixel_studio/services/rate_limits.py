@@ -169,6 +169,11 @@ _limiters: weakref.WeakKeyDictionary[object, Limiter] = weakref.WeakKeyDictionar
 _limiters_lock = threading.Lock()
 
 
+def limits_apply(limiter: Limiter) -> bool:
+    """False inside `exempt()` and while the limiter fails open after a storage error."""
+    return not _exempt.get() and limiter._available()
+
+
 def limiter_for(cache: Cache) -> Limiter:
     """The limiter that lives beside `cache`: Redis for a RedisCache, in-process otherwise."""
     with _limiters_lock:

@@ -20,6 +20,7 @@ from .base import (
     cache_control_for,
     content_disposition_for,
     content_type_for,
+    public_url_for,
     validate_key,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "content_disposition_for",
     "content_type_for",
     "get_storage",
+    "public_url_for",
     "reset_storage_cache",
     "validate_key",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -72,6 +72,21 @@ def validate_key(key: str) -> str:
 def is_private_key(key: str) -> bool:
     """True for keys under the never-public prefix."""
     return key.startswith(PRIVATE_PREFIX)
+
+
+def public_url_for(key: str, media_base_url: str, origin_url: Callable[[str], str]) -> str:
+    """The one rule for a public file's URL, shared by every backend.
+
+    A private key has none (it leaves only through `private_url`, never through a CDN or the
+    storage's public address). Otherwise: MEDIA_BASE_URL + "/" + key when a CDN is set (its
+    origin is the bucket with S3_PREFIX as origin path, or the app's /media/), else the
+    backend's own address for the key (`origin_url`).
+    """
+    if is_private_key(validate_key(key)):
+        raise InvalidKey(f"{key!r} is under the private prefix: it has no public URL")
+    if media_base_url:
+        return f"{media_base_url.rstrip('/')}/{key}"
+    return origin_url(key)
 
 
 def cache_control_for(key: str) -> str:

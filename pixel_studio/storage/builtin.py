@@ -24,6 +24,7 @@ def _s3_key(settings: Settings) -> tuple[str, ...]:
         settings.s3_endpoint_url,
         settings.s3_region,
         settings.s3_prefix,
+        settings.media_base_url,  # public URLs point at the CDN
     )
 
 
@@ -34,7 +35,12 @@ def _s3(settings: Settings) -> Storage:
 
 
 def _local_key(settings: Settings) -> tuple[str, ...]:
-    return ("local", str(settings.media_dir.resolve()), settings.secret_key)
+    return (
+        "local",
+        str(settings.media_dir.resolve()),
+        settings.secret_key,
+        settings.media_base_url,
+    )
 
 
 def _local(settings: Settings) -> Storage:

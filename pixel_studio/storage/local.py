@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from pixel_studio.settings import Settings
 
-from .base import InvalidKey, StorageNotFound, StoredObject, is_private_key, validate_key
+from .base import InvalidKey, StorageNotFound, StoredObject, public_url_for, validate_key
 
 MEDIA_URL_PREFIX = "/media/"
 # A separate key for URL signatures, derived from the app secret, so a signature made here can
@@ -46,6 +46,7 @@ class LocalStorage:
         secret = settings.resolved_secret_key().encode()
         self._signing_key = hmac.new(secret, _SIGNING_CONTEXT, hashlib.sha256).digest()
         self._clock = clock
+        self.media_base_url = settings.media_base_url
 
     def path_for(self, key: str) -> Path:
         """Absolute path of `key`, refusing traversal: what the media route opens."""
@@ -110,9 +111,7 @@ class LocalStorage:
                 yield StoredObject(key, modified, stat.st_size)
 
     def public_url(self, key: str) -> str:
-        if is_private_key(validate_key(key)):
-            raise InvalidKey(f"{key!r} is under the private prefix: it has no public URL")
-        return MEDIA_URL_PREFIX + key
+        return public_url_for(key, self.media_base_url, lambda k: MEDIA_URL_PREFIX + k)
 
     def private_url(self, key: str, viewer_id: int | None, expires_in: int = 300) -> str:
         validate_key(key)

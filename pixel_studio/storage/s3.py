@@ -20,7 +20,7 @@ from .base import (
     StoredObject,
     cache_control_for,
     content_disposition_for,
-    is_private_key,
+    public_url_for,
     validate_key,
 )
 
@@ -78,6 +78,7 @@ class S3Storage:
         self.bucket = settings.s3_bucket
         self.region = settings.s3_region or "us-east-1"
         self.endpoint_url = settings.s3_endpoint_url.rstrip("/")
+        self.media_base_url = settings.media_base_url
         prefix = settings.s3_prefix.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
         if prefix:
@@ -185,8 +186,10 @@ class S3Storage:
             raise StorageError(f"S3 list failed: {_error_code(exc)}") from exc
 
     def public_url(self, key: str) -> str:
-        if is_private_key(validate_key(key)):
-            raise InvalidKey(f"{key!r} is under the private prefix: it has no public URL")
+        return public_url_for(key, self.media_base_url, self._bucket_url)
+
+    def _bucket_url(self, key: str) -> str:
+        """The object's address on S3 itself (anonymous GET under the public-read policy)."""
         name = self.object_name(key)
         if self.endpoint_url:
             return f"{self.endpoint_url}/{self.bucket}/{name}"

@@ -13,6 +13,7 @@ caller is known: per user when a credential names one, per client network for a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,7 +24,7 @@ from pixel_studio.api.deps import SESSION_COOKIE, CacheDep, SessionDep, Settings
 from pixel_studio.api.v1.errors import ApiError
 from pixel_studio.cache import Cache
 from pixel_studio.models import User
-from pixel_studio.services import api_tokens, auth, rate_limits
+from pixel_studio.services import api_tokens, auth, cached, rate_limits, warm_read
 from pixel_studio.settings import Settings
 
 bearer = HTTPBearer(
@@ -41,6 +42,23 @@ def count_read(request: Request, user_id: int | None, cache: Cache, settings: Se
     methods are left to the tiers of what they change."""
     if request.method in READ_METHODS:
         rate_limits.hit_read(cache, user_id, client_ip(request, settings), settings)
+
+
+def counted_read(
+    request: Request,
+    user_id: int | None,
+    cache: Cache,
+    settings: Settings,
+    name: str,
+    scopes: Sequence[str],
+) -> tuple[str, str | None]:
+    """`count_read`, then the key of the cached entry `name` under `scopes` and the entry
+    (None on a miss): one Redis round trip when everything is warm (services/warm_read.py)."""
+    if request.method not in READ_METHODS:
+        key = cached.key_for(cache, name, scopes)
+        return key, cache.get(key)
+    ip = client_ip(request, settings)
+    return warm_read.counted_lookup(cache, settings, user_id, ip, name, scopes)
 
 
 READ_ONLY = "This API token may only read. Create a token with write access to change things."
