@@ -69,7 +69,12 @@ class Worker:
             cwd=REPO,
             # A worker on PostgreSQL refuses to start without SECRET_KEY: the caller's
             # wins, this default keeps a harness user who forgot it from a confusing hang.
-            env={**os.environ, "SECRET_KEY": "test-worker-secret", **env, "PYTHONPATH": os.pathsep.join([str(REPO), *path])},
+            env={
+                **os.environ,
+                "SECRET_KEY": "test-worker-secret",
+                **env,
+                "PYTHONPATH": os.pathsep.join([str(REPO), *path]),
+            },
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killpg reaches the pool too
