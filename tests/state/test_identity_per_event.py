@@ -49,7 +49,9 @@ def before_event(state: BaseState) -> None:
         pool.submit(asyncio.run, go()).result()
 
 
-def new_socket(state: BaseState, cookie: str, ip: str = "203.0.113.9") -> None:
+def new_socket(
+    state: BaseState, cookie: str, ip: str = "203.0.113.9", path: str = "/collections"
+) -> None:
     """The tab's token replayed from another socket: its headers and address replace the
     previous ones in the state's router data, as Reflex merges them for each event."""
     root = state._get_root_state()
@@ -58,8 +60,8 @@ def new_socket(state: BaseState, cookie: str, ip: str = "203.0.113.9") -> None:
         {
             "headers": {"origin": "http://localhost:3000", "cookie": cookie},
             "ip": ip,
-            "asPath": "/collections",
-            "pathname": "/collections",
+            "asPath": path,
+            "pathname": path,
             "token": "tab",
         }
     )

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,8 +31,17 @@ class Worker:
     """One `celery worker` process group, logging to a file the test can read on failure."""
 
     def __init__(
-        self, env: dict[str, str], queue: str, log_dir: Path, app: str = "workers.celery_app"
+        self,
+        env: dict[str, str],
+        queue: str,
+        log_dir: Path,
+        app: str = "workers.celery_app",
+        *,
+        include: Sequence[str] = (),
+        path: Sequence[str] = (),
     ) -> None:
+        """`include`: more task modules to import (a package's, beside workers.tasks);
+        `path`: folders to put on the worker's PYTHONPATH after the repository."""
         name = f"ps-{uuid.uuid4().hex[:8]}"
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
@@ -53,13 +62,19 @@ class Worker:
             "--without-mingle",
             "--without-heartbeat",
             "--loglevel=INFO",
+            *([f"--include={','.join(include)}"] if include else []),
         ]
         self.proc = subprocess.Popen(
             args,
             cwd=REPO,
             # A worker on PostgreSQL refuses to start without SECRET_KEY: the caller's
             # wins, this default keeps a harness user who forgot it from a confusing hang.
-            env={**os.environ, "SECRET_KEY": "test-worker-secret", **env, "PYTHONPATH": str(REPO)},
+            env={
+                **os.environ,
+                "SECRET_KEY": "test-worker-secret",
+                **env,
+                "PYTHONPATH": os.pathsep.join([str(REPO), *path]),
+            },
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killpg reaches the pool too
@@ -77,6 +92,14 @@ class Worker:
                 break
             time.sleep(0.05)
         raise RuntimeError(f"celery worker did not start:\n{self.log()[-3000:]}")
+
+    def wait_for(self, done: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Poll `done` until it is true; fail at once, with the log, if the worker died."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"not done in {timeout} s; worker log:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
 
     def kill(self) -> None:
         """SIGKILL the whole group: no shutdown handler runs, nothing is acknowledged."""
