@@ -226,6 +226,13 @@ def records(group: str) -> list[PluginRecord]:
         return _loaded[group]
 
 
+def loaded_page_plugins() -> list[PagePlugin]:
+    """The page plugins loaded so far, without loading any: a reader outside the app's start
+    (a worker thread resetting a tab's states) must not import Reflex pages."""
+    with _lock:
+        return [p for r in _loaded.get(PAGES_GROUP, []) if isinstance(p := r.plugin, PagePlugin)]
+
+
 def all_records() -> list[PluginRecord]:
     return [r for group in GROUPS for r in records(group)]
 

@@ -169,9 +169,10 @@ def app_states() -> list[type[rx.State]]:
 def plugin_state_modules() -> frozenset[str]:
     """Modules of the loaded page plugins' states (PagePlugin.state): their states are the
     app's too, reset on a change of identity like the rest."""
-    from pixel_studio.plugins.discovery import page_plugins
+    from pixel_studio.plugins.discovery import loaded_page_plugins
 
-    return frozenset(p.state.__module__ for _name, p in page_plugins() if p.state is not None)
+    # Loaded at the app's start (pixel_studio.py); never loaded from here.
+    return frozenset(p.state.__module__ for p in loaded_page_plugins() if p.state is not None)
 
 
 def memo_lookup() -> SessionLookup:
