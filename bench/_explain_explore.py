@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from pixel_studio.db import make_engine
 from pixel_studio.migrations import upgrade
-from pixel_studio.services.explore import ExploreQuery, load_explore
+from pixel_studio.services.social.explore import ExploreQuery, load_explore
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000

@@ -18,7 +18,7 @@ import redis
 import workers.tasks  # noqa: F401  (registers pixel_studio.generate)
 from pixel_studio.providers import GeneratedImage, ImageRequest, StepCallback
 from pixel_studio.providers.local_sketch import LocalSketchProvider
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import get_settings
 from workers.celery_app import get_app
 

@@ -5,8 +5,8 @@ psycopg 3 COPY (images, users, sets/jobs, likes, comments, follows in proportion
 secondary indexes built after the load, then VACUUM ANALYZE. Redis is a claimed test database.
 
 Cold (no cached entry: a fresh MemoryCache per call; a read session per call, db.read, as the
-API's read routes open on a miss): the service call (services.explore.explore,
-services.image_detail.get_image_detail) beside
+API's read routes open on a miss): the service call (services.social.explore.explore,
+services.studio.image_detail.get_image_detail) beside
 the same query written by hand and run through a held psycopg connection (same columns, same
 ORDER BY / LIMIT). For search the hand-written floor is the best single statement for that
 kind of term: the plain filtered walk for a common word, the MATERIALIZED CTE over the GIN
@@ -52,8 +52,8 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from pixel_studio.cache import MemoryCache  # noqa: E402
 from pixel_studio.db import make_engine, read  # noqa: E402
 from pixel_studio.migrations import upgrade  # noqa: E402
-from pixel_studio.services.explore import ExploreQuery, explore  # noqa: E402
-from pixel_studio.services.image_detail import get_image_detail  # noqa: E402
+from pixel_studio.services.social.explore import ExploreQuery, explore  # noqa: E402
+from pixel_studio.services.studio.image_detail import get_image_detail  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 from tests.redis_fixtures import claimed_redis_db  # noqa: E402
 

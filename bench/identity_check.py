@@ -1,8 +1,8 @@
 """What the identity check costs each socket event (issue 13, item 5), beside its floor.
 
 IdentityMiddleware asks, before every event handler, whose live session the socket's cookie
-is (`services.sessions.touch`: one lookup on the unique token_hash index joined to the user;
-a conditional UPDATE of last_seen_at at most every SEEN_EVERY). Measured per call, in one
+is (`services.accounts.sessions.touch`: one lookup on the unique token_hash index joined to the
+user; a conditional UPDATE of last_seen_at at most every SEEN_EVERY). Measured per call, in one
 thread, on a throwaway SQLite file and a throwaway PostgreSQL database (created and dropped):
 
 - floor: a session from the pool running `SELECT 1` and committing (the least a DB round trip
@@ -34,7 +34,8 @@ from sqlmodel import Session, col  # noqa: E402
 from pixel_studio.db import make_engine, utcnow  # noqa: E402
 from pixel_studio.migrations import upgrade  # noqa: E402
 from pixel_studio.models import UserSession  # noqa: E402
-from pixel_studio.services import auth, sessions, users  # noqa: E402
+from pixel_studio.services import users  # noqa: E402
+from pixel_studio.services.accounts import auth, sessions  # noqa: E402
 from pixel_studio.settings import Settings  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 

@@ -27,7 +27,8 @@ from pixel_studio import mail
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import make_engine
 from pixel_studio.migrations import upgrade
-from pixel_studio.services import password_reset, rate_limits, users
+from pixel_studio.services import rate_limits, users
+from pixel_studio.services.accounts import password_reset
 from pixel_studio.settings import Settings
 
 

@@ -43,7 +43,8 @@ from pixel_studio.migrations import upgrade  # noqa: E402
 from pixel_studio.models import CreditKind, GenerationJob  # noqa: E402
 from pixel_studio.providers.base import ImageRequest  # noqa: E402
 from pixel_studio.providers.local_sketch import LocalSketchProvider  # noqa: E402
-from pixel_studio.services import credits, generation, users  # noqa: E402
+from pixel_studio.services import credits, users  # noqa: E402
+from pixel_studio.services.studio import generation  # noqa: E402
 from pixel_studio.settings import Settings  # noqa: E402
 from pixel_studio.storage.images import encode_original, make_thumbnail  # noqa: E402
 from pixel_studio.storage.local import LocalStorage  # noqa: E402
@@ -219,7 +220,7 @@ def main() -> None:
                 "CELERY_QUEUE": f"bench-{db_name}",
                 "EVENTS_KEY": f"bench-events-{db_name}",
                 # One user keeps whole batches in flight: the pipeline's speed is measured
-                # here, not the backpressure caps (services/backpressure.py).
+                # here, not the backpressure caps (services/studio/backpressure.py).
                 "MAX_ACTIVE_JOBS_PER_USER": "1000000",
                 "MAX_QUEUED_JOBS": "1000000",
             }

@@ -1,7 +1,7 @@
 """The upload path's time for a ~20 MB start image, beside floors measured in the same run.
 
 What is timed (median of N runs, seconds):
-- `check_upload`: services/uploads.check_upload, the whole validation a start image goes
+- `check_upload`: services/studio/uploads.check_upload, the whole validation a start image goes
   through before an edit is charged (size, header, mode/bit depth/frames, full decode to catch
   truncation, EXIF orientation); the file is then stored as it came;
 - `worker read`: what the worker pays later for the same file (edit_jobs: decode upright,
@@ -34,7 +34,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pixel_studio.services.errors import InvalidInput  # noqa: E402
-from pixel_studio.services.uploads import (  # noqa: E402
+from pixel_studio.services.studio.uploads import (  # noqa: E402
     MAX_UPLOAD_BYTES,
     check_upload,
     open_upright,

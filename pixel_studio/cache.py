@@ -128,7 +128,7 @@ class RedisCache:
             self._redis.delete(key)
 
     def pipeline(self) -> Pipeline:
-        """A non-transactional pipeline on this cache's server (services/warm_read.py)."""
+        """A non-transactional pipeline on this cache's server (services/social/warm_read.py)."""
         return self._redis.pipeline(transaction=False)
 
     def script(self, text: str) -> Script:

@@ -23,9 +23,11 @@ from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.logging_setup import configure_logging
 from pixel_studio.models import CreditKind
-from pixel_studio.services import audit, credits, generation, users
+from pixel_studio.services import credits, users
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound, ServiceError
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.moderation import audit
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import SettingsError, get_settings
 
 # Exit codes: 2 for a refusal a person can fix (bad input, unknown user), 1 for the

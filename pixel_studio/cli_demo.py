@@ -3,8 +3,8 @@ with titles, likes, threaded comments, follows and collections, so a new install
 
 Everything goes through the code the site uses: images are made by the local generator through
 the real job pipeline (run inline, at its smallest size, 10 per job, so every image has its
-stored original and thumbnail and its row); the social parts through services/likes, comments,
-follows, collections and image_detail. Deterministic (a seeded random) and idempotent: the
+stored original and thumbnail and its row); the social parts through services/social/likes,
+comments, follows, collections and image_detail. Deterministic (a seeded random) and idempotent: the
 gallery is topped up to N images, follows and likes are idempotent by nature, and the social
 extras are only added to images this run made, so a second run makes nothing.
 """
@@ -21,19 +21,12 @@ from pixel_studio.cache import Cache, get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import Collection, CreditKind, Image, ImageSet, User
-from pixel_studio.services import (
-    collections,
-    comments,
-    credits,
-    follows,
-    generation,
-    likes,
-    rate_limits,
-    users,
-)
-from pixel_studio.services.image_detail import set_image_title
-from pixel_studio.services.jobs import run_job
-from pixel_studio.services.notifications import NotificationEvent
+from pixel_studio.services import credits, rate_limits, users
+from pixel_studio.services.social import collections, comments, follows, likes
+from pixel_studio.services.social.notifications import NotificationEvent
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.image_detail import set_image_title
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings, get_settings
 
 # Gallery accounts have no password (nobody signs in as them): they exist to fill the site.

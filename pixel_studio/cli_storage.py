@@ -15,8 +15,8 @@ from typing import Any
 
 from pixel_studio.db import session_scope
 from pixel_studio.services.errors import InvalidInput
-from pixel_studio.services.images import move_misplaced_files
-from pixel_studio.services.storage_sweep import DEFAULT_OLDER_THAN, sweep_orphans
+from pixel_studio.services.operations.storage_sweep import DEFAULT_OLDER_THAN, sweep_orphans
+from pixel_studio.services.studio.images import move_misplaced_files
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
 

@@ -28,9 +28,9 @@ from pixel_studio.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 # The tasks a queue carries, by their broker name: workers/tasks.py serves each one.
-TASK_NAME = "pixel_studio.generate"  # services/jobs.py
+TASK_NAME = "pixel_studio.generate"  # services/studio/jobs.py
 ACCOUNT_TASK_NAME = "pixel_studio.account_job"  # exports and account deletions
-PASSWORD_RESET_TASK_NAME = "pixel_studio.password_reset"  # services/password_reset.py
+PASSWORD_RESET_TASK_NAME = "pixel_studio.password_reset"  # services/accounts/password_reset.py
 MAIL_TASK_NAME = "pixel_studio.send_mail"  # mail/dispatch.py
 EMBEDDED_WORKERS = 2
 
@@ -40,8 +40,8 @@ Run = Callable[..., object]  # what it returns is not kept
 class QueueFull(RuntimeError):
     """The in-process queue holds EMBEDDED_QUEUE_SIZE generation jobs (only those are bounded:
     exports, deletions and reset mails are few and rate-limited, and their callers cannot
-    refuse). services/backpressure.py refuses new jobs before this point, so a full queue here
-    is a race, or a requeue after a restart; the caller refunds."""
+    refuse). services/studio/backpressure.py refuses new jobs before this point, so a full queue
+    here is a race, or a requeue after a restart; the caller refunds."""
 
 
 class TaskQueue(Protocol):

@@ -16,34 +16,38 @@ from pixel_studio.components.error_page import friendly_error_boundary
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.error_reporting import report_backend_error, report_browser_error
 from pixel_studio.logging_setup import configure_logging
-from pixel_studio.pages.account_recovery import (
+from pixel_studio.pages.accounts.account_recovery import (
     forgot_password_page,
     reset_password_page,
     verify_email_page,
 )
-from pixel_studio.pages.admin import admin_audit_page, admin_reports_page, admin_users_page
-from pixel_studio.pages.auth_pages import login_page, signup_page
-from pixel_studio.pages.collection_detail import collection_detail_page
-from pixel_studio.pages.collections import collections_page
-from pixel_studio.pages.compare import compare_page
-from pixel_studio.pages.create import create_page
-from pixel_studio.pages.credits import credits_page
-from pixel_studio.pages.explore import explore_page
-from pixel_studio.pages.feed import feed_page
+from pixel_studio.pages.accounts.auth_pages import login_page, signup_page
+from pixel_studio.pages.accounts.settings import settings_page
+from pixel_studio.pages.billing.credits import credits_page
 from pixel_studio.pages.home import home_page
-from pixel_studio.pages.image_page import image_page
 from pixel_studio.pages.landing import landing
-from pixel_studio.pages.likes import likes_page
+from pixel_studio.pages.moderation.admin import (
+    admin_audit_page,
+    admin_reports_page,
+    admin_users_page,
+)
 from pixel_studio.pages.not_found import not_found_page
-from pixel_studio.pages.notifications import notifications_page
-from pixel_studio.pages.profile import follow_list_page, profile_page
-from pixel_studio.pages.set_detail import set_detail_page
-from pixel_studio.pages.sets import sets_page
-from pixel_studio.pages.settings import settings_page
-from pixel_studio.pages.start_image import start_image_page
+from pixel_studio.pages.social.collection_detail import collection_detail_page
+from pixel_studio.pages.social.collections import collections_page
+from pixel_studio.pages.social.explore import explore_page
+from pixel_studio.pages.social.feed import feed_page
+from pixel_studio.pages.social.likes import likes_page
+from pixel_studio.pages.social.notifications import notifications_page
+from pixel_studio.pages.social.profile import follow_list_page, profile_page
+from pixel_studio.pages.studio.compare import compare_page
+from pixel_studio.pages.studio.create import create_page
+from pixel_studio.pages.studio.image_page import image_page
+from pixel_studio.pages.studio.set_detail import set_detail_page
+from pixel_studio.pages.studio.sets import sets_page
+from pixel_studio.pages.studio.start_image import start_image_page
 from pixel_studio.plugins.discovery import page_plugins
-from pixel_studio.services.job_recovery import recover_stale_jobs
-from pixel_studio.services.webhook_queue import recover_deliveries
+from pixel_studio.services.integrations.webhook_queue import recover_deliveries
+from pixel_studio.services.operations.job_recovery import recover_stale_jobs
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState
 from pixel_studio.state.account_recovery import (

@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     # CREDIT_PACKS as JSON: [{"id": "small", "credits": 50, "price_cents": 299}, ...]
     credit_packs: list[CreditPack] = Field(default_factory=lambda: list(DEFAULT_CREDIT_PACKS))
 
-    # Webhooks for API users (services/webhooks.py). Targets in private, loopback and
+    # Webhooks for API users (services/integrations/webhooks.py). Targets in private, loopback and
     # link-local ranges are refused unless WEBHOOKS_ALLOW_PRIVATE is set (tests, a closed net).
     webhooks_allow_private: bool = False
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     google_client_secret: str = ""
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
 
-    # Generation jobs (services/jobs.py). The longest one provider call may take (the network
+    # Generation jobs (services/studio/jobs.py). The longest one provider call may take (the network
     # providers' client timeout).
     provider_timeout_seconds: float = Field(default=120.0, gt=0)
     # A claimed job holds a lease that a heartbeat renews every third of it while the worker
@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     generation_max_retries: int = Field(default=3, ge=0)
     generation_retry_base_delay: float = Field(default=0.5, ge=0)
     generation_retry_max_delay: float = Field(default=30.0, ge=0)
-    # Backpressure (services/backpressure.py): jobs one user may have queued or running at
+    # Backpressure (services/studio/backpressure.py): jobs one user may have queued or running at
     # once; queued jobs of everyone past which new ones are refused ("busy, try again in N s",
     # a 503 + Retry-After on the API); the N. Refusals come before any charge or row.
     max_active_jobs_per_user: int = Field(default=4, ge=1)
@@ -213,14 +213,14 @@ class Settings(BaseSettings):
     # Host names accepted besides SITE_URL's host and the loopback aliases (comma-separated),
     # e.g. the internal name a health probe uses. Any other Host header gets a 400.
     allowed_hosts: str = ""
-    # Moderation (services/moderation.py): words refused in prompts and comments, as a
+    # Moderation (services/blocked_terms.py): words refused in prompts and comments, as a
     # comma-separated list or a JSON array; matched as whole words, case-insensitively.
     blocked_terms: str = ""
 
     @field_validator("blocked_terms")
     @classmethod
     def _blocked_terms_parse(cls, value: str) -> str:
-        # Refused at start-up rather than at the first prompt (services/moderation.py reads it).
+        # Refused at start-up rather than at the first prompt (services/blocked_terms.py reads it).
         if value.strip().startswith("["):
             import json
 

@@ -19,18 +19,11 @@ from sqlmodel import Session
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus
-from pixel_studio.services import (
-    api_tokens,
-    auth,
-    collections,
-    comments,
-    follows,
-    likes,
-    notifications,
-    users,
-    webhooks,
-)
-from pixel_studio.services.images import set_image_privacy
+from pixel_studio.services import users
+from pixel_studio.services.accounts import api_tokens, auth
+from pixel_studio.services.integrations import webhooks
+from pixel_studio.services.social import collections, comments, follows, likes, notifications
+from pixel_studio.services.studio.images import set_image_privacy
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
 from pixel_studio.storage.images import image_keys

@@ -32,11 +32,12 @@ from pixel_studio.models import (
     User,
     UserSession,
 )
-from pixel_studio.services import auth, comments, explore, likes, profiles
-from pixel_studio.services.account import request_deletion, tombstone_name
-from pixel_studio.services.account_job_runner import run_account_job
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.accounts.account import request_deletion, tombstone_name
+from pixel_studio.services.accounts.account_job_runner import run_account_job
 from pixel_studio.services.errors import AuthFailed, InvalidInput, NotFound
-from pixel_studio.services.job_state import ledger_mismatches
+from pixel_studio.services.social import comments, explore, likes, profiles
+from pixel_studio.services.studio.job_state import ledger_mismatches
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
 from tests.privacy_probes import api_routes, load_page, page_paths, probes_for

@@ -1,5 +1,5 @@
 """The job queue: the embedded runner (the same run_job on in-process threads, no broker),
-the choice of Celery, and the recovery of lost deliveries (services/job_recovery.py)."""
+the choice of Celery, and the recovery of lost deliveries (services/operations/job_recovery.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from sqlmodel import Session, col
 from pixel_studio import job_queue
 from pixel_studio.db import utcnow
 from pixel_studio.models import GenerationJob, JobStatus
-from pixel_studio.services import job_recovery, jobs
+from pixel_studio.services.operations import job_recovery
+from pixel_studio.services.studio import jobs
 from pixel_studio.settings import Settings
 from tests.services.generation_helpers import make_user, submit_job
 

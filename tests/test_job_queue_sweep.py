@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from pixel_studio import cache
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import job_recovery
+from pixel_studio.services.operations import job_recovery
 from pixel_studio.settings import Settings
 from pixel_studio.storage import get_storage, reset_storage_cache
 

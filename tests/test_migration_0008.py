@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from alembic import command
 from pixel_studio.migrations import alembic_config, upgrade
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings
 from tests.db_fixtures import database_at
 from tests.services.social_helpers import make_image

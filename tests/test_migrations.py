@@ -111,7 +111,7 @@ def test_pair_tables_have_the_pair_as_primary_key(
 
 def test_money_checks_allow_a_reversed_purchase_below_zero(migrated: Engine) -> None:
     """Migration 0005 dropped `credits >= 0` / `balance_after >= 0`: a refund or dispute takes
-    bought credits back even when spent (services/payments.py). Debits still refuse to pass
+    bought credits back even when spent (services/billing/payments.py). Debits still refuse to pass
     zero in their conditional UPDATE (tests/services/test_credits.py)."""
     insp = inspect(migrated)
     user_checks = " ".join(c["sqltext"] for c in insp.get_check_constraints("user_account"))

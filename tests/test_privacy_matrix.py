@@ -21,20 +21,20 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.models import GenerationJob
-from pixel_studio.services import (
+from pixel_studio.services.errors import NotFound
+from pixel_studio.services.social import (
     collections,
     comments,
     explore,
     feed,
-    image_detail,
     likes,
     notifications,
     profiles,
 )
-from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import delete_image, image_url, set_image_privacy
-from pixel_studio.services.jobs import run_job
-from pixel_studio.services.sets import delete_set
+from pixel_studio.services.studio import image_detail
+from pixel_studio.services.studio.images import delete_image, image_url, set_image_privacy
+from pixel_studio.services.studio.jobs import run_job
+from pixel_studio.services.studio.sets import delete_set
 from pixel_studio.settings import get_settings
 from pixel_studio.storage import get_storage
 from tests.db_fixtures import wipe

@@ -28,7 +28,7 @@ from pixel_studio.provider_limits import (
     for_settings,
 )
 from pixel_studio.providers import ImageRequest, RateLimited, get_provider
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import ProviderLimit, Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.providers.peers import free_port

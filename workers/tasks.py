@@ -16,10 +16,10 @@ from pixel_studio.job_queue import (
 )
 from pixel_studio.mail import MailError, PermanentMailError, deliver_payload
 from pixel_studio.mail.dispatch import MAX_ATTEMPTS, retry_delay
-from pixel_studio.services.account_job_runner import run_account_job
-from pixel_studio.services.jobs import run_job
-from pixel_studio.services.password_reset import run_password_reset
-from pixel_studio.services.webhook_queue import run_and_reschedule
+from pixel_studio.services.accounts.account_job_runner import run_account_job
+from pixel_studio.services.accounts.password_reset import run_password_reset
+from pixel_studio.services.integrations.webhook_queue import run_and_reschedule
+from pixel_studio.services.studio.jobs import run_job
 from workers.celery_app import get_app
 
 app = get_app()
@@ -36,7 +36,7 @@ def generate(job_id: str) -> None:
 
 @app.task(name=ACCOUNT_TASK_NAME)
 def account_job(job_id: str) -> None:
-    """A data export or an account deletion (services/account_jobs.py)."""
+    """A data export or an account deletion (services/accounts/account_jobs.py)."""
     log.info("account job %s: worker starts", job_id)
     run_account_job(job_id)
     log.info("account job %s: worker done", job_id)

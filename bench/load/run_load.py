@@ -53,7 +53,8 @@ from bench.load.common import (  # noqa: E402
     wait_ready,
 )
 from pixel_studio.db import make_engine  # noqa: E402
-from pixel_studio.services import api_tokens, users  # noqa: E402
+from pixel_studio.services import users  # noqa: E402
+from pixel_studio.services.accounts import api_tokens  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 from tests.redis_fixtures import claimed_redis_db  # noqa: E402
 

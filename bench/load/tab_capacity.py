@@ -57,7 +57,8 @@ from pixel_studio.db import make_engine  # noqa: E402
 from pixel_studio.events import BalanceEvent, publish  # noqa: E402
 from pixel_studio.migrations import upgrade  # noqa: E402
 from pixel_studio.models import CreditKind  # noqa: E402
-from pixel_studio.services import auth, credits, users  # noqa: E402
+from pixel_studio.services import credits, users  # noqa: E402
+from pixel_studio.services.accounts import auth  # noqa: E402
 from pixel_studio.settings import Settings  # noqa: E402
 from pixel_studio.tabs import RedisTabs  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402

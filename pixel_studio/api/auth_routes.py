@@ -19,9 +19,9 @@ from pixel_studio.api.deps import (
     same_origin_navigation,
 )
 from pixel_studio.models import User
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.accounts.sessions import network_of
 from pixel_studio.services.errors import Conflict, InvalidInput, RateLimited, ServiceError
-from pixel_studio.services.sessions import network_of
 from pixel_studio.settings import Settings
 
 router = APIRouter()

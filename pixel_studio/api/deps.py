@@ -12,7 +12,7 @@ from sqlmodel import Session
 from pixel_studio.cache import Cache, get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings, get_settings
 
 SESSION_COOKIE = "ps_session"

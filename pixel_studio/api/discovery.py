@@ -1,8 +1,8 @@
 """A JSON read API for discovery: explore pages and one image's page.
 
 `GET /api/v1/explore?q=&model=&style=&sort=&window=&cursor=&limit=` and
-`GET /api/v1/images/{id}`, through the same services as the Reflex pages (services/explore,
-services/image_detail) and so the same visibility rule and the same cache entries. Query
+`GET /api/v1/images/{id}`, through the same services as the Reflex pages (services/social/explore,
+services/studio/image_detail) and so the same visibility rule and the same cache entries. Query
 parameters are validated by the services' own pydantic model; every refusal is the REST API's
 JSON error (`{"error": {"code", "message", "field"}}`, api/v1/errors.py), never a 500. The
 viewer is the API token's owner (`Authorization: Bearer`), else the session cookie's user.
@@ -39,9 +39,11 @@ from pixel_studio.api.v1.auth import (
 from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND, service_error_response
 from pixel_studio.cache import Cache, get_cache
 from pixel_studio.db import read, read_session
-from pixel_studio.services import cached, explore, image_detail
-from pixel_studio.services.cards import CardPage, ImageCard
+from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound, ServiceError
+from pixel_studio.services.social import explore
+from pixel_studio.services.social.cards import CardPage, ImageCard
+from pixel_studio.services.studio import image_detail
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
 

@@ -30,7 +30,7 @@ from pixel_studio.api.deps import (
     client_ip,
     same_origin_navigation,
 )
-from pixel_studio.services import auth, oauth
+from pixel_studio.services.accounts import auth, oauth
 from pixel_studio.services.errors import AuthFailed, InvalidInput, RateLimited, ServiceError
 from pixel_studio.settings import Settings
 

@@ -7,7 +7,7 @@ neither. Private images only through a signed, expiring URL that was issued to t
 presents it (the cookie says who), and only while the rule still lets that viewer see it.
 Private images live under `private/` (storage/base.PRIVATE_PREFIX), which this route never
 serves unsigned, and move under fresh keys when their privacy changes
-(services/images.set_image_privacy): a URL handed out while public dies with the change.
+(services/studio/images.set_image_privacy): a URL handed out while public dies with the change.
 """
 
 from __future__ import annotations

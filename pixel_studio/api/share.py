@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from pixel_studio.api.deps import OptionalUser, SessionDep, SettingsDep
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import get_visible_image, image_url
+from pixel_studio.services.studio.images import get_visible_image, image_url
 from pixel_studio.settings import Settings
 from pixel_studio.storage import content_type_for, get_storage
 from pixel_studio.storage.base import StorageError

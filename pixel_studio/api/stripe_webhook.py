@@ -2,7 +2,7 @@
 
 The signature is checked on the raw body before anything is parsed or written; a missing,
 wrong or stale one is a 400 and nothing happens. A verified event is applied and committed
-in one transaction (services/payments.apply_event), then the user's open pages get the new
+in one transaction (services/billing/payments.apply_event), then the user's open pages get the new
 balance (events.BalanceEvent). Every verified event gets a 2xx, also the ones we ignore, have
 seen before, or refuse to credit because they do not match the pack (outcome "mismatch",
 logged as an error): the signature proves Stripe sent it, so a retry would carry the same
@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from pixel_studio import events
 from pixel_studio.api.deps import SessionDep, SettingsDep
-from pixel_studio.services import payments
+from pixel_studio.services.billing import payments
 from pixel_studio.services.errors import InvalidInput
 from pixel_studio.settings import Settings
 

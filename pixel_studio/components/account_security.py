@@ -1,6 +1,7 @@
 """The settings page's security panels: your sessions, and your API tokens.
 
-Each returns the body of a settings section (pages/settings.py frames it with its title)."""
+Each returns the body of a settings section (pages/accounts/settings.py frames it with its
+title)."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def _picture(prefill: Any) -> rx.Component:
 
 
 def image_page_skeleton(prefill: Any) -> rx.Component:
-    """The image page's layout (pages/image_page.found) with placeholders where data goes.
+    """The image page's layout (pages/studio/image_page.found) with placeholders where data goes.
     `prefill` is `first_paint_var("image", FirstImage)`: an ObjectVar[FirstImage] or null."""
     return rx.vstack(
         grid_styles(),

@@ -1,6 +1,6 @@
 """The settings page's webhooks panel: add an endpoint, its secret shown once, the endpoints
 with a delete button, and the recent deliveries as a compact list (status, attempts, error).
-pages/settings.py frames it with its title."""
+pages/accounts/settings.py frames it with its title."""
 
 from __future__ import annotations
 

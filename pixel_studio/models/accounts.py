@@ -21,7 +21,7 @@ class User(SQLModel, table=True):
     __tablename__ = "user_account"
     __table_args__ = (
         # No `credits >= 0` check since migration 0005: a refund or dispute takes bought
-        # credits back even when spent, so a balance may go negative (services/payments.py).
+        # credits back even when spent, so a balance may go negative (services/billing/payments.py).
         # Every debit still refuses to pass zero (services/credits.change_balance).
         # The visibility rule asks "which users are suspended?" in every public listing
         # (services/visibility.suspended_user_ids): a partial index keeps that to the few
@@ -54,10 +54,10 @@ class User(SQLModel, table=True):
     suspended_at: datetime | None = None
     # Account deletion keeps the row as an anonymised tombstone (username "deleted-<id>",
     # email "<id>@deleted.invalid", no password, no avatar) so the credit ledger that points
-    # at it stays whole and still sums; services/account.py. Such a row never signs in.
+    # at it stays whole and still sums; services/accounts/account.py. Such a row never signs in.
     deleted_at: datetime | None = None
     # When the owner proved the address is theirs (a link in a mail, or a Google identity
-    # with it verified); None: unproven (services/email_verification.py).
+    # with it verified); None: unproven (services/accounts/email_verification.py).
     email_verified_at: datetime | None = None
 
     @property
@@ -91,8 +91,8 @@ class UserSession(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     user_agent: str | None = Field(default=None, max_length=255)
-    # The sessions list (services/sessions.py): the client's network (an IPv4 /24 or IPv6 /48,
-    # never the full address), when the password or Google last proved the person (a fresh
+    # The sessions list (services/accounts/sessions.py): the client's network (an IPv4 /24 or IPv6
+    # /48, never the full address), when the password or Google last proved the person (a fresh
     # sign-in may mint an API token), and the last event seen, written at most every few minutes.
     network: str | None = Field(default=None, max_length=64)
     authenticated_at: datetime | None = None
@@ -119,8 +119,8 @@ class AccountJobKind(StrEnum):
 
 
 class AccountJob(SQLModel, table=True):
-    """A data export or an account deletion, run by the queue (services/export.py,
-    services/account.py). An export's zip lives at `result_key` until `expires_at`."""
+    """A data export or an account deletion, run by the queue (services/accounts/export.py,
+    services/accounts/account.py). An export's zip lives at `result_key` until `expires_at`."""
 
     __tablename__ = "account_job"
     __table_args__ = (Index("ix_account_job_user_id_created_at", "user_id", "created_at"),)
@@ -145,7 +145,7 @@ class AccountTokenPurpose(StrEnum):
 
 class AccountToken(SQLModel, table=True):
     """A link sent by mail: verify an address, or reset a password. Only the SHA-256 of its
-    secret is kept; `used_at` makes it single use (services/account_tokens.py)."""
+    secret is kept; `used_at` makes it single use (services/accounts/account_tokens.py)."""
 
     __tablename__ = "account_token"
 

@@ -20,7 +20,8 @@ class CreditKind(StrEnum):
     refund = "refund"
     admin = "admin"
     bonus = "bonus"
-    reversal = "reversal"  # a refunded or disputed purchase taken back (services/payments.py)
+    # a refunded or disputed purchase taken back (services/billing/payments.py)
+    reversal = "reversal"
 
 
 class CreditTransaction(SQLModel, table=True):
@@ -61,7 +62,7 @@ class StripePayment(SQLModel, table=True):
 
     `credits_reversed` only grows, to at most `credits`: each refund event states the charge's
     cumulative refunded amount, so applying events in any order, or twice, takes back the
-    right total once (services/payments.py)."""
+    right total once (services/billing/payments.py)."""
 
     __tablename__ = "stripe_payment"
 

@@ -17,7 +17,7 @@ from pixel_studio.models.base import SQLModel
 
 class Like(SQLModel, table=True):
     __tablename__ = "image_like"
-    # "Images I liked, newest like first" walks this index (services/likes.liked_images).
+    # "Images I liked, newest like first" walks this index (services/social/likes.liked_images).
     __table_args__ = (
         Index("ix_image_like_user_id_created_at", "user_id", "created_at", "image_id"),
     )
@@ -77,7 +77,7 @@ class Follow(SQLModel, table=True):
     __tablename__ = "follow"
     __table_args__ = (
         CheckConstraint("follower_id <> followee_id", name="not_self"),
-        # Followers / following lists, newest first, keyset-paged (services/follows.py).
+        # Followers / following lists, newest first, keyset-paged (services/social/follows.py).
         Index("ix_follow_follower_id_created_at", "follower_id", "created_at", "followee_id"),
         Index("ix_follow_followee_id_created_at", "followee_id", "created_at", "follower_id"),
     )

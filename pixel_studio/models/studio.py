@@ -43,7 +43,7 @@ class GenerationJob(SQLModel, table=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     # While running: the worker holding the job renews this after each image; once it has
-    # passed, another delivery may take the job over (services/jobs.py).
+    # passed, another delivery may take the job over (services/studio/jobs.py).
     lease_until: datetime | None = None
 
 
@@ -62,12 +62,12 @@ class ImageSet(SQLModel, table=True):
 
 # Trending ("hot") score: log10 of the likes plus the creation time in units of 45,000 s, so a
 # day of age weighs as much as ~80x the likes. It changes only when the like count does, so it
-# is stored and keyset-paged (services/ranking.py keeps it up to date; SOCIAL_NOTES.md).
+# is stored and keyset-paged (services/social/ranking.py keeps it up to date; SOCIAL_NOTES.md).
 HOT_EPOCH_DIVISOR = 45000.0
 
 
 def hot_score(likes: int, created_at: datetime) -> float:
-    """The one trending formula (services/ranking.py re-exports it)."""
+    """The one trending formula (services/social/ranking.py re-exports it)."""
     if created_at.tzinfo is None:  # stored values are UTC; naive ones come from old rows
         created_at = created_at.replace(tzinfo=UTC)
     return math.log10(max(likes, 1)) + created_at.timestamp() / HOT_EPOCH_DIVISOR

@@ -30,8 +30,8 @@ class DeliveryStatus(StrEnum):
 
 class Webhook(SQLModel, table=True):
     """One endpoint of a user. The signing secret is not stored: it is derived from
-    SECRET_KEY and `secret_salt` (services/webhook_delivery.signing_secret), so a copy of the
-    database alone cannot forge a delivery."""
+    SECRET_KEY and `secret_salt` (services/integrations/webhook_delivery.signing_secret), so a copy
+    of the database alone cannot forge a delivery."""
 
     __tablename__ = "webhook"
 

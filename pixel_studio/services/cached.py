@@ -55,7 +55,7 @@ def _version_key(scope: str) -> str:
     return f"ps:ver:{scope}"
 
 
-version_key = _version_key  # for services/warm_read.py, which reads the versions in Lua
+version_key = _version_key  # for services/social/warm_read.py, which reads the versions in Lua
 
 
 def bump(cache: Cache, *scopes: str) -> None:

@@ -31,9 +31,10 @@ def change_balance(
 ) -> CreditTransaction:
     """Apply `amount` (negative to debit) and write its ledger row. Caller commits.
 
-    `allow_negative` is for taking back a refunded or disputed purchase (services/payments.py)
-    only: the credits are gone whether or not they were spent, so the balance may drop below
-    zero, and every debit is then refused until purchases bring it back up."""
+    `allow_negative` is for taking back a refunded or disputed purchase
+    (services/billing/payments.py) only: the credits are gone whether or not they were spent, so the
+    balance may drop below zero, and every debit is then refused until purchases bring it back
+    up."""
     fits = col(User.credits) + amount >= 0
     result = session.execute(
         update(User)
@@ -79,7 +80,7 @@ def debit_parts(
     """ONE conditional debit of the parts' total, and one spend row per part (in order), each
     with the running balance after it, so the ledger reads like separate debits and still
     sums. Raises InsufficientCredits (nothing written) when the total does not fit. A
-    comparison pays for its jobs this way (services/compare.py). Caller commits."""
+    comparison pays for its jobs this way (services/studio/compare.py). Caller commits."""
     total = sum(amount for amount, _ in parts)
     if not parts or any(amount <= 0 for amount, _ in parts):
         raise ValueError("debit_parts takes positive amounts")

@@ -47,7 +47,7 @@ class PaymentUnavailable(ServiceError):
 
 
 class Busy(ServiceError):
-    """Too much work is waiting (services/backpressure.py): refused before anything was
+    """Too much work is waiting (services/studio/backpressure.py): refused before anything was
     charged or written; the same request may succeed in `retry_after` seconds."""
 
     def __init__(self, message: str, retry_after: int) -> None:

@@ -46,7 +46,7 @@ AUTH, SIGNUP, GENERATION, FINANCIAL, WRITE, READ = (
     "write",
     "read",
 )
-# Account emails (verification, password reset; services/account_mail.py): per network and
+# Account emails (verification, password reset; services/accounts/account_mail.py): per network and
 # per account, so neither a stranger nor a script can flood someone's inbox.
 MAIL_NETWORK, MAIL_ACCOUNT = "mail_network", "mail_account"
 MESSAGES = {

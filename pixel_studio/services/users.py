@@ -164,7 +164,7 @@ def find_by_login(session: Session, login: str) -> User | None:
 
 
 def find_by_username(session: Session, username: str) -> User | None:
-    # Deleted accounts (tombstones, services/account.py) are found by nobody.
+    # Deleted accounts (tombstones, services/accounts/account.py) are found by nobody.
     return session.exec(
         select(User).where(
             User.username == username.strip().lower(), col(User.deleted_at).is_(None)

@@ -1,10 +1,10 @@
 """The one visibility rule: who may see an image, a set or a collection.
 
 A thing is visible to its owner, and to everyone else only while it is public AND its owner
-is neither suspended (an admin's moderation, services/admin.py: a suspended user's public
+is neither suspended (an admin's moderation, services/moderation/admin.py: a suspended user's public
 content disappears for others and comes back on restore, nothing about it changes) nor
-deleted (services/account.py: the account is closed at once, its files go later). "Suspended"
-below means both: an owner whose things others must not see. Every read goes
+deleted (services/accounts/account.py: the account is closed at once, its files go later).
+"Suspended" below means both: an owner whose things others must not see. Every read goes
 through here, in Python (`is_visible`) or in SQL (`visible_to`), so the rule is written once
 (DESIGN.md, Security). Callers turn "not visible" into NotFound: a private thing asked for by
 someone else must look exactly like one that does not exist.

@@ -18,7 +18,7 @@ import reflex as rx
 from pixel_studio.api.cookies import safe_next
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import full_page_load, session_url

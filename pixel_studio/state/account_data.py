@@ -20,8 +20,8 @@ from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.events import AccountJobEvent
 from pixel_studio.models import AccountJobKind, JobStatus, User
-from pixel_studio.services import account, export
-from pixel_studio.services.account_job_runner import enqueue_account_job
+from pixel_studio.services.accounts import account, export
+from pixel_studio.services.accounts.account_job_runner import enqueue_account_job
 from pixel_studio.services.errors import NotFound, ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import (

@@ -15,7 +15,7 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import email_verification, password_reset
+from pixel_studio.services.accounts import email_verification, password_reset
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 

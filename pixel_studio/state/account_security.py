@@ -13,7 +13,7 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import account_security, email_verification
+from pixel_studio.services.accounts import account_security, email_verification
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended, session_token

@@ -1,4 +1,4 @@
-"""`/admin`, `/admin/reports`, `/admin/audit`: thin state over services/admin.py.
+"""`/admin`, `/admin/reports`, `/admin/audit`: thin state over services/moderation/admin.py.
 
 Every handler re-checks the tab's session (`checked_user_id`), then calls ONE admin service
 function, which checks that the user is an admin: anyone else gets NotFound, and the page
@@ -17,8 +17,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import admin, reports
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.moderation import admin, reports
 from pixel_studio.state.auth import checked_user_id, per_user
 from pixel_studio.storage import get_storage
 

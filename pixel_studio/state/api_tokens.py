@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import api_tokens
+from pixel_studio.services.accounts import api_tokens
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended

@@ -36,7 +36,7 @@ from pixel_studio.api.cookies import safe_next
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
-from pixel_studio.services import auth, sessions
+from pixel_studio.services.accounts import auth, sessions
 from pixel_studio.storage import get_storage
 from pixel_studio.tabs import get_tabs
 

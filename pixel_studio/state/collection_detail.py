@@ -17,8 +17,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import collections as collections_service
 from pixel_studio.services.errors import InvalidInput, NotFound, ServiceError
+from pixel_studio.services.social import collections as collections_service
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.image_cards import ImageCard, image_card

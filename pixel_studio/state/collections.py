@@ -16,10 +16,10 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import collections as collections_service
 from pixel_studio.services.errors import InvalidInput, ServiceError
-from pixel_studio.services.images import image_url
+from pixel_studio.services.social import collections as collections_service
 from pixel_studio.services.social_sql import Cursor
+from pixel_studio.services.studio.images import image_url
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, per_user, session_ended
 from pixel_studio.state.paging import append_new
 from pixel_studio.storage import get_storage

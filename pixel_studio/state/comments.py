@@ -20,8 +20,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import comments as comments_service
 from pixel_studio.services.errors import InvalidInput, ServiceError
+from pixel_studio.services.social import comments as comments_service
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, per_user, session_ended
 from pixel_studio.state.route_params import id_from_path
 from pixel_studio.state.sets import when

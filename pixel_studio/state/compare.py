@@ -1,5 +1,5 @@
 """`/compare`: one prompt made 2–4 ways at once, the results side by side: 2–4 models, or
-one model with 2–4 style presets, seeds or guidances (`vary`; services/compare_variants.py).
+one model with 2–4 style presets, seeds or guidances (`vary`; services/studio/compare_variants.py).
 With a single model available (a fresh install) the form starts on style presets.
 
 Submitting pays for and queues one job per column (`compare.create_compare`) in a background
@@ -22,8 +22,8 @@ import reflex as rx
 from pixel_studio.catalog import STYLE_PRESETS, get_model
 from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
-from pixel_studio.services import compare
-from pixel_studio.services.compare_variants import VARIES, Vary, variant_label
+from pixel_studio.services.studio import compare
+from pixel_studio.services.studio.compare_variants import VARIES, Vary, variant_label
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create_form import ModelOption, model_options

@@ -21,12 +21,13 @@ from pixel_studio.db import session_scope
 from pixel_studio.logging_setup import request_context
 from pixel_studio.models import User
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import generation, rate_limits
-from pixel_studio.services import sets as sets_service
+from pixel_studio.services import rate_limits
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.generation import MAX_PROMPT
-from pixel_studio.services.images import get_visible_image, image_url
 from pixel_studio.services.rate_limits import get_limiter
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio import sets as sets_service
+from pixel_studio.services.studio.generation import MAX_PROMPT
+from pixel_studio.services.studio.images import get_visible_image, image_url
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create_form import (

@@ -1,8 +1,8 @@
 """`/credits`: the balance, the packs on sale, and the user's credit history.
 
-Buying asks Stripe for a Checkout Session (services/payments.create_checkout) in a background
-event, then sends the browser to Stripe's page. Coming back says what happened; the credits
-themselves arrive with Stripe's webhook, and the balance then updates live in every open tab
+Buying asks Stripe for a Checkout Session (services/billing/payments.create_checkout) in a
+background event, then sends the browser to Stripe's page. Coming back says what happened; the
+credits themselves arrive with Stripe's webhook, and the balance then updates live in every open tab
 (state/live.py, `BalanceEvent`), which also refreshes this page's history.
 """
 
@@ -19,7 +19,7 @@ import reflex as rx
 from pixel_studio.db import session_scope
 from pixel_studio.models import CreditKind
 from pixel_studio.services import credits as credits_service
-from pixel_studio.services import payments
+from pixel_studio.services.billing import payments
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import checked_user_id, full_page_load, per_user, session_ended

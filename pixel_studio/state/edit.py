@@ -2,9 +2,9 @@
 and the image's lineage ("Made from <source>", the images made from it).
 
 `EditState` is the form: choosing an action opens it under the picture with the models that
-can do it (services/editing.models_for), its options, count, privacy and live cost. Submitting
-pays for and queues the job (`editing.create_edit_job`) in a background event; the job shows
-in the page's "Your jobs" panel at once and fills in live (state/jobs.py, state/live.py),
+can do it (services/studio/editing.models_for), its options, count, privacy and live cost.
+Submitting pays for and queues the job (`editing.create_edit_job`) in a background event; the job
+shows in the page's "Your jobs" panel at once and fills in live (state/jobs.py, state/live.py),
 and the live listener refreshes `LineageState` so each new image appears in "Made from this
 image" as it finishes.
 
@@ -23,8 +23,8 @@ import reflex as rx
 
 from pixel_studio.db import read_session, session_scope
 from pixel_studio.logging_setup import request_context
-from pixel_studio.services import editing
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.studio import editing
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create import user_default_private

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from pixel_studio.catalog import Operation
-from pixel_studio.services import editing
+from pixel_studio.services.studio import editing
 from pixel_studio.settings import Settings
 from pixel_studio.state.create_form import Choice, count_of
 

@@ -3,7 +3,7 @@
 The URL is the source of truth (`?q=&model=&style=&sort=&window=`): `load` (on_load) reads
 it, and every filter change navigates to the new URL (`rx.redirect(..., replace=True)`),
 which runs on_load again. A search can so be shared, and survives a reload. Pages after the
-first are keyset pages (`services.explore`'s opaque cursor), kept server-side.
+first are keyset pages (`services.social.explore`'s opaque cursor), kept server-side.
 
 A search (a `q`) counts against the read tier, as GET /api/v1/explore does: per signed-in
 user, else per client network; over it the page says when to try again. Browsing without a
@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from pixel_studio.cache import get_cache
 from pixel_studio.catalog import STYLE_PRESETS, STYLES, all_models
 from pixel_studio.db import read
-from pixel_studio.services import explore as explore_service
 from pixel_studio.services import rate_limits
-from pixel_studio.services.cards import Sort
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.social import explore as explore_service
+from pixel_studio.services.social.cards import Sort
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.state.paging import append_new

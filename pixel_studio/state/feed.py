@@ -11,8 +11,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import feed as feed_service
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.social import feed as feed_service
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 from pixel_studio.state.image_cards import ImageCard, card_view
 from pixel_studio.state.paging import append_new

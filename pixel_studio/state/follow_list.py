@@ -11,9 +11,9 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import follows as follows_service
 from pixel_studio.services import users as users_service
 from pixel_studio.services.errors import NotFound, ServiceError
+from pixel_studio.services.social import follows as follows_service
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.paging import append_new

@@ -13,7 +13,7 @@ from reflex.event import EventSpec
 
 from pixel_studio.api.google import CONNECT_PATH, KNOWN_ERRORS, PROVIDER
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth, oauth
+from pixel_studio.services.accounts import auth, oauth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import full_page_load, session_token
 

@@ -2,7 +2,7 @@
 
 Plain data, no Reflex import: every page that lists images (a set, explore, a feed, a profile,
 a collection, liked images) builds its cards here, so a card looks and links the same
-everywhere. URLs come from `services.images.image_url`, i.e. only after the visibility rule.
+everywhere. URLs come from `services.studio.images.image_url`, i.e. only after the visibility rule.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import dataclasses
 from typing import cast
 
 from pixel_studio.models import Image, User
-from pixel_studio.services import cards as service_cards
-from pixel_studio.services.images import image_url
+from pixel_studio.services.social import cards as service_cards
+from pixel_studio.services.studio.images import image_url
 from pixel_studio.storage import Storage
 
 
@@ -62,7 +62,7 @@ def image_card(
 
 
 def card_view(storage: Storage, card: service_cards.ImageCard, viewer_id: int | None) -> ImageCard:
-    """A grid card from a feed/explore/profile row (`services.cards.ImageCard`, which carries
+    """A grid card from a feed/explore/profile row (`services.social.cards.ImageCard`, which carries
     storage keys and the creator instead of an Image row)."""
     # image_url reads only the keys, `private` and `user_id`, which a service card has too.
     as_image = cast(Image, card)

@@ -1,7 +1,7 @@
 """`/image/[image_id]`: one image large, its prompt and parameters, who made it; copy, share,
 download, remix; for the owner, privacy and delete.
 
-What a viewer sees comes from the image read model (`services.image_detail.get_image_detail`,
+What a viewer sees comes from the image read model (`services.studio.image_detail.get_image_detail`,
 cached per image, the viewer's parts read live): a private image asked for by anyone but its
 owner reads exactly like a missing id. The social parts have their own states (state/likes.py,
 state/comments.py, state/collections.py); `load` hands the like button its starting numbers
@@ -22,10 +22,10 @@ from pixel_studio.api.share import download_path, share_url
 from pixel_studio.cache import get_cache
 from pixel_studio.db import read_session, session_scope
 from pixel_studio.models import Image
-from pixel_studio.services import image_detail as detail_service
-from pixel_studio.services import images as images_service
-from pixel_studio.services import sets as sets_service
 from pixel_studio.services.errors import NotFound, ServiceError
+from pixel_studio.services.studio import image_detail as detail_service
+from pixel_studio.services.studio import images as images_service
+from pixel_studio.services.studio import sets as sets_service
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, checked_user_id
 from pixel_studio.state.comments import CommentsState

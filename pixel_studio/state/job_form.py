@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pixel_studio.services.errors import ServiceError
-from pixel_studio.services.generation import RequestErrors
+from pixel_studio.services.studio.generation import RequestErrors
 from pixel_studio.state.auth import AuthState, checked_user_id, session_ended
 from pixel_studio.state.create_form import field_errors
 from pixel_studio.state.job_views import JobView

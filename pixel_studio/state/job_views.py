@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from pixel_studio.catalog import UnknownModelError, get_model
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, Image, ImageSet, JobStatus, User
-from pixel_studio.services.images import image_url
-from pixel_studio.services.job_state import job_message
+from pixel_studio.services.studio.images import image_url
+from pixel_studio.services.studio.job_state import job_message
 from pixel_studio.storage import Storage
 
 RECENT_JOBS = 6

@@ -15,8 +15,8 @@ import reflex as rx
 
 from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
-from pixel_studio.services import generation
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.studio import generation
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import (
     RECENT_JOBS,

@@ -16,8 +16,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import likes as likes_service
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.social import likes as likes_service
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, per_user, session_ended
 from pixel_studio.state.image_cards import ImageCard, card_view

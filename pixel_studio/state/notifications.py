@@ -17,9 +17,9 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import notifications as notifications_service
 from pixel_studio.services.errors import ServiceError
-from pixel_studio.services.notifications import Kind, NotificationItem
+from pixel_studio.services.social import notifications as notifications_service
+from pixel_studio.services.social.notifications import Kind, NotificationItem
 from pixel_studio.services.social_sql import Cursor
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.paging import append_new

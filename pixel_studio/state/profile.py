@@ -1,8 +1,8 @@
 """`/u/[profile_name]`: a person's profile - avatar, counts, follow button, and tabs for their
 images (keyset pages), public sets and collections (the owner sees their private ones too).
 
-Reads go through `services.profiles` / `services.collections` in a thread; following goes
-through `services.follows` in a background event, after the session re-check
+Reads go through `services.social.profiles` / `services.social.collections` in a thread; following
+goes through `services.social.follows` in a background event, after the session re-check
 (`state.auth.checked_user_id`) every state-changing handler makes.
 """
 
@@ -20,12 +20,12 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import collections as collections_service
-from pixel_studio.services import follows as follows_service
-from pixel_studio.services import profiles as profiles_service
 from pixel_studio.services.errors import NotFound, ServiceError
-from pixel_studio.services.images import image_url
+from pixel_studio.services.social import collections as collections_service
+from pixel_studio.services.social import follows as follows_service
+from pixel_studio.services.social import profiles as profiles_service
 from pixel_studio.services.social_sql import Cursor
+from pixel_studio.services.studio.images import image_url
 from pixel_studio.services.users import USERNAME_RE
 from pixel_studio.state.auth import AuthState, checked_user_id, login_url, session_ended
 from pixel_studio.state.image_cards import ImageCard, card_view

@@ -1,4 +1,5 @@
-"""The "Report" dialogs (image page, comments, profiles): thin state over services/reports.py.
+"""The "Report" dialogs (image page, comments, profiles): thin state over
+services/moderation/reports.py.
 
 One handler: re-check the session, one service call, a toast that says what happened
 ("already reported" for a second report of the same item by the same person).
@@ -13,8 +14,8 @@ import reflex as rx
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import reports
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.moderation import reports
 from pixel_studio.state.auth import checked_user_id, login_url
 
 

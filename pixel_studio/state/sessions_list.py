@@ -17,7 +17,7 @@ import reflex as rx
 from pydantic import BaseModel
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import api_tokens, auth, sessions
+from pixel_studio.services.accounts import api_tokens, auth, sessions
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import (
     SIGNED_OUT_URL,

@@ -1,6 +1,6 @@
 """`/sets/[set_id]`: one set's images, prompt and parameters; run again, remix, delete.
 
-What a viewer sees is decided by `services.sets.get_set` (the one visibility rule): the owner
+What a viewer sees is decided by `services.studio.sets.get_set` (the one visibility rule): the owner
 sees everything and the job's status; anyone else only public images, or a not-found message.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import sets as sets_service
 from pixel_studio.services.errors import NotFound, ServiceError
-from pixel_studio.services.images import image_url
-from pixel_studio.services.job_state import job_message
+from pixel_studio.services.studio import sets as sets_service
+from pixel_studio.services.studio.images import image_url
+from pixel_studio.services.studio.job_state import job_message
 from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import JobView, model_name, status_color, status_label
 from pixel_studio.state.route_params import id_from_path

@@ -19,9 +19,9 @@ import reflex as rx
 
 from pixel_studio.catalog import all_models
 from pixel_studio.db import session_scope
-from pixel_studio.services import sets as sets_service
-from pixel_studio.services.images import image_url
-from pixel_studio.services.sets import SearchErrors, SetSearch
+from pixel_studio.services.studio import sets as sets_service
+from pixel_studio.services.studio.images import image_url
+from pixel_studio.services.studio.sets import SearchErrors, SetSearch
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 from pixel_studio.state.job_views import JobView, Thumb, model_name, status_color, status_label
 from pixel_studio.state.paging import append_new

@@ -16,7 +16,8 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.state.auth import (
     AuthState,

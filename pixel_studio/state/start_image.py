@@ -19,9 +19,9 @@ import reflex as rx
 
 from pixel_studio.db import read_session, session_scope
 from pixel_studio.logging_setup import request_context
-from pixel_studio.services import editing
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import get_visible_image
+from pixel_studio.services.studio import editing
+from pixel_studio.services.studio.images import get_visible_image
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState, per_user
 from pixel_studio.state.create import user_default_private

@@ -16,8 +16,8 @@ import reflex as rx
 from pydantic import BaseModel
 
 from pixel_studio.db import session_scope
-from pixel_studio.services import webhooks
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.integrations import webhooks
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import checked_user_id, per_user, session_ended
 

@@ -20,7 +20,7 @@ CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
 # Private images live under this prefix and nowhere else. A deployment never makes it public
 # (README: the S3 bucket policy grants anonymous reads on `images/` and `avatars/` only), so a
 # private file leaves only through a short-lived signed URL. Changing an image's privacy moves
-# its files across this line under fresh names (services/images.set_image_privacy).
+# its files across this line under fresh names (services/studio/images.set_image_privacy).
 PRIVATE_PREFIX = "private/"
 # A browser may reuse a signed URL while it lives; a shared cache (CDN, proxy) never stores it.
 CACHE_PRIVATE = "private, max-age=300"

@@ -16,7 +16,8 @@ from starlette.types import Message, Receive, Scope, Send
 from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings, get_settings
 
 PASSWORD = "correct horse"

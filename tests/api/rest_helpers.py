@@ -16,7 +16,8 @@ from pixel_studio.api import create_api, discovery
 from pixel_studio.api.deps import db_session
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import api_tokens, auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import api_tokens, auth
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.test_media import make_image

@@ -18,7 +18,9 @@ from sqlmodel import Session, col, select
 
 from pixel_studio import events
 from pixel_studio.models import Image, ImageSet
-from pixel_studio.services import api_tokens, compare, follows, generation
+from pixel_studio.services.accounts import api_tokens
+from pixel_studio.services.social import follows
+from pixel_studio.services.studio import compare, generation
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import assert_error, bearer, make_world
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.api.deps import CSRF_HEADER, SESSION_COOKIE
 from pixel_studio.db import utcnow
 from pixel_studio.models import CreditKind, CreditTransaction, User, UserSession
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings
 from tests.api.auth_route_helpers import (  # noqa: F401  (auth_client, auth_events: fixtures)
     PASSWORD,

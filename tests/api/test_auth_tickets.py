@@ -14,7 +14,7 @@ from sqlmodel import col
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.db import utcnow
 from pixel_studio.models import UserSession
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from tests.api.auth_route_helpers import (  # noqa: F401  (auth_client, auth_events: fixtures)
     SAME_ORIGIN,
     auth_client,

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pixel_studio.services import credits, generation
+from pixel_studio.services import credits
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import assert_error, bearer, make_world
 

@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import api_tokens, auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import api_tokens, auth
 from pixel_studio.settings import Settings
 from pixel_studio.storage import Storage, get_storage, reset_storage_cache
 from pixel_studio.storage.base import InvalidKey, public_url_for
@@ -83,7 +84,7 @@ def _world(db: Engine, settings: Settings, storage: Storage) -> tuple[int, int, 
         owner = users.create_user(s, "owner", "o@example.com", "longenough", bonus=0)
         public = make_image(s, storage, owner.id or 0, private=False)  # type: ignore[arg-type]
         private = make_image(s, storage, owner.id or 0, private=True)  # type: ignore[arg-type]
-        # Private files live under the never-public prefix, as services.images keeps them.
+        # Private files live under the never-public prefix, as services.studio.images keeps them.
         for field in ("original_key", "thumbnail_key"):
             key = getattr(private, field)
             storage.put(f"private/{key}", storage.get(key), "image/png")

@@ -28,7 +28,8 @@ from pixel_studio.api import create_api
 from pixel_studio.api.csrf import UNSAFE_METHODS
 from pixel_studio.api.deps import CSRF_HEADER, SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings, get_settings
 from tests.services.social_helpers import make_image
 

@@ -14,7 +14,10 @@ from pixel_studio.api import create_api, discovery
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.db import session_scope
-from pixel_studio.services import auth, images, likes, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.social import likes
+from pixel_studio.services.studio import images
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.test_media import make_image

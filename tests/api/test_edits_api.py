@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from pixel_studio import events
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import GenerationJob
-from pixel_studio.services import generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.rest_helpers import api_client, assert_error, bearer, make_world

@@ -16,7 +16,8 @@ from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User
-from pixel_studio.services import api_tokens, auth, oauth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import api_tokens, auth, oauth
 from pixel_studio.settings import Settings, get_settings
 
 SAME = {"sec-fetch-site": "same-origin"}  # a request from one of our own pages

@@ -19,7 +19,7 @@ from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.cache import get_cache as process_cache
 from pixel_studio.models import User
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings, get_settings
 
 SAME = {"sec-fetch-site": "same-origin"}

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from pixel_studio.api import create_api
 from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.models import GenerationJob, Image, ImageSet
-from pixel_studio.services import auth, users
-from pixel_studio.services.images import image_url, set_image_privacy
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.studio.images import image_url, set_image_privacy
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 

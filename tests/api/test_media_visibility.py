@@ -17,7 +17,8 @@ from pixel_studio.api.deps import SESSION_COOKIE, db_session
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import User
-from pixel_studio.services import account, auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import account, auth
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.test_media import make_image

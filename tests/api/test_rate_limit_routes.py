@@ -24,7 +24,8 @@ from pixel_studio import events
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cache import MemoryCache, get_cache
 from pixel_studio.models import CreditKind, GenerationJob
-from pixel_studio.services import credits, generation
+from pixel_studio.services import credits
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings, get_settings
 from tests.api.rest_helpers import api_client, assert_error, bearer, make_world
 

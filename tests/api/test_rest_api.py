@@ -20,8 +20,10 @@ from pixel_studio import events
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.events import JobEvent
 from pixel_studio.models import ApiToken
-from pixel_studio.services import api_tokens, credits, generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services import credits
+from pixel_studio.services.accounts import api_tokens
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import (
     assert_error,

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from pixel_studio import events
 from pixel_studio.api import create_api
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import compare, generation, webhook_delivery, webhook_queue
+from pixel_studio.services.integrations import webhook_delivery, webhook_queue
+from pixel_studio.services.studio import compare, generation
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import api_client, bearer, make_world
 

@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.models import CreditKind
-from pixel_studio.services import collections, credits
+from pixel_studio.services import credits
+from pixel_studio.services.social import collections
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import (
     assert_error,

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.api.share import share_html
 from pixel_studio.models import Image
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.test_media import client, make_image  # noqa: F401  (fixture)

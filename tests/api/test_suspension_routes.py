@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import User
-from pixel_studio.services import admin
+from pixel_studio.services.moderation import admin
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import api_client, bearer, make_world
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import ApiToken, Collection, GenerationJob, Like, User
-from pixel_studio.services import api_tokens
+from pixel_studio.services.accounts import api_tokens
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import assert_error, bearer, make_world
 

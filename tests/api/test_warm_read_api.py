@@ -1,5 +1,5 @@
-"""The explore and image routes over a Redis cache (services/warm_read.py on the request path),
-on SQLite and PostgreSQL: the first read fills the cache, the next is served from it, and the
+"""The explore and image routes over a Redis cache (services/social/warm_read.py on the request
+path), on SQLite and PostgreSQL: the first read fills the cache, the next is served from it, and the
 read tier still refuses past its limit with 429 + Retry-After."""
 
 from __future__ import annotations

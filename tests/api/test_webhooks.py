@@ -28,10 +28,13 @@ from sqlmodel import Session, select
 
 from pixel_studio import events
 from pixel_studio.models import JobStatus, WebhookDelivery
-from pixel_studio.services import api_tokens, generation, payments, webhook_queue, webhooks
-from pixel_studio.services import webhook_delivery as wd
-from pixel_studio.services.job_state import close_job
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.accounts import api_tokens
+from pixel_studio.services.billing import payments
+from pixel_studio.services.integrations import webhook_delivery as wd
+from pixel_studio.services.integrations import webhook_queue, webhooks
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.job_state import close_job
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from tests.api.rest_helpers import api_client, assert_error, bearer, make_world
 from tests.payments.stripe_peer import checkout_event

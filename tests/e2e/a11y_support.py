@@ -206,7 +206,7 @@ import sys
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
-from pixel_studio.services import likes
+from pixel_studio.services.social import likes
 from sqlmodel import col, select
 
 owner, image_id = sys.argv[1], int(sys.argv[2])

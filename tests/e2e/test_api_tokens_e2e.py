@@ -13,7 +13,7 @@ from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
 
 pytestmark = pytest.mark.e2e
 
-# services/api_tokens.py: "ps_" + 32 random bytes, URL-safe base64 without padding.
+# services/accounts/api_tokens.py: "ps_" + 32 random bytes, URL-safe base64 without padding.
 TOKEN_TEXT = re.compile(r"^ps_[A-Za-z0-9_-]{43}$")
 
 

@@ -32,7 +32,9 @@ from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import make_engine
 from pixel_studio.models import GenerationJob
-from pixel_studio.services import collections, sessions, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import sessions
+from pixel_studio.services.social import collections
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionsState

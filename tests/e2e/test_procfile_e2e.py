@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from pixel_studio.db import make_engine
-from pixel_studio.services import api_tokens
+from pixel_studio.services.accounts import api_tokens
 from pixel_studio.services.users import find_by_username
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
 from tests.e2e.conftest import REPO, START_TIMEOUT, AppServer, _app_env, _free_port, _get

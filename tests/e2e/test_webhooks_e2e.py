@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from pixel_studio.services.webhook_delivery import verify_signature
+from pixel_studio.services.integrations.webhook_delivery import verify_signature
 from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
 from tests.e2e.test_api_tokens_e2e import create_token
 

@@ -24,7 +24,8 @@ from pixel_studio import events
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Collection, Comment, CreditKind, CreditTransaction, GenerationJob
 from pixel_studio.models import User as UserRow
-from pixel_studio.services import credits, generation
+from pixel_studio.services import credits
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings, get_settings
 from tests.api.rest_helpers import api_client, bearer, make_world
 from tests.fuzz.test_fuzz_inputs import FIELDS, anything, nasty_number, nasty_text

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from pixel_studio.models import CreditTransaction, GenerationJob, User
-from pixel_studio.services import generation
 from pixel_studio.services.errors import ServiceError
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 from tests.api.test_csrf_routes import client
 from tests.services.generation_helpers import make_user

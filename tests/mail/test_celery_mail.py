@@ -16,7 +16,8 @@ from sqlmodel import Session
 from pixel_studio.db import make_engine
 from pixel_studio.mail import Message, dispatch
 from pixel_studio.migrations import upgrade
-from pixel_studio.services import password_reset, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import password_reset
 from pixel_studio.settings import Settings
 from tests.mail.smtp_peer import PASSWORD, USER, free_port, self_signed, smtp_server
 from tests.redis_fixtures import claimed_redis_db

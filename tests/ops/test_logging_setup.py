@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pixel_studio import job_queue
 from pixel_studio.api import create_api
 from pixel_studio.logging_setup import make_handler, request_context, request_id
-from pixel_studio.services import jobs
+from pixel_studio.services.studio import jobs
 from pixel_studio.settings import Settings
 
 probe_log = logging.getLogger("pixel_studio.tests.probe")
@@ -95,7 +95,7 @@ def test_the_in_process_job_thread_carries_the_submitting_request_id(
         seen.append(request_id.get())
         ran.set()
 
-    monkeypatch.setattr("pixel_studio.services.jobs.run_job", fake_run_job)
+    monkeypatch.setattr("pixel_studio.services.studio.jobs.run_job", fake_run_job)
     try:
         with request_context() as rid:
             jobs.enqueue_job("job-abc", settings)

@@ -24,7 +24,7 @@ from pixel_studio.db import make_engine
 from pixel_studio.logging_setup import request_context
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import GenerationJob
-from pixel_studio.services import generation
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
 from tests.redis_fixtures import claimed_redis_db

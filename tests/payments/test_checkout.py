@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from pixel_studio.models import CreditTransaction, StripeEvent
-from pixel_studio.services import payments, users
+from pixel_studio.services import users
+from pixel_studio.services.billing import payments
 from pixel_studio.services.errors import InvalidInput, PaymentUnavailable
 from pixel_studio.settings import DEFAULT_CREDIT_PACKS, Settings
 from tests.payments.stripe_peer import StripePeer, stripe_peer

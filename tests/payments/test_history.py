@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from pixel_studio.models import CreditKind, ImageSet
-from pixel_studio.services import credits, payments
+from pixel_studio.services import credits
+from pixel_studio.services.billing import payments
 from pixel_studio.settings import Settings
 from tests.services.generation_helpers import make_user, submit_job
 

@@ -22,8 +22,10 @@ from pixel_studio import events
 from pixel_studio.api import create_api
 from pixel_studio.api.deps import db_session
 from pixel_studio.models import CreditKind, CreditTransaction, StripePayment, User
-from pixel_studio.services import compare, credits, generation, payments, users
+from pixel_studio.services import credits, users
+from pixel_studio.services.billing import payments
 from pixel_studio.services.errors import InsufficientCredits
+from pixel_studio.services.studio import compare, generation
 from pixel_studio.settings import Settings, get_settings
 from tests.payments.stripe_peer import checkout_event
 
@@ -163,7 +165,7 @@ def test_a_session_that_is_not_its_pack_is_logged_and_not_credited(
     if "metadata" in changes:
         changes["metadata"]["user_id"] = str(uid)
     body = checkout_event("evt_mismatch", paid(uid, **changes))
-    with caplog.at_level(logging.ERROR, logger="pixel_studio.services.payments"):
+    with caplog.at_level(logging.ERROR, logger="pixel_studio.services.billing.payments"):
         # 200: Stripe signed it, a retry would carry the same body (api/stripe_webhook.py).
         assert deliver(client, body) == "mismatch"
     assert balance_and_rows(db, uid) == (5, [])

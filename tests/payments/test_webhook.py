@@ -18,7 +18,8 @@ from pixel_studio import events
 from pixel_studio.api import create_api
 from pixel_studio.api.deps import db_session
 from pixel_studio.models import CreditTransaction, StripeEvent, User
-from pixel_studio.services import credits, payments, users
+from pixel_studio.services import credits, users
+from pixel_studio.services.billing import payments
 from pixel_studio.settings import Settings, get_settings
 from tests.payments.stripe_peer import checkout_event, sign
 

@@ -25,8 +25,8 @@ from pixel_studio.providers import (
     ProviderUnavailable,
     get_provider,
 )
-from pixel_studio.services import generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.plugins.http_model_server import ModelServer, colour_for, serve

@@ -17,8 +17,8 @@ from pixel_studio.catalog import get_model
 from pixel_studio.models import GenerationJob, Image, ImageSet
 from pixel_studio.providers import GeneratedImage, StepCallback
 from pixel_studio.providers.base import EditRequest
-from pixel_studio.services import editing
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import editing
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, images_of, submit_job

@@ -11,7 +11,8 @@ from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditTransaction, GenerationJob, Image, ImageSet, User
 from pixel_studio.providers import GeneratedImage, ImageRequest, ProviderError, StepCallback
 from pixel_studio.providers.local_sketch import LocalSketchProvider
-from pixel_studio.services import generation, users
+from pixel_studio.services import users
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 
 

@@ -15,14 +15,14 @@ from pixel_studio import mail
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import AccountToken, User
-from pixel_studio.services import (
+from pixel_studio.services import users
+from pixel_studio.services.accounts import (
     account_tokens,
     api_tokens,
     auth,
     email_verification,
     oauth,
     password_reset,
-    users,
 )
 from pixel_studio.services.errors import Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings

@@ -10,13 +10,13 @@ from sqlmodel import Session
 
 from pixel_studio import mail
 from pixel_studio.cache import MemoryCache
-from pixel_studio.services import (
+from pixel_studio.services import users
+from pixel_studio.services.accounts import (
     account_security,
     api_tokens,
     auth,
     email_verification,
     oauth,
-    users,
 )
 from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
@@ -192,7 +192,7 @@ def test_a_stale_link_cannot_move_the_account_back(
 ) -> None:
     """Asked to move to A, then to B; B confirmed: A's link (and the old address's reset
     links) no longer do anything."""
-    from pixel_studio.services import password_reset
+    from pixel_studio.services.accounts import password_reset
 
     user_id = ann.id or 0
     password_reset.send_reset_link(session, cache, settings, "ann")

@@ -14,19 +14,7 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import AuditLog, Comment, CreditTransaction, Image, Report, User
-from pixel_studio.services import (
-    admin,
-    api_tokens,
-    audit,
-    auth,
-    comments,
-    feed,
-    follows,
-    image_detail,
-    oauth,
-    profiles,
-    reports,
-)
+from pixel_studio.services.accounts import api_tokens, auth, oauth
 from pixel_studio.services.errors import (
     AuthFailed,
     Conflict,
@@ -34,7 +22,10 @@ from pixel_studio.services.errors import (
     InvalidInput,
     NotFound,
 )
-from pixel_studio.services.explore import ExploreQuery, explore
+from pixel_studio.services.moderation import admin, audit, reports
+from pixel_studio.services.social import comments, feed, follows, profiles
+from pixel_studio.services.social.explore import ExploreQuery, explore
+from pixel_studio.services.studio import image_detail
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import balance, make_user

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import ApiToken, User, UserSession
-from pixel_studio.services import api_tokens, auth, sessions, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import api_tokens, auth, sessions
 from pixel_studio.services.errors import AuthFailed, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
 

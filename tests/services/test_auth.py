@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import OAuthAccount, User, UserSession
-from pixel_studio.services import auth, oauth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth, oauth
 from pixel_studio.services.errors import AuthFailed, Conflict, InvalidInput, RateLimited
 from pixel_studio.settings import Settings
 

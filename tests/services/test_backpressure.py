@@ -20,8 +20,10 @@ from sqlmodel import Session, col
 from pixel_studio import job_queue
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import CreditTransaction, GenerationJob, ImageSet, JobStatus
-from pixel_studio.services import compare, editing, generation, job_recovery, jobs, rate_limits
+from pixel_studio.services import rate_limits
 from pixel_studio.services.errors import Busy
+from pixel_studio.services.operations import job_recovery
+from pixel_studio.services.studio import compare, editing, generation, jobs
 from pixel_studio.settings import Settings
 from pixel_studio.state.job_form import refusal
 from pixel_studio.storage.local import LocalStorage

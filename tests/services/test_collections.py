@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import CollectionImage
-from pixel_studio.services import collections
 from pixel_studio.services.errors import InvalidInput, NotAllowed, NotFound
+from pixel_studio.services.social import collections
 from tests.services.generation_helpers import count
 from tests.services.social_helpers import make_image, make_user
 

@@ -7,8 +7,8 @@ from sqlmodel import Session, select
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Comment, Image, Notification
-from pixel_studio.services import comments
 from pixel_studio.services.errors import InvalidInput, NotAllowed, NotFound
+from pixel_studio.services.social import comments
 from tests.services.generation_helpers import count
 from tests.services.social_helpers import Bell, make_image, make_user
 

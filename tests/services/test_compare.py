@@ -19,10 +19,11 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import CreditTransaction, GenerationJob, ImageSet, JobStatus
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import compare, credits, generation, rate_limits
+from pixel_studio.services import credits, rate_limits
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, RateLimited
-from pixel_studio.services.generation import RequestErrors
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import compare, generation
+from pixel_studio.services.studio.generation import RequestErrors
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.providers.peers import Recorded, Reply, image_bytes, running_peer

@@ -15,10 +15,11 @@ from sqlmodel import Session, col, select
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import CreditTransaction, ImageSet, JobStatus
-from pixel_studio.services import compare, generation, rate_limits
-from pixel_studio.services.compare_variants import infer_vary, variant_label
-from pixel_studio.services.generation import RequestErrors
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services import rate_limits
+from pixel_studio.services.studio import compare, generation
+from pixel_studio.services.studio.compare_variants import infer_vary, variant_label
+from pixel_studio.services.studio.generation import RequestErrors
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, balance, fresh_job, images_of, make_user

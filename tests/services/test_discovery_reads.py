@@ -12,10 +12,10 @@ from pixel_studio.db import utcnow
 from pixel_studio.models import Follow, Like
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
-from pixel_studio.services.explore import ExploreQuery, explore
-from pixel_studio.services.feed import following_feed
-from pixel_studio.services.image_detail import get_image_detail, set_image_title
-from pixel_studio.services.profiles import get_profile, profile_images, profile_sets
+from pixel_studio.services.social.explore import ExploreQuery, explore
+from pixel_studio.services.social.feed import following_feed
+from pixel_studio.services.social.profiles import get_profile, profile_images, profile_sets
+from pixel_studio.services.studio.image_detail import get_image_detail, set_image_title
 from tests.services.discovery_helpers import add_image
 from tests.services.generation_helpers import make_user
 
@@ -52,7 +52,7 @@ def test_feed_follows_a_new_follow_on_the_next_read(session: Session) -> None:
     cache = MemoryCache()
     assert following_feed(session, cache, me).items == []
     _follow(session, me, ann)
-    cached.bump(cache, cached.follows_scope(me))  # what services/follows does after commit
+    cached.bump(cache, cached.follows_scope(me))  # what services/social/follows does after commit
     assert [c.id for c in following_feed(session, cache, me).items] == [image]
 
 

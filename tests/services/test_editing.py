@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.models import ImageSet
-from pixel_studio.services import editing, generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import editing, generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.images import read_parameters
 from pixel_studio.storage.local import LocalStorage

@@ -15,9 +15,9 @@ from sqlmodel import Session
 from pixel_studio.models import Image, ImageSet
 from pixel_studio.providers import ModerationRefused
 from pixel_studio.providers.local_sketch import LocalSketchProvider
-from pixel_studio.services import editing, generation, images
-from pixel_studio.services.edit_jobs import SOURCE_DELETED, SOURCE_HIDDEN
-from pixel_studio.services.storage_sweep import sweep_orphans
+from pixel_studio.services.operations.storage_sweep import sweep_orphans
+from pixel_studio.services.studio import editing, generation, images
+from pixel_studio.services.studio.edit_jobs import SOURCE_DELETED, SOURCE_HIDDEN
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (

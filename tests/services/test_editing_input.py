@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.models import GenerationJob, ImageSet
-from pixel_studio.services import editing, images
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
-from pixel_studio.services.uploads import open_upright
+from pixel_studio.services.studio import editing, images
+from pixel_studio.services.studio.uploads import open_upright
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (

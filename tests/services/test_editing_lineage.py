@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image, User
-from pixel_studio.services import editing, images
 from pixel_studio.services.errors import InvalidInput, NotFound
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import editing, images
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.editing_helpers import (

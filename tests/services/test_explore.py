@@ -12,10 +12,10 @@ from pixel_studio.cache import MemoryCache, RedisCache
 from pixel_studio.db import utcnow
 from pixel_studio.models import Image, hot_score
 from pixel_studio.services import cached
-from pixel_studio.services import explore as explore_module
 from pixel_studio.services.errors import InvalidInput
-from pixel_studio.services.explore import ExploreQuery, explore, load_explore
-from pixel_studio.services.ranking import update_hot_score
+from pixel_studio.services.social import explore as explore_module
+from pixel_studio.services.social.explore import ExploreQuery, explore, load_explore
+from pixel_studio.services.social.ranking import update_hot_score
 from tests.services.discovery_helpers import add_image
 from tests.services.generation_helpers import make_user
 

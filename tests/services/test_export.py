@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.events import AccountJobEvent
 from pixel_studio.models import AccountJob, CreditTransaction, Image, JobStatus
-from pixel_studio.services import collections, comments, export, follows, likes
+from pixel_studio.services.accounts import export
 from pixel_studio.services.errors import Conflict, NotFound
-from pixel_studio.services.images import set_image_privacy
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.social import collections, comments, follows, likes
+from pixel_studio.services.studio.images import set_image_privacy
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, images_of, make_user, submit_job

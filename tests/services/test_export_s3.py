@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.models import AccountJob
-from pixel_studio.services import export
+from pixel_studio.services.accounts import export
 from pixel_studio.settings import Settings
 from pixel_studio.storage.s3 import S3Storage
 from tests.services.generation_helpers import make_user

@@ -9,7 +9,7 @@ import stripe
 from sqlmodel import Session
 
 from pixel_studio.cache import get_cache
-from pixel_studio.services import payments
+from pixel_studio.services.billing import payments
 from pixel_studio.services.errors import PaymentUnavailable, RateLimited
 from pixel_studio.settings import Settings
 from tests.services.generation_helpers import make_user

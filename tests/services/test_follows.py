@@ -7,8 +7,9 @@ from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Follow, Notification
-from pixel_studio.services import cached, follows
+from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
+from pixel_studio.services.social import follows
 from tests.services.generation_helpers import count
 from tests.services.social_helpers import Bell, make_user
 

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from pixel_studio.models import CreditTransaction, GenerationJob, ImageSet, JobStatus
-from pixel_studio.services import generation
 from pixel_studio.services.errors import InsufficientCredits, InvalidInput, NotFound
-from pixel_studio.services.generation import RequestErrors
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.generation import RequestErrors
 from pixel_studio.settings import Settings
 from tests.services.generation_helpers import (
     Events,

@@ -17,10 +17,10 @@ from sqlmodel import Session, col
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Image
 from pixel_studio.services import cached
-from pixel_studio.services import images as image_service
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import delete_image, image_url, set_image_privacy
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import images as image_service
+from pixel_studio.services.studio.images import delete_image, image_url, set_image_privacy
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage import StorageError, StoredObject
 from pixel_studio.storage.local import LocalStorage

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import PRIVATE_URL_SECONDS, image_url, set_image_privacy
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio.images import PRIVATE_URL_SECONDS, image_url, set_image_privacy
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.s3 import S3Storage
 from tests.services.generation_helpers import Events, images_of, make_user, submit_job

@@ -21,8 +21,8 @@ from sqlmodel import Session
 from pixel_studio.db import utcnow
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus
 from pixel_studio.providers import ModerationRefused, RateLimited
-from pixel_studio.services import generation, images
-from pixel_studio.services.jobs import GENERIC_FAILURE, backoff_delay, run_job, stale_job_ids
+from pixel_studio.services.studio import generation, images
+from pixel_studio.services.studio.jobs import GENERIC_FAILURE, backoff_delay, run_job, stale_job_ids
 from pixel_studio.settings import Settings
 from pixel_studio.storage.images import read_parameters
 from pixel_studio.storage.local import LocalStorage

@@ -7,9 +7,11 @@ from sqlmodel import Session
 
 from pixel_studio.cache import Cache, MemoryCache, RedisCache
 from pixel_studio.models import Image, Like
-from pixel_studio.services import cached, comments, likes, ranking, sets
+from pixel_studio.services import cached
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.images import delete_image, set_image_privacy
+from pixel_studio.services.social import comments, likes, ranking
+from pixel_studio.services.studio import sets
+from pixel_studio.services.studio.images import delete_image, set_image_privacy
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import count
 from tests.services.social_helpers import Bell, make_image, make_user

@@ -12,10 +12,14 @@ from sqlmodel import Session, select
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Comment, CreditTransaction, GenerationJob, ImageSet, Report
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import api_tokens, comments, compare, generation, moderation, reports
+from pixel_studio.services import blocked_terms as moderation
+from pixel_studio.services.accounts import api_tokens
 from pixel_studio.services.errors import InvalidInput, NotFound
-from pixel_studio.services.generation import RequestErrors
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.moderation import reports
+from pixel_studio.services.social import comments
+from pixel_studio.services.studio import compare, generation
+from pixel_studio.services.studio.generation import RequestErrors
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.api.rest_helpers import api_client
@@ -106,7 +110,7 @@ def test_a_blocked_prompt_through_the_rest_api(db: Engine, strict: Settings) -> 
 def test_a_blocked_comment_is_refused(
     session: Session, strict: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pixel_studio.services.comments.get_settings", lambda: strict)
+    monkeypatch.setattr("pixel_studio.services.social.comments.get_settings", lambda: strict)
     cache = MemoryCache()
     ann, bob = make_user(session, "ann", 0), make_user(session, "bob", 0)
     image = make_image(session, ann)

@@ -8,8 +8,8 @@ from sqlmodel import Session, col
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Image, User
-from pixel_studio.services import comments, follows, likes, notifications
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.social import comments, follows, likes, notifications
 from tests.services.social_helpers import Bell, make_image, make_user
 
 
@@ -73,7 +73,7 @@ def test_things_that_vanish_or_hide_leave_the_list_working(
     assert notifications.unread_count(session, ann) == 2
     assert notifications.unread_count(session, owner) == 3
 
-    # What services/images.delete_image does to the rows: the like's notification goes too.
+    # What services/studio/images.delete_image does to the rows: the like's notification goes too.
     session.exec(delete(Image).where(col(Image.id) == doomed))
     session.commit()
     comments.delete_comment(session, cache, ann, top.id)  # has a reply: stays as "deleted"

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import User, UserSession
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import Settings
 
 

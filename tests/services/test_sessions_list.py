@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from pixel_studio.db import utcnow
 from pixel_studio.models import User, UserSession
-from pixel_studio.services import auth, sessions, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth, sessions
 from pixel_studio.services.errors import NotFound
 from pixel_studio.settings import Settings
 

@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.models import GenerationJob, Image, ImageSet
-from pixel_studio.services import generation, sets
 from pixel_studio.services.errors import NotAllowed, NotFound
-from pixel_studio.services.images import can_view_image, image_url
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import generation, sets
+from pixel_studio.services.studio.images import can_view_image, image_url
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import (

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from pixel_studio.models import GenerationJob, ImageSet
-from pixel_studio.services import sets
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import sets
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.services.generation_helpers import Events, make_user, submit_job

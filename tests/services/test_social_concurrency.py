@@ -12,8 +12,8 @@ from sqlmodel import Session, col, func, select
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Comment, Image, Like
-from pixel_studio.services import comments, likes, ranking
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.social import comments, likes, ranking
 from tests.services.social_helpers import Bell, make_image, make_user
 
 THREADS = 20

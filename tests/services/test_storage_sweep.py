@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.services import users
-from pixel_studio.services.jobs import run_job
-from pixel_studio.services.storage_sweep import sweep_orphans
+from pixel_studio.services.operations.storage_sweep import sweep_orphans
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings
 from pixel_studio.storage import Storage
 from pixel_studio.storage.local import LocalStorage

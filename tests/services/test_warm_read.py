@@ -1,5 +1,5 @@
-"""The warm read in one Redis round trip (services/warm_read.py) against a real Redis: the same
-count, key and entry as the ordinary path (rate_limits.hit_read, cached.key_for, cache.get),
+"""The warm read in one Redis round trip (services/social/warm_read.py) against a real Redis: the
+same count, key and entry as the ordinary path (rate_limits.hit_read, cached.key_for, cache.get),
 sharing the read tier's window with it, refusing past the limit, and loading its scripts itself
 on a Redis that does not have them."""
 
@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from pixel_studio.cache import RedisCache
-from pixel_studio.services import cached, rate_limits, warm_read
+from pixel_studio.services import cached, rate_limits
 from pixel_studio.services.errors import RateLimited
+from pixel_studio.services.social import warm_read
 from pixel_studio.settings import Settings
 from tests.redis_fixtures import claimed_redis_db
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select
 
 from pixel_studio.cache import MemoryCache
 from pixel_studio.models import Collection, Comment, Follow, Like
-from pixel_studio.services import collections, comments, follows, likes
 from pixel_studio.services.errors import RateLimited
+from pixel_studio.services.social import collections, comments, follows, likes
 from pixel_studio.settings import get_settings
 from tests.services.social_helpers import Bell, make_image, make_user
 

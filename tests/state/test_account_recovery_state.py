@@ -13,7 +13,8 @@ from pixel_studio import mail
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import User
-from pixel_studio.services import auth, password_reset, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth, password_reset
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account_recovery import (
     ForgotPasswordState,

@@ -23,7 +23,8 @@ from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import User, UserSession
-from pixel_studio.services import auth, users
+from pixel_studio.services import users
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.account import LogInState, SignUpState, next_from_query
 from pixel_studio.state.auth import AuthState, login_url, session_token, session_url

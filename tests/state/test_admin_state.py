@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from pixel_studio.db import session_scope
 from pixel_studio.models import AuditLog, Comment, Image, Report, User
-from pixel_studio.services import auth
+from pixel_studio.services.accounts import auth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.admin import AdminState
 from pixel_studio.state.reports import ReportState
@@ -144,7 +144,7 @@ def test_admin_handlers_refuse_others_and_write_nothing_then_audit_each_action(w
 
 
 def test_the_report_dialog_counts_once_per_reporter(w: World) -> None:
-    from pixel_studio.services import reports
+    from pixel_studio.services.moderation import reports
 
     assert _report(w, w.bob_cookie, "user", w.alice_name).error == ""
     assert _report(w, w.bob_cookie, "user", w.alice_name).error == ""

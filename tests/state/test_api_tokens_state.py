@@ -18,7 +18,7 @@ from sqlmodel import select
 from pixel_studio.api import create_api
 from pixel_studio.db import session_scope, utcnow
 from pixel_studio.models import UserSession
-from pixel_studio.services import api_tokens
+from pixel_studio.services.accounts import api_tokens
 from pixel_studio.state import live
 from pixel_studio.state.api_tokens import (
     NAME_INPUT_ID,

@@ -15,7 +15,7 @@ from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent, NotificationEvent
 from pixel_studio.models import Collection, CollectionImage, User
-from pixel_studio.services import collections
+from pixel_studio.services.social import collections
 from pixel_studio.state import live
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.collection_detail import CollectionDetailState

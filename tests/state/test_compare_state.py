@@ -19,8 +19,8 @@ from pixel_studio.db import get_engine
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditTransaction, GenerationJob, Image, ImageSet
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import compare as compare_service
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import compare as compare_service
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import get_settings
 from pixel_studio.state import live
 from pixel_studio.state.auth import AuthState
@@ -198,7 +198,7 @@ def test_sets_search_lives_in_the_url_with_field_errors(compare_db: Path) -> Non
     run(CompareState.toggle_model, maker, "dall-e-3", False)
     # One local set with a known seed, made through the create service path.
     from pixel_studio.db import session_scope
-    from pixel_studio.services import generation
+    from pixel_studio.services.studio import generation
 
     with session_scope() as session:
         job = generation.create_job(

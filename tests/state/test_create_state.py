@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from pixel_studio import events
 from pixel_studio.db import get_engine
 from pixel_studio.models import CreditTransaction, GenerationJob, Image, ImageSet
-from pixel_studio.services import generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create import CreateState

@@ -21,9 +21,9 @@ from pixel_studio import events
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import CreditTransaction, GenerationJob, Image
-from pixel_studio.services import compare as compare_service
-from pixel_studio.services import generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.studio import compare as compare_service
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import get_settings
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.compare import CompareState

@@ -8,7 +8,7 @@ import pytest
 
 from pixel_studio.api.google import CONNECT_PATH, KNOWN_ERRORS
 from pixel_studio.db import session_scope
-from pixel_studio.services import oauth
+from pixel_studio.services.accounts import oauth
 from pixel_studio.settings import get_settings
 from pixel_studio.state.google_connect import CONNECT_FAILED, GoogleConnectState
 from tests.state.test_account_state import (

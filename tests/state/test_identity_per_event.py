@@ -15,7 +15,8 @@ from sqlmodel import select
 from pixel_studio.cache import get_cache
 from pixel_studio.db import session_scope
 from pixel_studio.models import UserSession
-from pixel_studio.services import api_tokens, auth, collections
+from pixel_studio.services.accounts import api_tokens, auth
+from pixel_studio.services.social import collections
 from pixel_studio.state.auth import app_states
 from pixel_studio.state.collections import CollectionsState
 from pixel_studio.state.identity import IdentityMiddleware

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.models import GenerationJob, Image, ImageSet, User
-from pixel_studio.services.cards import ImageCard as ServiceCard
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.social.cards import ImageCard as ServiceCard
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.image_cards import card_view
 from pixel_studio.state.image_page import ImagePageState, image_id_from_path

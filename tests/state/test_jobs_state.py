@@ -24,9 +24,9 @@ from pixel_studio import events, job_queue
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, JobStatus
-from pixel_studio.services import auth as auth_service
-from pixel_studio.services import generation
-from pixel_studio.services.jobs import run_job
+from pixel_studio.services.accounts import auth as auth_service
+from pixel_studio.services.studio import generation
+from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import get_settings
 from pixel_studio.state import live
 from pixel_studio.state.auth import AuthState

@@ -20,7 +20,8 @@ from pixel_studio import events
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, ImageSet, JobStatus, User, UserSession
-from pixel_studio.services import auth, generation
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.studio import generation
 from pixel_studio.state import auth as auth_state
 from pixel_studio.state import live
 from pixel_studio.state.auth import SESSION_ENDED, AuthState, session_token

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
 from pixel_studio.models import Collection, CollectionImage, Comment, Image, Like
-from pixel_studio.services import auth, collections, comments, likes
+from pixel_studio.services.accounts import auth
+from pixel_studio.services.social import collections, comments, likes
 from pixel_studio.state.auth import SESSION_ENDED, AuthState, session_token
 from pixel_studio.state.collection_detail import CollectionDetailState
 from pixel_studio.state.collections import CollectionPickerState

@@ -13,7 +13,7 @@ from pixel_studio.db import get_engine
 from pixel_studio.events import JobEvent
 from pixel_studio.models import GenerationJob, JobStatus
 from pixel_studio.provider_limits import waiting_message
-from pixel_studio.services import generation
+from pixel_studio.services.studio import generation
 from pixel_studio.state import live
 from tests.state.test_account_state import app_db, new_user  # noqa: F401
 from tests.state.test_jobs_state import jobs_state, live_db  # noqa: F401

@@ -13,7 +13,7 @@ from reflex.utils.format import format_ref
 
 from pixel_studio.db import session_scope
 from pixel_studio.models.webhooks import WebhookEvent
-from pixel_studio.services import webhook_queue, webhooks
+from pixel_studio.services.integrations import webhook_queue, webhooks
 from pixel_studio.settings import get_settings
 from pixel_studio.state.webhooks_settings import SECRET_INPUT_ID, URL_INPUT_ID, WebhooksState
 from tests.state.test_account_state import (  # noqa: F401 - app_db is a fixture

@@ -26,7 +26,7 @@ from pixel_studio.job_queue import TASK_NAME
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import ImageSet
 from pixel_studio.providers import ModerationRefused
-from pixel_studio.services import generation, jobs
+from pixel_studio.services.studio import generation, jobs
 from pixel_studio.settings import Settings
 from pixel_studio.storage.local import LocalStorage
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from pixel_studio.db import make_engine
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import WebhookDelivery
-from pixel_studio.services import generation, webhook_queue, webhooks
-from pixel_studio.services import webhook_delivery as wd
+from pixel_studio.services.integrations import webhook_delivery as wd
+from pixel_studio.services.integrations import webhook_queue, webhooks
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 from tests.api.test_webhooks import Receiver, receiver  # noqa: F401 - receiver is a fixture
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url

@@ -25,8 +25,8 @@ from pixel_studio.db import make_engine
 from pixel_studio.events import EventSource
 from pixel_studio.migrations import upgrade
 from pixel_studio.models import CreditTransaction, GenerationJob, JobStatus
-from pixel_studio.services import generation
 from pixel_studio.services.errors import Busy
+from pixel_studio.services.studio import generation
 from pixel_studio.settings import Settings
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
 from tests.rate_limited_peer import RatePeer, rate_peer

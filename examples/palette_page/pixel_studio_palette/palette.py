@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from sqlalchemy.engine import Engine
 
 from pixel_studio.db import read_session
-from pixel_studio.services import images as images_service
+from pixel_studio.services.studio import images as images_service
 from pixel_studio.storage import Storage, get_storage
 
 COLOURS = 8

@@ -24,7 +24,9 @@ from pixel_studio.api.deps import SESSION_COOKIE, CacheDep, SessionDep, Settings
 from pixel_studio.api.v1.errors import ApiError
 from pixel_studio.cache import Cache
 from pixel_studio.models import User
-from pixel_studio.services import api_tokens, auth, cached, rate_limits, warm_read
+from pixel_studio.services import cached, rate_limits
+from pixel_studio.services.accounts import api_tokens, auth
+from pixel_studio.services.social import warm_read
 from pixel_studio.settings import Settings
 
 bearer = HTTPBearer(
@@ -53,7 +55,8 @@ def counted_read(
     scopes: Sequence[str],
 ) -> tuple[str, str | None]:
     """`count_read`, then the key of the cached entry `name` under `scopes` and the entry
-    (None on a miss): one Redis round trip when everything is warm (services/warm_read.py)."""
+    (None on a miss): one Redis round trip when everything is warm
+    (services/social/warm_read.py)."""
     if request.method not in READ_METHODS:
         key = cached.key_for(cache, name, scopes)
         return key, cache.get(key)

@@ -1,4 +1,4 @@
-"""Collections and their images under /api/v1, through services/collections.py.
+"""Collections and their images under /api/v1, through services/social/collections.py.
 
 Someone else's private collection is a 404, exactly as on the pages; its images are listed
 only as far as the caller may see each one.
@@ -25,8 +25,9 @@ from pixel_studio.api.v1.schemas import (
     image_summary,
 )
 from pixel_studio.models import Collection
-from pixel_studio.services import collections, users
+from pixel_studio.services import users
 from pixel_studio.services.errors import NotAllowed, NotFound
+from pixel_studio.services.social import collections
 from pixel_studio.storage import get_storage
 
 FORBIDDEN: Responses = {403: doc("Someone else's collection: only its owner changes it.")}

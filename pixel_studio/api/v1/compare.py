@@ -1,6 +1,6 @@
 """`POST /api/v1/compare` and `GET /api/v1/compare?sets=…`: one prompt made 2–4 ways (issue 15).
 
-`services/compare.create_compare`, what /compare calls: validated per column, counted against
+`services/studio/compare.create_compare`, what /compare calls: validated per column, counted against
 the generation tier (one per column), paid in one transaction, then queued. A comparison is
 its sets' ids, owner-only like every set read: someone else's sets are left out, and a
 comparison with none of yours is a 404.
@@ -20,10 +20,11 @@ from pixel_studio.api.v1.generations import _job_out
 from pixel_studio.api.v1.schemas_more import ComparisonOut
 from pixel_studio.catalog import MAX_IMAGES_PER_REQUEST
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import compare, users
-from pixel_studio.services.compare_variants import Vary
+from pixel_studio.services import users
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.generation import MAX_PROMPT
+from pixel_studio.services.studio import compare
+from pixel_studio.services.studio.compare_variants import Vary
+from pixel_studio.services.studio.generation import MAX_PROMPT
 
 router = APIRouter(tags=["compare"], responses=COMMON_ERRORS)
 

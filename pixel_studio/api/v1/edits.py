@@ -21,9 +21,10 @@ from pixel_studio.api.v1.generations import _job_out
 from pixel_studio.api.v1.schemas import JobOut, UserCardOut, file_url
 from pixel_studio.catalog import MAX_IMAGES_PER_REQUEST
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import editing, rate_limits, users
-from pixel_studio.services.cards import ImageCard
-from pixel_studio.services.editing import (
+from pixel_studio.services import rate_limits, users
+from pixel_studio.services.social.cards import ImageCard
+from pixel_studio.services.studio import editing
+from pixel_studio.services.studio.editing import (
     MAX_NEGATIVE_PROMPT,
     MAX_PROMPT,
     MAX_UPLOAD_BYTES,
@@ -31,7 +32,7 @@ from pixel_studio.services.editing import (
     EditOperation,
     Vary,
 )
-from pixel_studio.services.uploads import MAX_MASK_BYTES
+from pixel_studio.services.studio.uploads import MAX_MASK_BYTES
 from pixel_studio.storage import Storage, get_storage
 
 router = APIRouter(tags=["edits"], responses=COMMON_ERRORS)
@@ -53,7 +54,7 @@ EDIT_ERRORS = {
 
 
 class _EditFields(BaseModel):
-    """What every edit takes (EditForm in services/editing.py says which field applies to
+    """What every edit takes (EditForm in services/studio/editing.py says which field applies to
     which operation). `private` defaults to the account's default privacy."""
 
     model_config = ConfigDict(extra="forbid")

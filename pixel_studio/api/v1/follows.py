@@ -20,8 +20,9 @@ from pixel_studio.api.v1.schemas import (
     encode_cursor,
 )
 from pixel_studio.models import User
-from pixel_studio.services import follows, users
+from pixel_studio.services import users
 from pixel_studio.services.errors import NotFound
+from pixel_studio.services.social import follows
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["follows"], responses={**COMMON_ERRORS, **NOT_FOUND, **BAD_INPUT})

@@ -19,8 +19,9 @@ from pixel_studio.api.v1.errors import BAD_INPUT, BUSY, COMMON_ERRORS, NOT_FOUND
 from pixel_studio.api.v1.schemas import JobOut, image_summary
 from pixel_studio.catalog import GUIDANCE_RANGE, MAX_IMAGES_PER_REQUEST, STEPS_RANGE
 from pixel_studio.providers.base import MAX_SEED
-from pixel_studio.services import generation, job_status, rate_limits, users
-from pixel_studio.services.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
+from pixel_studio.services import rate_limits, users
+from pixel_studio.services.studio import generation, job_status
+from pixel_studio.services.studio.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["generations"], responses=COMMON_ERRORS)

@@ -24,8 +24,8 @@ from pixel_studio.api.v1.schemas import (
     UserImagesOut,
     file_url,
 )
-from pixel_studio.services import comments, likes, profiles
-from pixel_studio.services.comments import MAX_BODY
+from pixel_studio.services.social import comments, likes, profiles
+from pixel_studio.services.social.comments import MAX_BODY
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["images"], responses={**COMMON_ERRORS, **NOT_FOUND})

@@ -19,7 +19,8 @@ from pixel_studio.api.v1.schemas import (
     decode_cursor,
     encode_cursor,
 )
-from pixel_studio.services import credits, follows, users
+from pixel_studio.services import credits, users
+from pixel_studio.services.social import follows
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["account"], responses=COMMON_ERRORS)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pixel_studio.api.v1.schemas import ImageSummaryOut, JobOut, UserCardOut, file_url
-from pixel_studio.services.cards import ImageCard
+from pixel_studio.services.social.cards import ImageCard
 from pixel_studio.storage import Storage
 
 MAX_ID = 2**31 - 1

@@ -1,6 +1,6 @@
 """Sets, cancelling a job, and the owner's changes to an image, under /api/v1 (issue 15).
 
-Each route calls the service the pages call (services/sets, generation.cancel,
+Each route calls the service the pages call (services/studio/sets, generation.cancel,
 images.set_image_privacy / delete_image, image_detail.set_image_title). The visibility rule
 holds as on the pages: someone else's private set or image is a 404, exactly like a missing
 one; a public set of someone else may be read but not deleted (403, as for collections).
@@ -26,9 +26,9 @@ from pixel_studio.api.v1.schemas_more import (
     SetsOut,
     SetSummaryOut,
 )
-from pixel_studio.services import generation, image_detail, images, sets
 from pixel_studio.services.errors import NotFound
-from pixel_studio.services.image_detail import TITLE_MAX
+from pixel_studio.services.studio import generation, image_detail, images, sets
+from pixel_studio.services.studio.image_detail import TITLE_MAX
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["sets"], responses={**COMMON_ERRORS, **NOT_FOUND})

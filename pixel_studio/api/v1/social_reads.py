@@ -24,7 +24,7 @@ from pixel_studio.api.v1.schemas_more import (
     UnreadOut,
     card_out,
 )
-from pixel_studio.services import feed, likes, notifications
+from pixel_studio.services.social import feed, likes, notifications
 from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["social"], responses={**COMMON_ERRORS, **BAD_INPUT})

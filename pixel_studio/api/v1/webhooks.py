@@ -3,8 +3,8 @@ answer, that once), list and delete endpoints, and read the delivery log.
 
 Events: `job.succeeded`, `job.failed`, `payment.succeeded`, POSTed as JSON
 `{"id", "type", "created", "data"}` and signed like Stripe's webhooks
-(services/webhook_delivery.py says how to verify). Endpoints are the token owner's only:
-anyone else's is a 404.
+(services/integrations/webhook_delivery.py says how to verify). Endpoints are the token owner's
+only: anyone else's is a 404.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pixel_studio.api.v1.schemas_more import (
     WebhooksOut,
 )
 from pixel_studio.models.webhooks import WebhookEvent
-from pixel_studio.services import webhooks
+from pixel_studio.services.integrations import webhooks
 
 router = APIRouter(tags=["webhooks"], responses={**COMMON_ERRORS, **BAD_INPUT, **NOT_FOUND})
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,0 +1,1 @@
+"""Account pages: sign-up, log-in, mailed links and settings."""

@@ -1,0 +1,1 @@
+"""Moderation pages: /admin, /admin/reports, /admin/audit."""

@@ -1,0 +1,1 @@
+"""Social pages: explore, feed, likes, collections, profiles, notifications."""

@@ -1,0 +1,1 @@
+"""Studio pages: /create, /compare, /edit, sets and the image page."""

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, sign-in, sessions, tokens, mailed links, export, deletion."""

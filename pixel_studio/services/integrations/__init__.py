@@ -1,0 +1,1 @@
+"""Integrations for API users: webhooks, their signed deliveries and retries."""

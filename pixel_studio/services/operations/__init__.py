@@ -1,0 +1,1 @@
+"""Operations: recovering lost jobs and deliveries, the orphan-file sweep."""

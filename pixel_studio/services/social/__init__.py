@@ -1,0 +1,1 @@
+"""Social: explore, feed, follows, likes, comments, collections, profiles."""

@@ -1,0 +1,1 @@
+"""The studio: generation, compare, editing, the job pipeline, sets, images."""
