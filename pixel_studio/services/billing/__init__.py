@@ -1,1 +1,1 @@
-"""Billing: buying credits through Stripe, refunds and disputes (the ledger: services/credits.py)."""
+"""Billing: buying credits through Stripe, refunds, disputes (the ledger: services/credits.py)."""
