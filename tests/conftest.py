@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -58,6 +59,22 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     be torn down and migrated again at each switch of kind, which xdist's order (file by file,
     [sqlite] and [postgresql] mixed) makes frequent."""
     return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 at the app's cost (64 MiB, 3 passes: ~0.1 s of CPU on an idle core, ~0.7 s on a
+    busy one) was paid at every sign-up, log-in and password check of every test, thousands in
+    all. In this process the tests still hash and verify with argon2id, at its smallest memory
+    and time cost; the app's own processes (browser tests, Celery workers, CLI subprocesses)
+    keep the real one. Hashes carry their parameters: either kind verifies anywhere."""
+    from pixel_studio.services import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield
 
 
 @pytest.fixture
