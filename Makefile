@@ -13,7 +13,11 @@ PORT ?= 3000
 # Behind a proxy or in a container: make run HOST=0.0.0.0
 HOST ?= 127.0.0.1
 BACKEND_PORT ?= 8000
-TEST_TIMEOUT ?= 4200
+TEST_TIMEOUT ?= 2400
+# pytest-xdist workers: one runs the browser tests, the others everything else (tests/
+# xdist_scheduling.py). Three on 2 cores: much of the suite waits on servers and subprocesses.
+# TEST_WORKERS=0 runs the suite in one process, as before.
+TEST_WORKERS ?= 3
 PYTEST_ARGS ?=
 
 VENV := $(CURDIR)/.venv
@@ -131,7 +135,8 @@ chromium:
 # diffusers extra is installed above, so its tests must run: missing, they fail, not skip.
 test: export UPSCALER_LIBS_REQUIRED := 1
 test: setup $(TEST_DEPS_STAMP) services chromium
-	PIXEL_STUDIO_REQUIRE_DIFFUSERS=1 timeout --kill-after=30 $(TEST_TIMEOUT) pytest $(PYTEST_ARGS)
+	PIXEL_STUDIO_REQUIRE_DIFFUSERS=1 timeout --kill-after=30 $(TEST_TIMEOUT) \
+		pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	ruff check .

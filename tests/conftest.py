@@ -3,8 +3,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -29,12 +31,50 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """Every service test runs once on SQLite and once on PostgreSQL."""
-    yield from migrated_engine(request.param, tmp_path_factory.mktemp(request.param))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` (make test): the browser tests first on a worker of their own, every
+    other file whole on one of the others (tests/xdist_scheduling.py says why)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.xdist_scheduling import BrowserFirstScheduling
+
+    return BrowserFirstScheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    yield from migrated_engine("sqlite", tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    yield from migrated_engine("postgresql", tmp_path_factory.mktemp("postgresql"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Every service test runs once on SQLite and once on PostgreSQL. Each database is created
+    and migrated once per run (per xdist worker); a session-scoped parametrized fixture would
+    be torn down and migrated again at each switch of kind, which xdist's order (file by file,
+    [sqlite] and [postgresql] mixed) makes frequent."""
+    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 at the app's cost (64 MiB, 3 passes: ~0.1 s of CPU on an idle core, ~0.7 s on a
+    busy one) was paid at every sign-up, log-in and password check of every test, thousands in
+    all. In this process the tests still hash and verify with argon2id, at its smallest memory
+    and time cost; the app's own processes (browser tests, Celery workers, CLI subprocesses)
+    keep the real one. Hashes carry their parameters: either kind verifies anywhere."""
+    from pixel_studio.services import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield
 
 
 @pytest.fixture

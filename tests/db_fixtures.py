@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, text
 
 from pixel_studio.db import make_engine
@@ -65,13 +66,36 @@ def database_at(kind: str, tmp_dir: Path, revision: str) -> Iterator[tuple[str, 
         drop_pg_database(name)
 
 
+# Sequences a test moved on, back to their start: ids begin at 1 in every test, as after
+# TRUNCATE ... RESTART IDENTITY. One statement, whatever the number of sequences.
+_RESTART_USED_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE last_value IS NOT NULL"
+)
+
+
+def _non_empty_tables(conn: Connection, tables: list[Table]) -> set[str]:
+    """The names of the tables that hold a row, in one round trip."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+    )
+    return {name for (name,) in conn.execute(text(probe))}
+
+
 def wipe(engine: Engine) -> None:
-    """Empty every table between tests (much faster than a new database each time)."""
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    """Empty every table between tests (much faster than a new database each time).
+
+    Only the tables a test wrote to are emptied, with DELETE, children first. On PostgreSQL
+    TRUNCATE of every table took 0.3-1 s per test on a loaded 2-core machine (it swaps the
+    files of each table and index); the probe and a few DELETEs take milliseconds."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))  # children before parents
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            used = _non_empty_tables(conn, tables)
+            for table in tables:
+                if table.name in used:
+                    conn.execute(table.delete())
+            conn.execute(_RESTART_USED_SEQUENCES)
         else:
             for table in tables:
                 conn.execute(table.delete())

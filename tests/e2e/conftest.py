@@ -39,6 +39,36 @@ CHROMIUM_ARGS = [
 START_TIMEOUT = 180  # a cold build (bun install) takes longer than the usual ~10 s
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Under xdist (`--dist loadgroup`) every browser test goes to one worker: they share the
+    app server and the `.web` build (tests/xdist_scheduling.py)."""
+    item.add_marker(pytest.mark.xdist_group("e2e"))  # xdist_scheduling.BROWSER_GROUP
+
+
+def profile_of(item: pytest.Item) -> str:
+    """The app profile a browser test runs against: its `app_profile` parameter, else its
+    `app_profile` mark (modules that serve their own profile), else the embedded one."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "app_profile" in callspec.params:
+        return str(callspec.params["app_profile"])
+    mark = item.get_closest_marker("app_profile")
+    return str(mark.args[0]) if mark else "embedded"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests grouped by app profile, the embedded one first: the server restarts (a
+    frontend build each) only when the profile changes, so once per profile instead of at
+    every switch in file order. The sort is stable: a module's tests keep their order."""
+    first_seen: dict[str, int] = {"embedded": -1}
+    browser = [item for item in items if "tests/e2e/" in item.nodeid.replace("\\", "/")]
+    for item in browser:
+        first_seen.setdefault(profile_of(item), len(first_seen))
+    ranked = iter(sorted(browser, key=lambda item: first_seen[profile_of(item)]))
+    browser_ids = {id(item) for item in browser}
+    items[:] = [next(ranked) if id(item) in browser_ids else item for item in items]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -25,7 +25,8 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up, unique_name, visible
 from tests.providers.peers import Peer, Recorded, Reply, image_bytes, running_peer
 
-pytestmark = pytest.mark.e2e
+# app_profile: what _serve_app_profile below serves (conftest groups the tests by it)
+pytestmark = [pytest.mark.e2e, pytest.mark.app_profile("compare")]
 
 PROMPT = "a lighthouse on a cliff at sunset"
 LIVE_TIMEOUT = 30_000  # ms
@@ -136,6 +137,7 @@ def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_d
     expect(page.get_by_role("heading", name="No sets match")).to_be_visible()
 
 
+@pytest.mark.app_profile("embedded")
 def test_fresh_install_compares_two_style_presets_then_two_seeds(
     page: Page, shots_dir: Path
 ) -> None:

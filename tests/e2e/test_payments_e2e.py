@@ -20,7 +20,8 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up, unique_name, visible
 from tests.payments.stripe_peer import StripePeer, checkout_event, sign, stripe_peer
 
-pytestmark = pytest.mark.e2e
+# app_profile: what _serve_app_profile below serves (conftest groups the tests by it)
+pytestmark = [pytest.mark.e2e, pytest.mark.app_profile("payments")]
 
 SECRET = "whsec_e2e_secret"
 LIVE_TIMEOUT = 15_000  # ms
