@@ -13,7 +13,7 @@ PORT ?= 3000
 # Behind a proxy or in a container: make run HOST=0.0.0.0
 HOST ?= 127.0.0.1
 BACKEND_PORT ?= 8000
-TEST_TIMEOUT ?= 2400
+TEST_TIMEOUT ?= 3600
 # pytest-xdist workers: one runs the browser tests, the others everything else (tests/
 # xdist_scheduling.py). Three on 2 cores: much of the suite waits on servers and subprocesses.
 # TEST_WORKERS=0 runs the suite in one process, as before.
