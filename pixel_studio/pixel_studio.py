@@ -98,10 +98,11 @@ app = rx.App(
 )
 # A page that crashes while rendering shows a friendly page (components/error_page.py).
 app.app_wraps[ERROR_BOUNDARY_WRAP] = friendly_error_boundary
-# Before every event handler: the viewer from this socket's session cookie (state/identity.py).
-install_identity(app)
 # Every socket event: an access-log line, a request id and metrics (state/event_log.py).
 install_event_log(app)
+# Before every event handler, and before any other middleware (each inserts itself first): the
+# viewer from this socket's session cookie (state/identity.py).
+install_identity(app)
 # Pages answer at their own address, hashed assets are cached for a year, HTML is revalidated,
 # text is compressed (issue 16: api/static_cache.py).
 install_frontend_serving(app.api_transformer)

@@ -89,5 +89,6 @@ def _finished(handler: str, route: str, start: float, task: asyncio.Task[object]
 
 
 def install(app: App) -> None:
-    """Add the middleware ahead of the others (it only times and labels; see the docstring)."""
+    """Add the middleware ahead of those already there (it only times and labels; see the
+    docstring). Install it before the identity middleware, which must run first."""
     app.add_middleware(EventLogMiddleware(), index=0)

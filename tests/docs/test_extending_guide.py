@@ -176,7 +176,15 @@ def test_the_files_are_ruff_clean(plugin: Path) -> None:
 @pytest.mark.parametrize("block", of_kind("run"), ids=lambda b: b.id)
 def test_run_block(block: Block, plugin: Path) -> None:
     code = compile(block.code, f"{GUIDE}:{block.line}", "exec")
-    exec(code, {"__name__": f"guide_block_{block.line}"})  # noqa: S102 - the guide's own code
+    # A block may build an rx.App. This process may hold one already (another test imported
+    # the app): Reflex then asks for a registration context of its own, forked from the first.
+    from reflex_base.registry import RegistrationContext
+
+    token = RegistrationContext.set(RegistrationContext.ensure_context().fork())
+    try:
+        exec(code, {"__name__": f"guide_block_{block.line}"})  # noqa: S102 - the guide's own
+    finally:
+        RegistrationContext.reset(token)
 
 
 @pytest.mark.timeout(600)

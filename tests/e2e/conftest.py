@@ -99,6 +99,9 @@ def _app_env(data_dir: Path, port: int) -> dict[str, str]:
     # Redis for the whole run: the per-network sign-up limit (5 an hour) would refuse the later
     # ones. The limit itself is tested over HTTP and in the form (tests/api, tests/state).
     env["SIGNUPS_PER_WINDOW"] = "1000"
+    # And log-ins, 10 per network per 15 minutes: with the browser tests grouped by profile the
+    # embedded server (its limiter in memory) now serves dozens of them without a restart.
+    env["LOGIN_ATTEMPTS_PER_WINDOW"] = "1000"
     # Likewise reads: a public page's first data also comes over HTTP (components/first_paint.py),
     # a read per page view from the same 127.0.0.1. The read limit has its own tests.
     env["RATE_LIMIT_READ"] = "100000/minute"

@@ -209,12 +209,14 @@ def _allowed() -> dict[str, set[str]]:
 
 
 def test_every_state_exposes_only_its_allowed_handlers() -> None:
+    allowed = _allowed()  # first: it loads the page plugins, as the app's start does
     found = {cls.__name__: {h for h in cls.event_handlers if h != "setvar"} for cls in app_states()}
     assert len(found) == len(app_states()), "two states share a class name"
-    assert found == _allowed()
+    assert found == allowed
 
 
 def test_setvar_reaches_only_listed_setters() -> None:
+    _allowed()  # loads the page plugins, as the app's start does
     for cls in app_states():
         assert "setvar" in cls.event_handlers
         # What this app defines (Reflex's own, such as set_is_hydrated, are Reflex's business);

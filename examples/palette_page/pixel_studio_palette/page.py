@@ -79,7 +79,11 @@ def found() -> rx.Component:
         rx.link(S.prompt, href=S.image_href),
         rx.flex(
             rx.el.img(src=S.thumbnail_url, alt=S.prompt, width="256", height="256"),
-            rx.vstack(rx.foreach(S.swatches, swatch), spacing="2"),
+            rx.cond(
+                S.swatches.length() > 0,  # type: ignore[attr-defined]
+                rx.vstack(rx.foreach(S.swatches, swatch), spacing="2"),
+                rx.text("No colours could be read from this image's file."),
+            ),
             gap="24px",
             wrap="wrap",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 
 from PIL import Image as PILImage
 from sqlalchemy.engine import Engine
@@ -16,6 +17,9 @@ from pixel_studio.storage import Storage, get_storage
 COLOURS = 8
 # The palette of a 256 px copy is the palette of the picture, in a fraction of the time.
 SAMPLE_SIZE = (256, 256)
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,4 +69,9 @@ def read_palette(
         image = images_service.get_visible_image(session, viewer_id, image_id)
         thumbnail = images_service.image_url(storage, image, viewer_id, thumbnail=True)
         key, prompt = image.original_key, image.prompt
-    return PaletteView(image_id, prompt, thumbnail, palette_of(storage.get(key)))
+    try:
+        swatches = palette_of(storage.get(key))
+    except Exception:  # Pillow raises many kinds of error for a damaged file
+        log.warning("image %s: its file does not decode; no palette", image_id)
+        swatches = []
+    return PaletteView(image_id, prompt, thumbnail, swatches)
