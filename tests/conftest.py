@@ -21,6 +21,12 @@ os.environ.setdefault("SECRET_KEY", "test-suite-secret")
 # SITE_URL's host, the loopback aliases and ALLOWED_HOSTS, so name it here. Foreign hosts are
 # still refused (tests/api/test_hosts.py).
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+# `make test` runs 3 xdist workers on 2 cores: torch's and the ncnn upscaler's OpenMP pools
+# would each start a thread per core in every worker, and the oversubscribed tests crawl (one
+# took 199 s). One thread per worker process instead. Torch reads it at its first import,
+# which comes after this file (nothing above imports torch); an explicit setting wins.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped tests by their session fixtures

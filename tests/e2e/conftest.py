@@ -5,6 +5,12 @@ the app does not migrate itself. Tests run against the embedded profile (SQLite,
 in-process jobs) unless they parametrize `app_profile` with "production" (PostgreSQL, Redis,
 S3 on loopback, a Celery worker: tests/e2e/production.py). Chromium is Debian's
 (`/usr/bin/chromium`): never `playwright install`, which downloads a browser.
+
+The frontend is built once per session, by the first start; later starts (another profile)
+serve that build (tests/e2e/serve_built.py). The profiles differ only in backend settings:
+compiling the app under each profile's environment gives the same `.web` sources, since the
+example plugins (their page too) are installed for every profile and SITE_URL, the one
+setting the frontend bakes in (`.web/env.json`), is the session's fixed port.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 START_TIMEOUT = 180  # a cold build (bun install) takes longer than the usual ~10 s
+WEB = REPO / ".web"
+# How long each app-server start took, for the session summary (the build is the slow part).
+STARTS: list[tuple[str, str, float]] = []
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -67,6 +76,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ranked = iter(sorted(browser, key=lambda item: first_seen[profile_of(item)]))
     browser_ids = {id(item) for item in browser}
     items[:] = [next(ranked) if id(item) in browser_ids else item for item in items]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Each app-server start and its time: one frontend build, then backend-only starts."""
+    for profile, how, seconds in STARTS:
+        terminalreporter.write_line(f"e2e app start: {profile:<12} {how:<10} {seconds:6.1f} s")
+
+
+def _build_stamp() -> tuple[str, int] | None:
+    """What identifies `.web`'s current build: the backend address it bakes in and when its
+    index was written. Another `reflex run` from this checkout (test_procfile_e2e.py's, on its
+    own port) rebuilds `.web` and changes it; then the next start has to build again."""
+    env_json, index = WEB / "env.json", WEB / "build" / "client" / "index.html"
+    if not env_json.is_file() or not index.is_file():
+        return None
+    return env_json.read_text(), index.stat().st_mtime_ns
 
 
 def _free_port() -> int:
@@ -147,6 +172,7 @@ class AppServer:
         self.base = f"http://localhost:{port}"
         self.profile: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._built: tuple[str, int] | None = None  # _build_stamp() of this session's build
 
     def use(self, profile: str, extra_env: dict[str, str] | None = None) -> str:
         if profile != self.profile:
@@ -165,11 +191,18 @@ class AppServer:
             check=True,
         )
         log_path = data_dir / "reflex.log"
+        # The session's own build, still in .web: serve it, do not compile and build again.
+        reuse = self._built is not None and self._built == _build_stamp()
+        reflex_run = (
+            [sys.executable, "-m", "tests.e2e.serve_built"]
+            if reuse
+            else [str(Path(sys.executable).parent / "reflex"), "run"]
+        )
+        started = time.monotonic()
         with log_path.open("ab") as log:
             proc = subprocess.Popen(
                 [
-                    str(Path(sys.executable).parent / "reflex"),
-                    "run",
+                    *reflex_run,
                     "--env",
                     "prod",
                     "--single-port",
@@ -194,6 +227,9 @@ class AppServer:
                 self.stop()
                 pytest.fail(f"the app ({profile}) did not start on {self.base}:\n{tail}")
             time.sleep(0.5)
+        STARTS.append((profile, "reused" if reuse else "built", time.monotonic() - started))
+        if not reuse:
+            self._built = _build_stamp()
 
     def stop(self) -> None:
         if self._proc is not None:

@@ -34,7 +34,10 @@ from tests.e2e.conftest import REPO, START_TIMEOUT, AppServer, _app_env, _free_p
 from tests.e2e.production import REGION, aws_env, public_bucket
 from tests.redis_fixtures import claimed_redis_db
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+# A profile of its own, so it runs after every other browser test (conftest ranks profiles by
+# first appearance, this file comes late): its `reflex run`s build `.web` for their own port,
+# and a session app start after it would have to build again (conftest's _build_stamp).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600), pytest.mark.app_profile("procfile")]
 BIN = Path(sys.executable).parent
 
 
