@@ -102,7 +102,8 @@ def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
             f"http://127.0.0.1:{port + 1}",
             str(log_path),
         )
-        deadline = time.monotonic() + START_TIMEOUT
+        # Two web processes compile and build the frontend one after the other: twice a start.
+        deadline = time.monotonic() + 2 * START_TIMEOUT
         while not all(_get(f"{env[w]}/readyz") == 200 for w in ("WEB1", "WEB2")):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Procfile did not start:\n{log_path.read_text()[-5000:]}")
