@@ -14,15 +14,10 @@ Socket events: state/event_log.py calls `log_access` when an event's task ends.
 from __future__ import annotations
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from pixel_studio.metrics import route_template
+from pixel_studio.metrics import ResponseTimer
 
 log = logging.getLogger("pixel_studio.access")
-
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def log_access(kind: str, name: str, route: str, status: str, seconds: float) -> None:
@@ -45,32 +40,9 @@ def log_access(kind: str, name: str, route: str, status: str, seconds: float) ->
     )
 
 
-class AccessLogMiddleware:
-    """Pure ASGI middleware: one line when an HTTP response has been sent (or failed).
+class AccessLogMiddleware(ResponseTimer):
+    """One line when an HTTP response has been sent (or failed). WebSocket connections are
+    not requests; their events get their own lines."""
 
-    WebSocket connections are not requests; their events get their own lines."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # A method outside the known set is a client's free text: logged as OTHER.
-        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = 500  # what the server error middleware answers when the app raises
-        start = time.perf_counter()
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            log_access(
-                "http", method, route_template(scope), str(status), time.perf_counter() - start
-            )
+    def done(self, method: str, route: str, status: str, seconds: float) -> None:
+        log_access("http", method, route, status, seconds)

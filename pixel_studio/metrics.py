@@ -233,9 +233,11 @@ def route_template(scope: Scope) -> str:
     return "/".join(segments)
 
 
-class MetricsMiddleware:
-    """Pure ASGI middleware on the FastAPI app (which mounts Reflex): counts and times every
-    HTTP request. WebSocket traffic (Reflex's /_event) is not an HTTP request: not counted."""
+class ResponseTimer:
+    """Pure ASGI middleware on the FastAPI app (which mounts Reflex): `done` is called once per
+    HTTP request, when its response has been sent or has failed, with the method, the route
+    template, the status and the seconds it took. WebSocket traffic (Reflex's /_event) is not
+    an HTTP request: its events are timed in state/event_log.py."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -244,8 +246,9 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # A method outside the known set is a client's free text: counted as OTHER.
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = 500
+        status = 500  # what the server error middleware answers when the app raises
         start = time.perf_counter()
 
         async def send_status(message: Message) -> None:
@@ -257,9 +260,19 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = route_template(scope)  # known once the router has matched
-            HTTP_LATENCY.labels(method=method, route=route).observe(time.perf_counter() - start)
-            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+            # The route template is known once the router has matched.
+            self.done(method, route_template(scope), str(status), time.perf_counter() - start)
+
+    def done(self, method: str, route: str, status: str, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class MetricsMiddleware(ResponseTimer):
+    """Counts and times every HTTP request."""
+
+    def done(self, method: str, route: str, status: str, seconds: float) -> None:
+        HTTP_LATENCY.labels(method=method, route=route).observe(seconds)
+        HTTP_REQUESTS.labels(method=method, route=route, status=status).inc()
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -167,12 +167,13 @@ def test_a_route_the_app_does_not_have_is_logged_as_unknown(json_lines: io.Strin
     assert second["route"] == "/image/[image_id]"
 
 
-def test_the_app_runs_it_before_every_other_middleware() -> None:
+def test_the_app_runs_it_right_after_the_identity_check() -> None:
+    """Identity first (a security rule: tests/e2e/test_identity_replay_e2e.py), then this."""
     from pixel_studio.pixel_studio import app
     from pixel_studio.state.identity import IdentityMiddleware
 
     kinds = [type(m) for m in app._middlewares]
-    assert kinds[:2] == [EventLogMiddleware, IdentityMiddleware]
+    assert kinds[:2] == [IdentityMiddleware, EventLogMiddleware]
 
 
 def test_work_started_inside_an_event_keeps_its_request_id() -> None:

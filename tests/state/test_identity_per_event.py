@@ -17,7 +17,7 @@ from pixel_studio.db import session_scope
 from pixel_studio.models import UserSession
 from pixel_studio.services.accounts import api_tokens, auth
 from pixel_studio.services.social import collections
-from pixel_studio.state.auth import app_states
+from pixel_studio.state.auth import app_states, plugin_state_modules
 from pixel_studio.state.collections import CollectionsState
 from pixel_studio.state.identity import IdentityMiddleware
 from pixel_studio.state.sessions_list import SessionsState
@@ -87,7 +87,11 @@ def test_every_app_state_is_found() -> None:
     names = {cls.__name__ for cls in app_states()}
     assert len(names) >= 25
     assert {"AuthState", "CollectionsState", "SessionsState", "ApiTokensState"} <= names
-    assert all(cls.__module__.startswith("pixel_studio.") for cls in app_states())
+    plugins = plugin_state_modules()  # installed page plugins' states (examples/ under make test)
+    assert all(
+        cls.__module__.startswith("pixel_studio.") or cls.__module__ in plugins
+        for cls in app_states()
+    )
 
 
 def test_a_socket_without_the_cookie_inherits_nothing(app_db: Path) -> None:  # noqa: F811

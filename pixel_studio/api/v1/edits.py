@@ -18,11 +18,10 @@ from pixel_studio.api.deps import SessionDep, SettingsDep
 from pixel_studio.api.v1.auth import TokenUser, Viewer, uid, viewer_id
 from pixel_studio.api.v1.errors import BAD_INPUT, BUSY, COMMON_ERRORS, NOT_FOUND, ApiError, doc
 from pixel_studio.api.v1.generations import _job_out
-from pixel_studio.api.v1.schemas import JobOut, UserCardOut, file_url
+from pixel_studio.api.v1.schemas import JobOut, UserCardOut, card_out
 from pixel_studio.catalog import MAX_IMAGES_PER_REQUEST
 from pixel_studio.providers.base import MAX_SEED
 from pixel_studio.services import rate_limits, users
-from pixel_studio.services.social.cards import ImageCard
 from pixel_studio.services.studio import editing
 from pixel_studio.services.studio.editing import (
     MAX_NEGATIVE_PROMPT,
@@ -33,7 +32,7 @@ from pixel_studio.services.studio.editing import (
     Vary,
 )
 from pixel_studio.services.studio.uploads import MAX_MASK_BYTES
-from pixel_studio.storage import Storage, get_storage
+from pixel_studio.storage import get_storage
 
 router = APIRouter(tags=["edits"], responses=COMMON_ERRORS)
 MAX_ID = 2**31 - 1
@@ -169,25 +168,6 @@ def create_edit_from_upload(
     return _create(session, settings, uid(user), data, upload=upload, mask=painted)
 
 
-def _card(storage: Storage, card: ImageCard, who: int | None) -> UserCardOut:
-    return UserCardOut(
-        id=card.id,
-        title=card.title,
-        prompt=card.prompt,
-        model=card.model,
-        style=card.style,
-        width=card.width,
-        height=card.height,
-        private=card.private,
-        like_count=card.like_count,
-        comment_count=card.comment_count,
-        created_at=card.created_at,
-        creator_username=card.creator_username,
-        thumbnail_url=file_url(storage, card.thumbnail_key, card.private, who),
-        url=file_url(storage, card.original_key, card.private, who),
-    )
-
-
 @router.get(
     "/images/{image_id}/lineage",
     response_model=LineageOut,
@@ -216,9 +196,9 @@ def image_lineage(
         label=editing.describe_edit(view.operation, view.edit),
         edit=view.edit,
         from_upload=view.from_upload,
-        source=_card(storage, view.source, who) if view.source is not None else None,
+        source=card_out(storage, view.source, who) if view.source is not None else None,
         derived=DerivedOut(
-            items=[_card(storage, c, who) for c in derived.items],
+            items=[card_out(storage, c, who) for c in derived.items],
             next_cursor=derived.next_cursor,
         ),
     )

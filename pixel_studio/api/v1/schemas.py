@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from pixel_studio.models import Image
 from pixel_studio.services.errors import InvalidInput
+from pixel_studio.services.social.cards import ImageCard
 from pixel_studio.storage import Storage
 
 MAX_CURSOR = 200
@@ -226,3 +227,23 @@ class CreditsOut(BaseModel):
     balance: int
     items: list[CreditOut]
     next_cursor: str | None
+
+
+def card_out(storage: Storage, card: ImageCard, who: int | None) -> UserCardOut:
+    """An image card as the API shows it to `who` (file URLs by the visibility rule)."""
+    return UserCardOut(
+        id=card.id,
+        title=card.title,
+        prompt=card.prompt,
+        model=card.model,
+        style=card.style,
+        width=card.width,
+        height=card.height,
+        private=card.private,
+        like_count=card.like_count,
+        comment_count=card.comment_count,
+        created_at=card.created_at,
+        creator_username=card.creator_username,
+        thumbnail_url=file_url(storage, card.thumbnail_key, card.private, who),
+        url=file_url(storage, card.original_key, card.private, who),
+    )

@@ -8,9 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pixel_studio.api.v1.schemas import ImageSummaryOut, JobOut, UserCardOut, file_url
-from pixel_studio.services.social.cards import ImageCard
-from pixel_studio.storage import Storage
+from pixel_studio.api.v1.schemas import ImageSummaryOut, JobOut, UserCardOut
 
 MAX_ID = 2**31 - 1
 
@@ -18,25 +16,6 @@ MAX_ID = 2**31 - 1
 class PageQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=24, ge=1, le=60)
-
-
-def card_out(storage: Storage, card: ImageCard, who: int | None) -> UserCardOut:
-    return UserCardOut(
-        id=card.id,
-        title=card.title,
-        prompt=card.prompt,
-        model=card.model,
-        style=card.style,
-        width=card.width,
-        height=card.height,
-        private=card.private,
-        like_count=card.like_count,
-        comment_count=card.comment_count,
-        created_at=card.created_at,
-        creator_username=card.creator_username,
-        thumbnail_url=file_url(storage, card.thumbnail_key, card.private, who),
-        url=file_url(storage, card.original_key, card.private, who),
-    )
 
 
 class CardsOut(BaseModel):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pixel_studio.api.deps import CacheDep, SessionDep, SettingsDep
 from pixel_studio.api.v1.auth import TokenUser, uid
 from pixel_studio.api.v1.errors import BAD_INPUT, COMMON_ERRORS, NOT_FOUND
-from pixel_studio.api.v1.schemas import decode_cursor, encode_cursor
+from pixel_studio.api.v1.schemas import card_out, decode_cursor, encode_cursor
 from pixel_studio.api.v1.schemas_more import (
     MAX_ID,
     CardsOut,
@@ -22,7 +22,6 @@ from pixel_studio.api.v1.schemas_more import (
     NotificationsOut,
     PageQuery,
     UnreadOut,
-    card_out,
 )
 from pixel_studio.services.social import feed, likes, notifications
 from pixel_studio.storage import get_storage
