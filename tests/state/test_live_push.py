@@ -56,7 +56,7 @@ class ManagerApp:
         self.event_namespace = self
 
     @contextlib.asynccontextmanager
-    async def modify_state(self, token: rx.BaseStateToken[Any]) -> AsyncIterator[BaseState]:
+    async def modify_state(self, token: rx.BaseStateToken) -> AsyncIterator[BaseState]:
         # The event context App.set_contexts gives: `root.get_state` finds the manager there.
         context = EventContext(token=token.ident, state_manager=self.manager, enqueue_impl=_no)
         reset = EventContext.set(context)
@@ -83,7 +83,7 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def new_manager(url: str) -> StateManagerRedis:
     """A backend process's state manager (each test's loop gets its own client)."""
-    manager = StateManagerRedis(redis=aioredis.Redis.from_url(url))
+    manager = StateManagerRedis(redis=aioredis.Redis.from_url(url))  # type: ignore[abstract]
     assert not manager._oplock_enabled  # what production runs with
     return manager
 
@@ -97,7 +97,7 @@ def open_tab(user: Any, path: str = "/credits") -> tuple[str, BaseState]:
     return root.router.session.client_token, root
 
 
-def tab_token(token: str) -> rx.BaseStateToken[Any]:
+def tab_token(token: str) -> rx.BaseStateToken:
     return rx.BaseStateToken(ident=token, cls=AuthState)
 
 
@@ -178,6 +178,10 @@ def test_no_push_is_lost_beside_the_tabs_own_events(app_db: Path, redis_url: str
             bell.unread = i  # a field the pushes do not touch
             await asyncio.sleep(0)  # let a push try to cut in while the lock is held
 
+    async def own_events(app: ManagerApp, token: str) -> None:
+        for i in range(5):  # one tab's events come one after another, as Reflex runs them
+            await own_event(app, token, i)
+
     async def go() -> tuple[ManagerApp, list[int], list[int]]:
         manager = new_manager(redis_url)
         app = ManagerApp(manager)
@@ -188,7 +192,7 @@ def test_no_push_is_lost_beside_the_tabs_own_events(app_db: Path, redis_url: str
                 live.deliver_balance(app, BalanceEvent(user_id=uid, balance=b))  # type: ignore[arg-type]
                 for b in balances
             ]
-            own = [own_event(app, token, i) for i in range(5) for token, _ in tabs]
+            own = [own_events(app, token) for token, _ in tabs]
             await asyncio.gather(*pushes, *own)
             credits = [await reload_credits(redis_url, token) for token, _ in tabs]
             other = new_manager(redis_url)
