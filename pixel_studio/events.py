@@ -186,6 +186,41 @@ class EventSource:
             log.warning("event source: dropped a malformed event: %r", item[1][:200])
             return None
 
+    def next_events(self, timeout: float, most: int) -> list[AnyEvent]:
+        """The oldest pending event (waiting up to `timeout`) and whatever else is already
+        pending behind it, up to `most` in all, oldest first; [] after `timeout`.
+
+        One wait and one LPOP for a burst: a listener that took events one at a time paid a
+        round trip and a thread hop per event, and fell behind at a few hundred a second."""
+        first = self.next_event(timeout)
+        if first is None:
+            return []
+        out: list[AnyEvent] = [first]
+        if most <= 1:
+            return out
+        if self._client is None:
+            while len(out) < most:
+                try:
+                    out.append(_local.get_nowait())
+                except queue.Empty:
+                    break
+            return out
+        try:
+            with self._lock:
+                items = cast(
+                    "list[bytes] | None",
+                    self._client.lpop(self._settings.events_key, most - 1),
+                )
+        except redis.RedisError:
+            log.warning("event source: Redis unavailable, retrying", exc_info=True)
+            return out
+        for item in items or []:
+            try:
+                out.append(_EVENT.validate_json(item))
+            except ValidationError:
+                log.warning("event source: dropped a malformed event: %r", item[:200])
+        return out
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -66,3 +66,17 @@ def test_publish_never_raises_when_redis_is_down(tmp_path: Path) -> None:
     )
     events.publish(_event(1), settings)  # logged, not raised: the database is the truth
     assert EventSource(settings).next(0.1) is None
+
+
+def test_a_burst_is_taken_at_once_in_order(settings: Settings) -> None:
+    """next_events: the first event (waiting for it), then what is already pending behind it,
+    at most `most`, oldest first; the rest stays for the next call; [] once empty."""
+    source = EventSource(settings)
+    for n in range(5):
+        events.publish(_event(n), settings)
+    assert source.next_events(1.0, 3) == [_event(0), _event(1), _event(2)]
+    assert source.next_events(1.0, 10) == [_event(3), _event(4)]
+    assert source.next_events(0.1, 10) == []
+    events.publish(_event(9), settings)
+    assert source.next_events(1.0, 1) == [_event(9)]
+    source.close()

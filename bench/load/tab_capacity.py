@@ -18,7 +18,12 @@ N steps up (5, 10, 20, ...) until p95 > 250 ms, or pushes are lost, or tabs fail
 Memory per tab = (backend process tree RSS at N - RSS with the first tab) / (N - 1); Redis's
 used_memory delta per tab is printed beside it (the page state lives there).
 
+With `--users U` the tabs belong to U users (round robin: 1,000 tabs and 500 users is two
+tabs each) and each second every user gets one push (U ledger rows in one commit, then U
+events): deliveries/s is still one per tab.
+
     .venv/bin/python bench/load/tab_capacity.py [--steps 5,10,20,...] [--seconds 15] [--past-goal]
+        [--users U]
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
 import socketio  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bench.load.common import (  # noqa: E402
@@ -82,34 +88,43 @@ def credits_in(update: dict[str, Any]) -> int | None:
     return None
 
 
-class Tabs:
-    """N socket.io clients in this process; `sent[balance]` is when that push was published."""
+Push = tuple[int, int]  # (user id, balance): one push to one user's tabs
 
-    def __init__(self, url: str, cookie: str) -> None:
+
+class Tabs:
+    """N socket.io clients in this process, spread round robin over the users' cookies;
+    `sent[(user, balance)]` is when that push was published."""
+
+    def __init__(self, url: str, cookies: list[tuple[int, str]]) -> None:
         self.url = url
-        self.cookie = cookie
+        self.cookies = cookies
         self.clients: list[socketio.AsyncClient] = []
-        self.sent: dict[int, float] = {}
-        self.seen: dict[int, list[float]] = {}  # balance -> latency (s) of each tab that got it
+        self.owners: list[int] = []  # the user of each tab (clients[i])
+        self.sent: dict[Push, float] = {}
+        self.seen: dict[Push, list[float]] = {}  # push -> latency (s) of each tab that got it
         self.failed = 0
+        self._opened = 0
 
     async def open_one(self) -> None:
         client = socketio.AsyncClient(reconnection=False)
         seen_here: set[int] = set()
+        user_id, cookie = self.cookies[self._opened % len(self.cookies)]
+        self._opened += 1
 
         @client.on("event", namespace=NAMESPACE)  # type: ignore[misc]
         async def on_update(update: Any) -> None:
             now = time.perf_counter()
             value = credits_in(update) if isinstance(update, dict) else None
-            if value is not None and value in self.sent and value not in seen_here:
+            key = (user_id, value or 0)
+            if value is not None and key in self.sent and value not in seen_here:
                 seen_here.add(value)
-                self.seen.setdefault(value, []).append(now - self.sent[value])
+                self.seen.setdefault(key, []).append(now - self.sent[key])
 
         token = str(uuid.uuid4())
         try:
             await client.connect(
                 f"{self.url}?token={token}",
-                headers={"Cookie": f"{SESSION_COOKIE}={self.cookie}", "Origin": self.url},
+                headers={"Cookie": f"{SESSION_COOKIE}={cookie}", "Origin": self.url},
                 auth={
                     "event": {
                         "name": BOOT_EVENT,
@@ -123,6 +138,7 @@ class Tabs:
                 wait_timeout=30,
             )
             self.clients.append(client)
+            self.owners.append(user_id)
         except Exception as exc:  # counted and reported: a refused tab is a capacity result
             self.failed += 1
             print(f"  tab failed to connect: {exc!r}", flush=True)
@@ -136,33 +152,41 @@ class Tabs:
         await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
 
 
-def push(engine: Any, settings: Settings, user_id: int) -> tuple[int, float]:
-    """+1 credit committed, then the BalanceEvent published; returns (balance, publish time)."""
+def push(engine: Any, settings: Settings, user_ids: list[int]) -> list[tuple[Push, float]]:
+    """+1 credit for each user, committed together, then each BalanceEvent published;
+    returns each push with its publish time."""
     with Session(engine) as session:
-        entry = credits.change_balance(session, user_id, 1, CreditKind.admin, note="tab bench")
-        balance = entry.balance_after
+        balances = [
+            credits.change_balance(
+                session, uid, 1, CreditKind.admin, note="tab bench"
+            ).balance_after
+            for uid in user_ids
+        ]
         session.commit()
-    sent_at = time.perf_counter()
-    publish(BalanceEvent(user_id=user_id, balance=balance), settings)
-    return balance, sent_at
+    out: list[tuple[Push, float]] = []
+    for uid, balance in zip(user_ids, balances, strict=True):
+        sent_at = time.perf_counter()
+        publish(BalanceEvent(user_id=uid, balance=balance), settings)
+        out.append(((uid, balance), sent_at))
+    return out
 
 
 async def measure_step(
-    tabs: Tabs, engine: Any, settings: Settings, user_id: int, seconds: int
+    tabs: Tabs, engine: Any, settings: Settings, user_ids: list[int], seconds: int
 ) -> dict[str, float]:
-    pushed: list[int] = []
+    pushed: list[Push] = []
     for _ in range(seconds):
         tick = time.perf_counter()
-        balance, sent_at = await asyncio.to_thread(push, engine, settings, user_id)
-        tabs.sent[balance] = sent_at
-        pushed.append(balance)
+        for key, sent_at in await asyncio.to_thread(push, engine, settings, user_ids):
+            tabs.sent[key] = sent_at
+            pushed.append(key)
         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
     await asyncio.sleep(LOST_AFTER)
     latencies: list[float] = []
     lost = 0
-    n = len(tabs.clients)
-    for i, balance in enumerate(pushed):
-        got = [x for x in tabs.seen.get(balance, []) if x <= LOST_AFTER]
+    for i, key in enumerate(pushed):
+        n = tabs.owners.count(key[0])  # the tabs of that push's user
+        got = [x for x in tabs.seen.get(key, []) if x <= LOST_AFTER]
         latencies.extend(got)
         lost += n - len(got)
         if len(got) < n:
@@ -174,7 +198,7 @@ async def measure_step(
         "p99": pct(ms, 0.99),
         "max": max(ms) if ms else float("nan"),
         "lost": lost,
-        "expected": n * len(pushed),
+        "expected": len(tabs.clients) * seconds,
     }
 
 
@@ -182,8 +206,8 @@ def redis_used(client: redis.Redis) -> int:
     return int(cast("dict[str, Any]", client.info("memory"))["used_memory"])
 
 
-def registered(redis_url: str, user_id: int) -> int:
-    return len(RedisTabs(redis_url).tokens_for(user_id))
+def registered(redis_url: str, user_ids: list[int]) -> int:
+    return RedisTabs(redis_url).count()
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -198,14 +222,19 @@ async def run(args: argparse.Namespace) -> None:
             upgrade(db_url)
             engine = make_engine(db_url)
             settings = Settings(database_url=db_url, redis_url=redis_url)
+            # The bench's users never log in with their password (each gets a session below):
+            # the cheapest argon2 hash, or 500 users take minutes to create on 2 loaded cores.
+            users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+            cookies: list[tuple[int, str]] = []
             with Session(engine) as session:
-                user = users.create_user(
-                    session, "tabs", "tabs@example.com", "long enough pw", bonus=5
-                )
-                assert user.id is not None
-                user_id = user.id
-                cookie = auth.create_session(session, user_id, settings)
+                for i in range(args.users):
+                    user = users.create_user(
+                        session, f"tabs{i}", f"tabs{i}@example.com", "long enough pw", bonus=5
+                    )
+                    assert user.id is not None
+                    cookies.append((user.id, auth.create_session(session, user.id, settings)))
                 session.commit()
+            user_ids = [uid for uid, _ in cookies]
             port = free_port()
             env = base_env(Path(tmp), port)
             env.update(
@@ -233,7 +262,7 @@ async def run(args: argparse.Namespace) -> None:
             url = f"http://127.0.0.1:{port}"
             wait_ready([f"{url}/readyz"], [backend], log)
             rds = redis.Redis.from_url(redis_url)
-            tabs = Tabs(url, cookie)
+            tabs = Tabs(url, cookies)
             # The first tab warms the app up (imports, pools, first event) and stays open: it
             # is the baseline, and counts as one of the N tabs of every step.
             await tabs.grow(1)
@@ -248,18 +277,18 @@ async def run(args: argparse.Namespace) -> None:
             for n in steps:
                 await tabs.grow(n)
                 deadline = time.monotonic() + 60
-                while registered(redis_url, user_id) < len(tabs.clients):
+                while registered(redis_url, user_ids) < len(tabs.clients):
                     if time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(1)
                 rss = tree_rss(backend.pid)
                 used = redis_used(rds)
-                got = await measure_step(tabs, engine, settings, user_id, args.seconds)
+                got = await measure_step(tabs, engine, settings, user_ids, args.seconds)
                 count = len(tabs.clients)
                 load = uptime().rsplit("load average:", 1)[-1].strip()
                 print(
-                    f"| {count} | 1 | {count} | {got['p50']:.0f} | {got['p95']:.0f} "
+                    f"| {count} | {len(user_ids)} | {count} | {got['p50']:.0f} | {got['p95']:.0f} "
                     f"| {got['p99']:.0f} | {got['max']:.0f} | {got['lost']:.0f}/"
                     f"{got['expected']:.0f} | {rss / 2**20:.0f} "
                     f"| {(rss - rss0) / max(count - 1, 1) / 1024:.0f} "
@@ -285,6 +314,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="5,10,20,30,40,50,75,100,200,400")
     parser.add_argument("--seconds", type=int, default=15, help="pushes (one a second) per step")
+    parser.add_argument(
+        "--users", type=int, default=1, help="users the tabs belong to (round robin)"
+    )
     parser.add_argument(
         "--past-goal",
         action="store_true",

@@ -34,6 +34,7 @@ from reflex.state import BaseState
 from pixel_studio.db import session_scope
 from pixel_studio.events import (
     AccountJobEvent,
+    AnyEvent,
     BalanceEvent,
     EventSource,
     JobEvent,
@@ -62,6 +63,8 @@ from pixel_studio.storage import get_storage
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # how long one wait for an event blocks its thread (and delays shutdown)
+BURST = 500  # events taken from the transport at once (one wait, one LPOP)
+USERS_AT_ONCE = 16  # users whose events are delivered side by side (each: 16 tabs at once)
 
 
 @dataclass(frozen=True)
@@ -224,30 +227,73 @@ async def deliver_balance(app: rx.App, event: BalanceEvent) -> None:
     )
 
 
+async def deliver_event(app: rx.App, event: AnyEvent) -> None:
+    """Deliver one event of any kind; a failure is logged, never raised (the loop goes on)."""
+    try:
+        if isinstance(event, NotificationEvent):
+            await deliver_notification(app, event)
+        elif isinstance(event, JobEvent):
+            await deliver(app, event)
+        elif isinstance(event, BalanceEvent):
+            await deliver_balance(app, event)
+        elif isinstance(event, AccountJobEvent):  # an export's progress
+            await deliver_account_job(app, event)
+    except Exception:
+        log.exception("live: could not deliver an event: %r", event)
+
+
+def coalesce(events: list[AnyEvent]) -> dict[int, list[AnyEvent]]:
+    """The events of a burst per user, in arrival order, keeping only the last balance and
+    the last unread-count event of each user: those deliver the value the database has when
+    they are delivered (read_balance_now, read_unread_now), so an earlier one would only put
+    the same number in the same tabs again. Job and export events are all kept (each has its
+    own progress, thumbnails and toast)."""
+    last: dict[tuple[int, str], int] = {}
+    for i, event in enumerate(events):
+        if isinstance(event, BalanceEvent | NotificationEvent):
+            last[(event.user_id, event.type)] = i
+    per_user: dict[int, list[AnyEvent]] = {}
+    for i, event in enumerate(events):
+        stale = isinstance(event, BalanceEvent | NotificationEvent) and (
+            last[(event.user_id, event.type)] != i
+        )
+        if stale:
+            continue
+        per_user.setdefault(event.user_id, []).append(event)
+    return per_user
+
+
+async def deliver_burst(app: rx.App, events: list[AnyEvent]) -> None:
+    """Deliver a burst: users side by side (at most USERS_AT_ONCE), each user's events one
+    after another in arrival order, so a tab never sees an older value after a newer one.
+    One at a time, a thousand users' events a second queued behind each other's database
+    read and state round trips (bench/load/tab_capacity.py --users)."""
+    slots = asyncio.Semaphore(USERS_AT_ONCE)
+
+    async def for_user(mine: list[AnyEvent]) -> None:
+        async with slots:
+            for event in mine:
+                await deliver_event(app, event)
+
+    await asyncio.gather(*(for_user(mine) for mine in coalesce(events).values()))
+
+
 async def job_event_listener(app: rx.App) -> None:
-    """Lifespan task: forever pop an event and deliver it; stops cleanly when cancelled."""
+    """Lifespan task: forever take the pending events and deliver them; stops cleanly when
+    cancelled. A burst is delivered to the end before the next is taken (per-user order)."""
     source = EventSource()
-    # Any: the transport may carry kinds this listener does not handle (skipped below).
+    # Any: the transport may carry kinds this listener does not handle (skipped above).
     waiting: asyncio.Task[Any] | None = None
     try:
         while True:
-            waiting = asyncio.create_task(asyncio.to_thread(source.next_event, POLL_SECONDS))
+            waiting = asyncio.create_task(
+                asyncio.to_thread(source.next_events, POLL_SECONDS, BURST)
+            )
             # Shielded: a cancel must not abandon the thread mid-wait (see `finally`).
-            event = await asyncio.shield(waiting)
+            events = await asyncio.shield(waiting)
             waiting = None
-            if event is None:
-                continue
-            try:
-                if isinstance(event, NotificationEvent):
-                    await deliver_notification(app, event)
-                elif isinstance(event, JobEvent):
-                    await deliver(app, event)
-                elif isinstance(event, BalanceEvent):
-                    await deliver_balance(app, event)
-                elif isinstance(event, AccountJobEvent):  # an export's progress
-                    await deliver_account_job(app, event)
-            except Exception:
-                log.exception("live: could not deliver an event: %r", event)
+            if events:
+                await deliver_burst(app, events)
     finally:
         if waiting is not None:
             # Let the thread's wait end (at most POLL_SECONDS) before closing its connection,
