@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from pixel_studio.catalog import (
+from pixel_studio.model_spec import (
     GUIDANCE_RANGE,
     STEPS_RANGE,
     STYLE_PRESETS,
