@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -249,3 +250,13 @@ def test_api_signup_mails_a_verification_link_after_commit(
     assert refused.status_code == 409
     mail.wait_idle(10)
     assert len(list(settings.outbox_dir.glob("*.eml"))) == 1  # a refused sign-up mails nothing
+
+
+@pytest.mark.parametrize("body", ["[Infinity]", '{"username": NaN, "password": "x"}'])
+@pytest.mark.parametrize("route", ["/api/auth/login", "/api/auth/signup"])
+def test_json_that_json_cannot_echo_is_a_422(client: TestClient, route: str, body: str) -> None:
+    """Found by the auth fuzz test: FastAPI's default 422 echoes the input, and an infinity
+    cannot be written as JSON, so the answer was a 500. The 422 echoes no input at all."""
+    resp = client.post(route, content=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 422
+    assert "input" not in resp.text and resp.json()["detail"]

@@ -11,9 +11,9 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import (
     http_exception_handler,
-    request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -164,7 +164,10 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str | None:
 async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not _ours(request):
-        return await request_validation_exception_handler(request, exc)
+        # FastAPI's shape, without echoing what was sent: it may hold a password, or a NaN or
+        # an infinity that JSON cannot carry (the default handler then fails with a 500).
+        detail = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(detail)})
     errors = exc.errors()
     first = errors[0] if errors else {}
     field = _location(first.get("loc", ()))
