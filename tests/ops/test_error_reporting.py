@@ -4,14 +4,11 @@ real browser path: tests/e2e/test_errors_e2e.py."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +20,7 @@ from pixel_studio.error_reporting import (
     report_backend_error,
     report_browser_error,
 )
+from tests.ops.sentry_peer import sentry_receiver
 from tests.workers.celery_harness import REPO
 
 
@@ -79,29 +77,7 @@ def test_the_error_boundary_renders_the_friendly_page() -> None:
 
 
 def test_sentry_gets_a_browser_error_as_its_own_issue() -> None:
-    bodies: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            encoding = self.headers.get("Content-Encoding", "")
-            if encoding == "gzip":
-                body = gzip.decompress(body)
-            elif encoding == "br":
-                import brotli  # type: ignore[import-not-found]
-
-                body = brotli.decompress(body)
-            bodies.append(body)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        dsn = f"http://publickey@127.0.0.1:{server.server_address[1]}/1"
+    with sentry_receiver() as (dsn, bodies):
         script = (
             "import sentry_sdk\n"
             "from pixel_studio.logging_setup import configure_logging\n"
@@ -121,9 +97,6 @@ def test_sentry_gets_a_browser_error_as_its_own_issue() -> None:
             text=True,
         )
         assert done.returncode == 0, done.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
     events = [b for b in bodies if b"probe 8812" in b]
     # One event, titled by the error's first line and tagged; the log line itself is not a
     # second event (its logger is left to error_reporting).
