@@ -3,6 +3,7 @@
 import reflex as rx
 
 from pixel_studio.components.theme import app_theme
+from pixel_studio.frontend_build import FirstPaintBuild
 from pixel_studio.settings import get_settings
 
 settings = get_settings()
@@ -18,7 +19,9 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme())],
+    # FirstPaintBuild: dynamic pages get prerendered shells, and every page paints before its
+    # JavaScript loads (issue 16).
+    plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme()), FirstPaintBuild()],
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Build-time sidecars for the static files; brotli first, so a browser that takes both gets
     # it (Chromium asks for br over HTTPS and on loopback): /explore's 33 scripts and styles are

@@ -30,6 +30,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pixel_studio.frontend_build import shell_for
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 ROOT_FILE = "public, max-age=86400"
@@ -70,8 +72,8 @@ class FrontendServing:
             return
         path: str = scope["path"]
         if scope["method"] in ("GET", "HEAD") and (page := self._page_directory(path)):
-            raw = scope.get("raw_path")
-            scope = {**scope, "path": page, "raw_path": raw + b"/" if raw else page.encode()}
+            # A build's page directories are plain ASCII: the raw path is the path itself.
+            scope = {**scope, "path": page, "raw_path": page.encode()}
 
         async def send_with_cache_control(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -85,7 +87,8 @@ class FrontendServing:
         await self.app(scope, receive, send_with_cache_control)
 
     def _page_directory(self, path: str) -> str | None:
-        """`/explore/` when the build has `explore/index.html` and `/explore` was asked for."""
+        """`/explore/` when the build has `explore/index.html` and `/explore` was asked for;
+        `/image/0/` for `/image/42`, the prerendered shell of a dynamic page (frontend_build)."""
         if path.endswith("/") or "." in path.rsplit("/", 1)[-1]:
             return None
         parts = path[1:].split("/")  # "//explore" keeps an empty part: refused below
@@ -93,6 +96,9 @@ class FrontendServing:
             return None
         if self.static_dir.joinpath(*parts, "index.html").is_file():
             return path + "/"
+        shell = shell_for(path)
+        if shell and self.static_dir.joinpath(*shell[1:].split("/"), "index.html").is_file():
+            return shell + "/"
         return None
 
     def _policy(self, path: str, status: int, headers: Headers) -> str | None:

@@ -68,11 +68,13 @@ FIRST_PAINT_JS = r"""
         l.rel = "preload"; l.as = "image"; l.href = src;
         l.setAttribute("fetchpriority", "high");
         document.head.appendChild(l);
-        // The prerendered skeleton's first card shows the first picture before React runs.
+        // The prerendered skeleton shows the first picture before React runs: explore's first
+        // card, or the image page's picture box (its shell, frontend_build.SHELLS).
         var s = document.createElement("style");
         s.id = "ps-first-pic";
-        s.textContent = ".ps-card-pic.ps-skel.ps-first-pic{background:center/cover no-repeat url(" +
-          JSON.stringify(src) + ");animation:none}";
+        s.textContent = ".ps-skel.ps-first-pic{background:center/cover no-repeat url(" +
+          JSON.stringify(src) + ");animation:none}.ps-picture-skel.ps-first-pic" +
+          "{background-size:contain}";
         document.head.appendChild(s);
       }
       return d;

@@ -70,7 +70,8 @@ def _picture(prefill: Any) -> rx.Component:
                     "fetchpriority": "high",
                 },
             ),
-            rx.box(class_name="ps-skel ps-picture-skel"),
+            # ps-first-pic: the head script paints the picture here while React loads.
+            rx.box(class_name="ps-skel ps-picture-skel ps-first-pic"),
         ),
         class_name="ps-picture",
         width="100%",

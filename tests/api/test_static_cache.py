@@ -40,6 +40,8 @@ def build(tmp_path: Path) -> Path:
         "explore/index.html": page_html("explore"),
         "explore.html": page_html("explore"),
         "admin/reports/index.html": page_html("reports"),
+        "image/0/index.html": page_html("image shell"),
+        "u/_/index.html": page_html("profile shell"),
         "favicon.ico": b"\0\0\1\0",
         ASSET.lstrip("/"): SCRIPT,
     }
@@ -127,6 +129,12 @@ def test_unknown_paths_still_404(client: TestClient) -> None:
         ("/explore/../admin", None),  # never walks out of a path
         ("/..", None),
         ("//explore", None),
+        # Dynamic public pages are answered with their prerendered shell (frontend_build).
+        ("/image/42", "/image/0/"),
+        ("/u/ada", "/u/_/"),
+        ("/image/abc", None),  # not an image id: the SPA fallback, as before
+        ("/u/ada/followers", None),  # no shell for it
+        ("/u/Ada!", None),
     ],
 )
 def test_only_built_pages_are_rewritten(build: Path, path: str, served_as: str | None) -> None:
@@ -148,3 +156,16 @@ def test_routes_keep_their_own_cache_headers(client: TestClient) -> None:
     assert api.headers["content-encoding"] == "gzip"
     assert int(api.headers["content-length"]) < len(api.content) / 4
     assert len(api.json()["items"]) == 99
+
+
+@pytest.mark.parametrize(
+    ("path", "shell"), [("/image/7", "image shell"), ("/u/ada", "profile shell")]
+)
+def test_a_dynamic_page_is_served_its_shell_at_its_own_address(
+    client: TestClient, path: str, shell: str
+) -> None:
+    resp = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200, resp.headers.get("location")
+    assert resp.text == page_html(shell).decode()
+    assert resp.headers["cache-control"] == REVALIDATE
+    assert resp.headers["content-encoding"] == "gzip"

@@ -31,6 +31,7 @@ from pixel_studio.components.image_grid import EAGER_CARDS
 from tests.e2e.a11y_support import World, seed_world
 from tests.e2e.conftest import AppServer
 from tests.e2e.test_accounts_e2e import DESKTOP, PHONE
+from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 
 pytestmark = pytest.mark.e2e
 
@@ -222,3 +223,55 @@ def test_prerendered_explore_holds_skeletons(base_url: str, page: Page) -> None:
     assert 'data-testid="grid-skeleton"' in html
     assert html.count("ps-card-pic ps-skel") >= 4
     assert "__psFirstPaint" in html  # the early fetch is in the page itself
+
+
+def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, world: World) -> None:
+    """Every script refused: what paints is the HTML alone (pixel_studio/frontend_build.py).
+    A dynamic page opened by its address is its prerendered shell, nav and skeletons, with the
+    picture the head script fetched over HTTP already in the picture's box."""
+    context = _context(browser, base_url, PHONE)
+    context.route(re.compile(r"/assets/[^?]+\.js(\?|$)"), lambda route: route.abort())
+    page = context.new_page()
+    image = page.request.get(f"{base_url}/api/v1/images/{world.image_id}").json()["image"]
+    for path, skeleton in (
+        ("/", None),
+        ("/explore", "grid-skeleton"),
+        (f"/image/{world.image_id}", "image-skeleton"),
+        (f"/u/{world.username}", "page-skeleton"),
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        assert response.url.rstrip("/").endswith(path.rstrip("/")), response.url  # no redirect
+        expect(page.get_by_role("link", name="Pixel Studio home")).to_be_visible()
+        if skeleton:
+            expect(page.get_by_test_id(skeleton).first).to_be_visible()
+        page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+        assert page.evaluate("typeof window.__reactRouterRouteModules") == "undefined", path
+    # The image page's shell shows the picture itself (the LCP element) before React.
+    page.goto(f"/image/{world.image_id}")
+    early = page.locator("[data-testid=image-skeleton] .ps-first-pic")
+    expect(early).to_have_count(1)
+    page.wait_for_function(
+        """(url) => getComputedStyle(document.querySelector(
+            "[data-testid=image-skeleton] .ps-first-pic")).backgroundImage.includes(url)""",
+        arg=image["url"],
+    )
+    context.close()
+
+
+def test_scripts_load_after_the_first_paint(base_url: str, page: Page, world: World) -> None:
+    """The built pages keep their module scripts out of the critical path: no modulepreload in
+    the head, the boot script in an inert template, and the page still hydrates and runs."""
+    for path in ("/", "/explore", f"/image/{world.image_id}", f"/u/{world.username}"):
+        html = page.request.get(f"{base_url}{path}").text()
+        head = html[: html.index("</head>")]
+        assert "modulepreload" not in head, path
+        assert 'id="ps-deferred-boot"' in html, path
+        assert '<script type="module"' not in html, path
+    shell = page.request.get(f"{base_url}/image/{world.image_id}").text()
+    assert 'data-testid="image-skeleton"' in shell  # the shell, not the empty SPA fallback
+    page.goto(f"/image/{world.image_id}")
+    # React took over: hydrated, the socket up, on_load's data in (slow on a busy machine).
+    expect(page.get_by_test_id("image-skeleton")).to_have_count(0, timeout=LIVE_TIMEOUT)
+    expect(page.get_by_role("main").get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("typeof window.__reactRouterRouteModules") == "object"
