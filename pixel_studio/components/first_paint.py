@@ -9,6 +9,7 @@ JavaScript still downloads:
 - on /explore: `GET /api/v1/explore` with the page's own query (same services, same cached
   bytes as the REST API);
 - on /image/<id>: `GET /api/v1/images/<id>`;
+- on /u/<name>: `GET /api/v1/users/<name>/images?limit=1`, for its picture only;
 
 and as soon as the JSON is in, a `<link rel="preload" as="image" fetchpriority="high">` for the
 picture the page will show first (the first card's thumbnail, or the image itself), so the LCP
@@ -33,6 +34,7 @@ from typing import Any, Literal
 
 import reflex as rx
 from reflex.vars import Var, VarData
+from reflex_base.event import EventSpec
 from reflex_base.utils.imports import ImportVar
 
 Kind = Literal["explore", "image"]
@@ -57,6 +59,10 @@ FIRST_PAINT_JS = r"""
   } else if ((m = /^\/image\/(\d{1,10})$/.exec(path))) {
     url = "/api/v1/images/" + m[1];
     pick = function (d) { return d.image ? d.image.url : null; };
+  } else if ((m = /^\/u\/([a-z0-9_]{3,20})$/.exec(path))) {
+    // A profile: only its newest picture, for the skeleton's first card (the LCP element).
+    url = "/api/v1/users/" + m[1] + "/images?limit=1";
+    pick = function (d) { return d.items && d.items.length ? d.items[0].thumbnail_url : null; };
   }
   if (!url) return;
   var data = fetch(url, { credentials: "omit", headers: { Accept: "application/json" } })
@@ -68,8 +74,8 @@ FIRST_PAINT_JS = r"""
         l.rel = "preload"; l.as = "image"; l.href = src;
         l.setAttribute("fetchpriority", "high");
         document.head.appendChild(l);
-        // The prerendered skeleton shows the first picture before React runs: explore's first
-        // card, or the image page's picture box (its shell, frontend_build.SHELLS).
+        // The prerendered skeleton shows the first picture before React runs: the first card
+        // of explore or a profile, or the image page's picture box (frontend_build.SHELLS).
         var s = document.createElement("style");
         s.id = "ps-first-pic";
         s.textContent = ".ps-skel.ps-first-pic{background:center/cover no-repeat url(" +
@@ -97,6 +103,15 @@ _MAP_JS: dict[Kind, str] = {
         title: d.image.title || d.image.prompt, creator: d.image.creator_username} : null)""",
 }
 _EMPTY: dict[Kind, str] = {"explore": "[]", "image": "null"}
+
+
+DROP_EARLY_PICTURE_JS = "document.getElementById('ps-first-pic')?.remove()"
+
+
+def drop_early_picture() -> EventSpec:
+    """For a page's `on_mount` once its own data shows (a profile): the head script's early
+    picture must not appear in a later page's skeleton after a client-side navigation."""
+    return rx.call_script(DROP_EARLY_PICTURE_JS)
 
 
 def first_paint_head() -> rx.Component:

@@ -117,14 +117,15 @@ def image_page_skeleton(prefill: Any) -> rx.Component:
     )
 
 
-def page_skeleton(label: str = "Loading") -> rx.Component:
+def page_skeleton(label: str = "Loading", first_pic: bool = False) -> rx.Component:
     """A page whose header and grid are both on their way (a profile, a set, a collection): a
-    title line and skeleton cards, a screen tall."""
+    title line and skeleton cards, a screen tall. `first_pic`: the first card may show the
+    picture the head script fetched (components/first_paint.py; profiles)."""
     return rx.vstack(
         grid_styles(),
         rx.el.style(SKELETON_CSS),
         rx.vstack(_bar("40%", tall=True), _bar("25%"), spacing="3", width="100%"),
-        grid_skeleton(label=label),
+        grid_skeleton(label=label, first_pic=first_pic),
         spacing="6",
         width="100%",
         padding_top="40px",

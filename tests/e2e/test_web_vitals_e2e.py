@@ -247,15 +247,21 @@ def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, wor
             expect(page.get_by_test_id(skeleton).first).to_be_visible()
         page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
         assert page.evaluate("typeof window.__reactRouterRouteModules") == "undefined", path
-    # The image page's shell shows the picture itself (the LCP element) before React.
-    page.goto(f"/image/{world.image_id}")
-    early = page.locator("[data-testid=image-skeleton] .ps-first-pic")
-    expect(early).to_have_count(1)
-    page.wait_for_function(
-        """(url) => getComputedStyle(document.querySelector(
-            "[data-testid=image-skeleton] .ps-first-pic")).backgroundImage.includes(url)""",
-        arg=image["url"],
-    )
+    # The shells show the picture (the LCP element) before React: the image page its image, a
+    # profile its newest public picture in the first card.
+    newest = page.request.get(f"{base_url}/api/v1/users/{world.username}/images?limit=1").json()
+    assert newest["items"], "the demo user has public images"
+    for path, skeleton, url in (
+        (f"/image/{world.image_id}", "image-skeleton", image["url"]),
+        (f"/u/{world.username}", "page-skeleton", newest["items"][0]["thumbnail_url"]),
+    ):
+        page.goto(path)
+        expect(page.locator(f"[data-testid={skeleton}] .ps-first-pic")).to_have_count(1)
+        page.wait_for_function(
+            """([sel, url]) => getComputedStyle(document.querySelector(sel))
+                .backgroundImage.includes(url)""",
+            arg=[f"[data-testid={skeleton}] .ps-first-pic", url],
+        )
     context.close()
 
 
@@ -275,3 +281,8 @@ def test_scripts_load_after_the_first_paint(base_url: str, page: Page, world: Wo
     expect(page.get_by_test_id("image-skeleton")).to_have_count(0, timeout=LIVE_TIMEOUT)
     expect(page.get_by_role("main").get_by_role("heading", level=1)).to_be_visible()
     assert page.evaluate("typeof window.__reactRouterRouteModules") == "object"
+    # A profile drops the early picture once its own cards show: a later page's skeleton, after
+    # a client-side navigation, must not show this profile's picture.
+    page.goto(f"/u/{world.username}")
+    expect(page.get_by_test_id("page-skeleton")).to_have_count(0, timeout=LIVE_TIMEOUT)
+    expect(page.locator("#ps-first-pic")).to_have_count(0)

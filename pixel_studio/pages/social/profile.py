@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar, Var
 
+from pixel_studio.components.first_paint import drop_early_picture
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
@@ -241,7 +242,7 @@ def not_found() -> rx.Component:
 
 
 def loading() -> rx.Component:
-    return page_skeleton()
+    return page_skeleton(first_pic=True)
 
 
 def profile_page() -> rx.Component:
@@ -251,10 +252,14 @@ def profile_page() -> rx.Component:
         rx.cond(
             ~S.loaded,
             loading(),
-            rx.cond(
-                S.found,
-                rx.vstack(header(), tabs(), spacing="6", width="100%", padding_bottom="48px"),
-                not_found(),
+            rx.box(
+                rx.cond(
+                    S.found,
+                    rx.vstack(header(), tabs(), spacing="6", width="100%", padding_bottom="48px"),
+                    not_found(),
+                ),
+                on_mount=drop_early_picture(),
+                width="100%",
             ),
         ),
     )
