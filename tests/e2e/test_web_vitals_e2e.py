@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -26,6 +27,7 @@ from playwright.sync_api import (
     expect,
 )
 
+from pixel_studio.api.deps import SESSION_COOKIE
 from pixel_studio.cli import DEMO_USERS
 from pixel_studio.components.image_grid import EAGER_CARDS
 from tests.e2e.a11y_support import World, seed_world
@@ -286,3 +288,29 @@ def test_scripts_load_after_the_first_paint(base_url: str, page: Page, world: Wo
     page.goto(f"/u/{world.username}")
     expect(page.get_by_test_id("page-skeleton")).to_have_count(0, timeout=LIVE_TIMEOUT)
     expect(page.locator("#ps-first-pic")).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_signed_in_page_does_not_shift(
+    browser: Browser, base_url: str, world: World, viewport: ViewportSize
+) -> None:
+    """/create signed in: its placeholder (auth not known yet in the prerendered HTML) is a
+    screen tall, so the form arriving does not push the footer out of view."""
+    login = httpx.post(
+        f"{base_url}/api/auth/login",
+        json={"login": world.username, "password": world.password},
+        headers={"Origin": base_url},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    context = _context(browser, base_url, viewport)
+    cookie = login.cookies.get(SESSION_COOKIE)
+    assert cookie
+    context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": base_url}])
+    page = context.new_page()
+    page.goto("/create")
+    expect(page.get_by_role("heading", name="Create", level=1)).to_be_visible(timeout=LIVE_TIMEOUT)
+    page.wait_for_timeout(500)  # a late shift (nav, jobs panel) would land in this window
+    cls = _cls(page)
+    assert cls < 0.1, f"CLS {cls:.3f} on /create signed in ({viewport})"
+    context.close()
