@@ -134,6 +134,11 @@ chromium:
 # exit code is passed through unchanged (5, "no tests collected", is a failure too). The
 # diffusers extra is installed above, so its tests must run: missing, they fail, not skip.
 test: export UPSCALER_LIBS_REQUIRED := 1
+# A PYTHONDONTWRITEBYTECODE=1 in the caller's environment also stops pytest from caching its
+# assertion-rewritten modules (every plugin package, schemathesis's ~300 modules among them):
+# each pytest process (xdist workers, the guide's subprocesses) then recompiled them, ~4.5 s
+# of CPU apiece. Empty means unset to Python; the .pyc files are git-ignored.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: setup $(TEST_DEPS_STAMP) services chromium
 	PIXEL_STUDIO_REQUIRE_DIFFUSERS=1 timeout --kill-after=30 $(TEST_TIMEOUT) \
 		pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

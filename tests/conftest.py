@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache
+from pixel_studio.migrations import upgrade
 from pixel_studio.settings import Settings
 from tests.db_fixtures import migrated_engine, wipe
 
@@ -56,6 +57,15 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def postgresql_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     yield from migrated_engine("postgresql", tmp_path_factory.mktemp("postgresql"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run (per xdist worker), never opened by a test:
+    tests that need a database of their own get a copy (tests.db_fixtures.copy_sqlite)."""
+    path = tmp_path_factory.mktemp("sqlite-head") / "pixel_studio.db"
+    upgrade(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 
 from pixel_studio.cache import get_cache
 from pixel_studio.db import get_engine, session_scope
-from pixel_studio.migrations import upgrade
 from pixel_studio.models import User, UserSession
 from pixel_studio.services import users
 from pixel_studio.services.accounts import auth
@@ -30,6 +29,7 @@ from pixel_studio.state.account import LogInState, SignUpState, next_from_query
 from pixel_studio.state.auth import AuthState, login_url, session_token, session_url
 from pixel_studio.state.settings_page import SettingsState
 from pixel_studio.storage import get_storage, reset_storage_cache
+from tests.db_fixtures import copy_sqlite
 
 S = TypeVar("S", bound=BaseState)
 
@@ -41,14 +41,16 @@ def _reset_caches() -> None:
 
 
 @pytest.fixture
-def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The app's own settings pointed at a fresh, migrated SQLite database under tmp_path."""
+def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_at_head: Path) -> Iterator[Path]:
+    """The app's own settings pointed at a fresh, migrated SQLite database under tmp_path:
+    a copy of one migrated once per run (tests/conftest.py), not a migration per test."""
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "test-secret")
     for name in ("DATABASE_URL", "REDIS_URL", "S3_BUCKET"):
         monkeypatch.delenv(name, raising=False)
     _reset_caches()
-    upgrade()
+    copy_sqlite(sqlite_at_head, tmp_path / "pixel_studio.db")
+    assert get_settings().resolved_database_url == f"sqlite:///{tmp_path / 'pixel_studio.db'}"
     yield tmp_path
     get_engine().dispose()
     _reset_caches()
