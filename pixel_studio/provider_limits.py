@@ -36,6 +36,8 @@ from typing import Protocol, cast
 from uuid import uuid4
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from pixel_studio.catalog import UnknownModelError, get_model
 from pixel_studio.settings import ProviderLimit, Settings
@@ -240,7 +242,12 @@ _local_store = LocalStore()
 
 @lru_cache(maxsize=8)
 def _redis_store(url: str) -> RedisStore:
-    return RedisStore(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+    # No retries: the limiter fails open, and redis-py's default (3 retries with backoff) made
+    # every provider call wait ~17 s for an unreachable Redis before going through.
+    client = redis.Redis.from_url(
+        url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
+    return RedisStore(client)
 
 
 def waiting_message(model_id: str) -> str:

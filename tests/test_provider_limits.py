@@ -27,6 +27,9 @@ from pixel_studio.provider_limits import (
     RedisStore,
     for_settings,
 )
+from pixel_studio.provider_limits import (
+    _redis_store as app_redis_store,
+)
 from pixel_studio.providers import ImageRequest, RateLimited, get_provider
 from pixel_studio.services.studio.jobs import run_job
 from pixel_studio.settings import ProviderLimit, Settings
@@ -99,11 +102,15 @@ def test_a_slow_down_holds_every_call_and_the_later_one_wins(store: LimitStore) 
     assert 1.5 < wait <= 2.0
 
 
-def test_redis_unreachable_lets_calls_through() -> None:
-    store = RedisStore(redis.Redis(port=free_port(), socket_connect_timeout=0.2))
+def test_redis_unreachable_lets_calls_through_at_once() -> None:
+    # The store the app builds (_redis_store), not one made here: its client must not retry.
+    store = app_redis_store(f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
     assert store.try_acquire("m", ProviderLimit(concurrency=1), "a", 60) == 0
     store.release("m", "a")
     store.slow_down("m", 1.0)  # logged, not raised
+    # Refused connections, no backoff: redis-py's default retries took ~17 s for these three.
+    assert time.monotonic() - started < 5
 
 
 def test_the_embedded_profile_keeps_limits_in_process(settings: Settings) -> None:
