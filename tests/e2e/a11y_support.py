@@ -7,6 +7,7 @@ with bun): its axe.min.js is injected into every page by an init script, nothing
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -70,9 +71,24 @@ SETTLED = """
   && Date.now() - window.__lastMutation > quiet
 """
 
+# Only serious and critical violations fail the test, so the rules that cannot report one are
+# not run: those whose every check is minor or moderate (a rule's impact is the highest of its
+# failing checks', or the rule's own when it sets one). Read from the injected axe itself, so an
+# axe upgrade that raises a rule's impact brings it back; a check of unknown impact keeps its
+# rule. This skips `region` (moderate), which walks the whole page, among others.
 RUN_AXE = """
 async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+  const checks = axe._audit.data.checks;
+  const low = new Set(['minor', 'moderate']);
+  const rules = {};
+  for (const rule of axe._audit.rules) {
+    const impacts = rule.impact ? [rule.impact]
+      : [...rule.any, ...rule.all, ...rule.none]
+          .map(c => (checks[typeof c === 'string' ? c : c.id] || {}).impact);
+    if (impacts.length && impacts.every(i => low.has(i))) rules[rule.id] = {enabled: false};
+  }
+  window.__axeSkipped = Object.keys(rules);
+  const result = await axe.run(document, {resultTypes: ['violations'], rules});
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
@@ -82,7 +98,8 @@ async () => {
 """
 
 
-def app_routes() -> list[str]:
+@functools.cache  # importing the app is seconds of CPU; once a session, not once a state
+def app_routes() -> tuple[str, ...]:
     """Every page route the app registers, as Reflex keeps them ("index", "sets/[set_id]",
     "404"), read at test time so pages added later are scanned too. A subprocess: importing
     the app configures the backend's logging, which is no business of the test process."""
@@ -93,7 +110,7 @@ def app_routes() -> list[str]:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
-    return list(json.loads(out.strip().splitlines()[-1]))
+    return tuple(json.loads(out.strip().splitlines()[-1]))
 
 
 @dataclass(frozen=True)

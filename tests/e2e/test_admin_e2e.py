@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import AppServer, _app_env
-from tests.e2e.test_accounts_e2e import DESKTOP, PASSWORD, log_in, sign_up
+from tests.e2e.test_accounts_e2e import DESKTOP, PASSWORD, log_in, sign_up_by_api
 from tests.e2e.test_accounts_e2e import unique_name as unique
 from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 
@@ -37,7 +37,7 @@ def test_report_then_admin_removes_with_an_audit_row(
     browser: Browser, base_url: str, app_server: AppServer
 ) -> None:
     owner = browser.new_context(base_url=base_url, viewport=DESKTOP).new_page()
-    sign_up(owner, unique("own"))
+    sign_up_by_api(owner, unique("own"))
     owner.goto("/create")
     owner.get_by_label("Prompt").fill(PROMPT)
     owner.get_by_role("button", name="Generate").click()
@@ -52,7 +52,7 @@ def test_report_then_admin_removes_with_an_audit_row(
 
     # Another user reports it from the image page.
     reporter = browser.new_context(base_url=base_url, viewport=DESKTOP).new_page()
-    sign_up(reporter, unique("rep"))
+    sign_up_by_api(reporter, unique("rep"))
     reporter.goto(image_path)
     expect(reporter.get_by_role("heading", level=1)).to_have_text(PROMPT)
     reporter.get_by_role("button", name="Report").first.click()

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppServer
-from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up, unique_name, visible
+from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up_by_api, unique_name, visible
 from tests.providers.peers import Peer, Recorded, Reply, image_bytes, running_peer
 
 # app_profile: what _serve_app_profile below serves (conftest groups the tests by it)
@@ -61,7 +61,7 @@ def _serve_app_profile(request: pytest.FixtureRequest, app_server: AppServer, pe
 
 def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_dir: Path) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("cmp"))
+    sign_up_by_api(page, unique_name("cmp"))
     visible(nav(page).get_by_role("link", name="Compare", exact=True)).click()
     expect(page).to_have_url(re.compile(r"/compare/?$"))
     expect(page.get_by_role("heading", name="Compare models", level=1)).to_be_visible()
@@ -143,7 +143,7 @@ def test_fresh_install_compares_two_style_presets_then_two_seeds(
 ) -> None:
     """`make run` has one model: /compare starts on style presets of local-sketch."""
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("pre"))
+    sign_up_by_api(page, unique_name("pre"))
     visible(nav(page).get_by_role("link", name="Compare", exact=True)).click()
     expect(page.get_by_role("heading", name="Compare style presets", level=1)).to_be_visible()
     expect(page.get_by_role("radio", name="Models")).to_be_disabled()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up
+from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up_by_api
 from tests.e2e.test_accounts_e2e import unique_name as unique
 from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 
@@ -40,13 +40,13 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
     creator_ctx = browser.new_context(base_url=base_url, viewport=DESKTOP)
     creator_page = creator_ctx.new_page()
     creator = unique("mak")
-    sign_up(creator_page, creator)
+    sign_up_by_api(creator_page, creator)
     make_public_image(creator_page, prompt)
 
     fan_ctx = browser.new_context(base_url=base_url, viewport=DESKTOP)
     page = fan_ctx.new_page()
     fan = unique("fan")
-    sign_up(page, fan)
+    sign_up_by_api(page, fan)
 
     # The feed starts empty and points to Explore.
     page.goto("/feed")

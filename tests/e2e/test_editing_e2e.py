@@ -16,7 +16,7 @@ import pytest
 from PIL import Image as PILImage
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
-from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
+from tests.e2e.test_accounts_e2e import DESKTOP, sign_up_by_api, unique_name
 
 pytestmark = pytest.mark.e2e
 
@@ -99,7 +99,7 @@ def test_vary_inpaint_zoom_out_upscale_each_live_with_its_source(
     page: Page, shots_dir: Path
 ) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("edit"))
+    sign_up_by_api(page, unique_name("edit"))
     source = _make_image(page)
     main = page.get_by_role("main")
     expect(page.get_by_test_id("image-size")).to_have_text("256 × 256")
@@ -162,7 +162,7 @@ def test_vary_inpaint_zoom_out_upscale_each_live_with_its_source(
 
 def test_the_mask_painter_by_keyboard_alone(page: Page) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("keys"))
+    sign_up_by_api(page, unique_name("keys"))
     source = _make_image(page)
     page.get_by_role("main").get_by_role("button", name="Inpaint").focus()
     page.keyboard.press("Enter")
@@ -235,7 +235,7 @@ def _png(width: int, height: int) -> bytes:
 
 def test_image_to_image_from_an_image_and_from_an_upload(page: Page) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("i2i"))
+    sign_up_by_api(page, unique_name("i2i"))
     source = _make_image(page)
     page.get_by_role("main").get_by_role("link", name="Use as start image").click()
     expect(page).to_have_url(re.compile(r"/edit/?\?from=\d+$"))

@@ -20,7 +20,7 @@ from tests.e2e.test_accounts_e2e import (
     PHONE,
     has_no_horizontal_scroll,
     nav,
-    sign_up,
+    sign_up_by_api,
     unique_name,
     visible,
 )
@@ -73,7 +73,7 @@ def test_studio_screenshots(browser: Browser, base_url: str, shots_dir: Path) ->
     (First in the module: it needs the embedded profile, which the next test leaves.)"""
     first = browser.new_context(base_url=base_url, viewport=DESKTOP)
     page = first.new_page()
-    sign_up(page, unique_name("shot"))
+    sign_up_by_api(page, unique_name("shot"))
     page.goto("/create")
     page.get_by_label("Prompt").fill("a lighthouse on a cliff at sunset, crashing waves")
     choose(page, "Number of images", "3")
@@ -107,7 +107,7 @@ def test_studio_screenshots(browser: Browser, base_url: str, shots_dir: Path) ->
 @pytest.mark.parametrize("app_profile", ["embedded", "production"], indirect=True)
 def test_generate_live_then_remix(page: Page, app_profile: str) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("gen"))
+    sign_up_by_api(page, unique_name("gen"))
     credits = visible(nav(page).get_by_text(re.compile(r"^\d+ credits$")))
     expect(credits).to_have_text("5 credits")
 

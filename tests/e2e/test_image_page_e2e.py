@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up
+from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up_by_api
 from tests.e2e.test_accounts_e2e import unique_name as unique
 from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 
@@ -24,7 +24,7 @@ def test_image_page_privacy_and_share(browser: Browser, base_url: str, shots_dir
     owner_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     page = owner_context.new_page()
     username = unique("img")
-    sign_up(page, username)
+    sign_up_by_api(page, username)
 
     page.goto("/create")
     page.get_by_label("Prompt").fill(PROMPT)

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppServer
-from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up, unique_name, visible
+from tests.e2e.test_accounts_e2e import DESKTOP, nav, sign_up_by_api, unique_name, visible
 from tests.payments.stripe_peer import StripePeer, checkout_event, sign, stripe_peer
 
 # app_profile: what _serve_app_profile below serves (conftest groups the tests by it)
@@ -60,7 +60,7 @@ def test_buy_a_pack_and_see_the_balance_arrive_live(
     page: Page, base_url: str, peer: StripePeer, shots_dir: Path
 ) -> None:
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("buyer"))
+    sign_up_by_api(page, unique_name("buyer"))
     badge = visible(nav(page).get_by_test_id("credits-badge"))
     expect(badge).to_have_text(re.compile(r"5 credits"))
     badge.click()  # the nav's balance opens the credits page

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up
+from tests.e2e.test_accounts_e2e import DESKTOP, PHONE, has_no_horizontal_scroll, sign_up_by_api
 from tests.e2e.test_accounts_e2e import unique_name as unique
 from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 from tests.plugins.http_model_server import colour_for
@@ -41,7 +41,7 @@ def test_plugin_model_and_palette_page(
 ) -> None:
     owner_context = browser.new_context(base_url=base_url, viewport=DESKTOP)
     page = owner_context.new_page()
-    sign_up(page, unique("plug"))
+    sign_up_by_api(page, unique("plug"))
 
     # The provider plugin's model is offered, available (HTTP_MODEL_URL is set), and a job
     # through it fills in live.
@@ -95,7 +95,7 @@ def test_plugin_model_and_palette_page(
     expect(other.get_by_role("heading", level=1)).to_have_text("Image not found")
     expect(other.get_by_test_id("swatch")).to_have_count(0)
     expect(other.get_by_text(PROMPT)).to_have_count(0)
-    sign_up(other, unique("peer"))
+    sign_up_by_api(other, unique("peer"))
     other.goto(palette)
     expect(other.get_by_role("heading", level=1)).to_have_text("Image not found")
     other.goto("/palette/999999999")

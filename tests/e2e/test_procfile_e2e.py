@@ -5,7 +5,15 @@ Redis and S3 (moto) on loopback, with the local-sketch model. One generation end
 HTTP: sign up on backend 1, submit through REST API v1 with a Bearer token, follow the job on
 backend 2, fetch the image; the submitter's request id in the worker's JSON log lines; /metrics
 on either backend adds up every process. No browser: the socket is covered by the other e2e
-tests. Runs under the e2e flock (it builds .web).
+tests.
+
+The Procfile runs as written, but the `reflex` it finds first on PATH is a shim that runs
+`reflex run` without its compile and frontend build steps (tests/e2e/serve_built.py): both
+backends serve the build the session already made. Building here cost two frontend builds
+(one per web process, minutes of CPU) and, as they rebaked `.web` for this test's port, a third
+at the next session app start. The build itself is what every other browser test's first
+start does; what this test checks (processes, ports, database, broker, logs, metrics) is the
+same either way.
 """
 
 from __future__ import annotations
@@ -30,22 +38,51 @@ from pixel_studio.db import make_engine
 from pixel_studio.services.accounts import api_tokens
 from pixel_studio.services.users import find_by_username
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url
-from tests.e2e.conftest import REPO, START_TIMEOUT, AppServer, _app_env, _free_port, _get
+from tests.e2e.conftest import (
+    REPO,
+    START_TIMEOUT,
+    AppServer,
+    _app_env,
+    _build_stamp,
+    _free_port,
+    _get,
+)
 from tests.e2e.production import REGION, aws_env, public_bucket
 from tests.redis_fixtures import claimed_redis_db
 
 # A profile of its own, so it runs after every other browser test (conftest ranks profiles by
-# first appearance, this file comes late): its `reflex run`s build `.web` for their own port,
-# and a session app start after it would have to build again (conftest's _build_stamp).
+# first appearance, this file comes late): its backends run beside the session's app.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600), pytest.mark.app_profile("procfile")]
 BIN = Path(sys.executable).parent
 
 
+# `reflex run ARGS` becomes `python -m tests.e2e.serve_built ARGS` (Reflex's own run command,
+# minus compile and build); anything else goes to the real reflex.
+REFLEX_SHIM = """#!/bin/sh
+if [ "$1" = run ]; then
+  shift
+  exec "{python}" -m tests.e2e.serve_built "$@"
+fi
+exec "{reflex}" "$@"
+"""
+
+
 @pytest.fixture(autouse=True)
 def _serve_app_profile(app_server: AppServer) -> None:
-    """Overrides conftest's: this test runs its own servers from the same .web, so the
-    session's app must not be running (the next test that needs it starts it again)."""
-    app_server.stop()
+    """Overrides conftest's: the session's app is not needed, but its frontend build is. Run
+    alone, this file makes it with one session start (the server is left running, idle)."""
+    if _build_stamp() is None:
+        app_server.use("embedded")
+
+
+def _reflex_shim(tmp_path: Path) -> Path:
+    """A folder holding the `reflex` shim, to put first on the Procfile's PATH."""
+    shim_dir = tmp_path / "shim"
+    shim_dir.mkdir()
+    shim = shim_dir / "reflex"
+    shim.write_text(REFLEX_SHIM.format(python=sys.executable, reflex=BIN / "reflex"))
+    shim.chmod(0o755)
+    return shim_dir
 
 
 def _base_port() -> int:
@@ -66,8 +103,10 @@ def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
         endpoint, bucket = stack.enter_context(public_bucket())
         port = _base_port()
         prom = tmp_path / "prom"
+        app_env = _app_env(tmp_path, port)
         env = {
-            **_app_env(tmp_path, port),
+            **app_env,
+            "PATH": os.pathsep.join([str(_reflex_shim(tmp_path)), app_env["PATH"]]),
             **aws_env(tmp_path),
             "DATABASE_URL": pg_url(name),
             "REDIS_URL": redis_url,
@@ -76,7 +115,7 @@ def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
             "S3_REGION": REGION,
             "CELERY_QUEUE": f"procfile-{uuid.uuid4().hex[:8]}",
             "SITE_URL": f"http://127.0.0.1:{port}",
-            "API_URL": f"http://127.0.0.1:{port}",  # one frontend build for every backend
+            "API_URL": f"http://127.0.0.1:{port}",  # as in production: one frontend, any backend
             "LOG_FORMAT": "json",
             "PROMETHEUS_MULTIPROC_DIR": str(prom),
             "GRANIAN_WORKERS": "2",  # several processes per backend, few on a 2-core machine
@@ -102,8 +141,7 @@ def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
             f"http://127.0.0.1:{port + 1}",
             str(log_path),
         )
-        # Two web processes compile and build the frontend one after the other: twice a start.
-        deadline = time.monotonic() + 2 * START_TIMEOUT
+        deadline = time.monotonic() + START_TIMEOUT
         while not all(_get(f"{env[w]}/readyz") == 200 for w in ("WEB1", "WEB2")):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Procfile did not start:\n{log_path.read_text()[-5000:]}")

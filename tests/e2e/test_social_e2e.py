@@ -16,7 +16,7 @@ from tests.e2e.test_accounts_e2e import (
     PHONE,
     has_no_horizontal_scroll,
     nav,
-    sign_up,
+    sign_up_by_api,
     visible,
 )
 from tests.e2e.test_accounts_e2e import unique_name as unique
@@ -61,13 +61,13 @@ def test_two_people_like_comment_reply_and_collect(
     b_context = browser.new_context(base_url=base_url, viewport=PHONE, color_scheme="dark")
     a, b = a_context.new_page(), b_context.new_page()
     a_name, b_name = unique("ann"), unique("ben")
-    sign_up(a, a_name)
+    sign_up_by_api(a, a_name)
     image_path = make_public_image(a)
     image_id = image_path.rsplit("/", 1)[-1]
     expect(nav(a).get_by_test_id("bell-count")).to_have_count(0)  # nothing unread yet
 
     # B likes (the button answers at once) and comments.
-    sign_up(b, b_name)
+    sign_up_by_api(b, b_name)
     b.goto(image_path)
     like = b.get_by_test_id("like-button")
     expect(like).to_have_attribute("aria-pressed", "false")

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pixel_studio.services.integrations.webhook_delivery import verify_signature
-from tests.e2e.test_accounts_e2e import DESKTOP, sign_up, unique_name
+from tests.e2e.test_accounts_e2e import DESKTOP, sign_up_by_api, unique_name
 from tests.e2e.test_api_tokens_e2e import create_token
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def test_add_a_webhook_and_receive_a_signed_job_succeeded(
 ) -> None:
     url, got = inbox
     page.set_viewport_size(DESKTOP)
-    sign_up(page, unique_name("hook"))
+    sign_up_by_api(page, unique_name("hook"))
     page.goto("/settings")
     expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
     expect(page.get_by_text("No webhooks yet.", exact=True)).to_be_visible()
