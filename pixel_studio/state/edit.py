@@ -53,8 +53,12 @@ from pixel_studio.storage import get_storage
 log = logging.getLogger(__name__)
 
 # Keyboard and screen-reader users land in the form they opened (it renders after the delta).
+# Focus moves to the form's heading once it is on screen: the panel renders with the same delta
+# as this script arrives, later on a slow device, so look again every 50 ms for up to 3 s
+# (a single try after 60 ms left a keyboard user on the button, or on the page, at times).
 FOCUS_FORM = rx.call_script(
-    "setTimeout(() => document.getElementById('edit-form-title')?.focus(), 60)"
+    "(function f(n){const e=document.getElementById('edit-form-title');"
+    "if(e){e.focus();}else if(n>0){setTimeout(()=>f(n-1),50);}})(60)"
 )
 MASK_TOO_LARGE = "too-large"  # what the painter sends when the mask would not fit the socket
 
