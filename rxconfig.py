@@ -19,8 +19,7 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    # FirstPaintBuild: dynamic pages get prerendered shells, and every page paints before its
-    # JavaScript loads (issue 16).
+    # FirstPaintBuild: /image/<id> and /u/<name> get prerendered shells (issue 16).
     plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme()), FirstPaintBuild()],
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Build-time sidecars for the static files; brotli first, so a browser that takes both gets

@@ -91,6 +91,11 @@ def social_image_url(site_url: str) -> str:
     return site_url.strip().rstrip("/") + SOCIAL_IMAGE
 
 
+HOLD_SUBMITS_JS = (
+    "window.addEventListener('submit',function(e){if(!window.__reflex)e.preventDefault();},true);"
+)
+
+
 def head_components(media_base_url: str = "") -> list[rx.Component]:
     width, height = SOCIAL_IMAGE_SIZE
     # With a CDN for images (MEDIA_BASE_URL), its connection opens while the page parses.
@@ -110,4 +115,9 @@ def head_components(media_base_url: str = "") -> list[rx.Component]:
         rx.el.meta(name="twitter:card", content="summary_large_image"),
         # Starts a public page's first data (and its largest image) during HTML parsing.
         first_paint_head(),
+        # Until React has hydrated (root.jsx sets window.__reflex then), a prerendered form is
+        # plain HTML: Enter would send the browser's own GET, the password in the address.
+        rx.el.script(
+            custom_attrs={"dangerouslySetInnerHTML": {"__html": HOLD_SUBMITS_JS}},
+        ),
     ]
