@@ -145,7 +145,7 @@ async def lookup_user_id(token: str | None) -> int | None:
     return await asyncio.to_thread(live_user_id, token)
 
 
-def seen_user_id(token: str | None, network: str) -> int | None:
+def seen_session(token: str | None, network: str) -> sessions.Seen | None:
     """Blocking: whose live session the token is, recording (every few minutes) its use."""
     with session_scope() as session:
         return sessions.touch(session, token, network)
@@ -204,6 +204,7 @@ class AuthState(rx.State):
     is_admin: bool = False
     # Backend-only (leading underscore): never sent to the browser.
     _user_id: int | None = None
+    _session_id: int | None = None  # the UserSession the cookie names (tabs.py registers it)
 
     @rx.var
     def initials(self) -> str:
@@ -212,6 +213,8 @@ class AuthState(rx.State):
     def _apply(self, profile: Profile | None) -> None:
         self.signed_in = profile is not None
         self._user_id = profile.user_id if profile else None
+        if profile is None:
+            self._session_id = None
         self.username = profile.username if profile else ""
         self.credits = profile.credits if profile else 0
         self.avatar_url = profile.avatar_url if profile else ""
@@ -244,15 +247,21 @@ class AuthState(rx.State):
     async def _verify_identity(self) -> None:
         """Before every event (IdentityMiddleware): `_user_id` := the user of the live session
         in this socket's cookie, or None. A different identity than the tab had resets every
-        state of the app first (`_sign_out_tab`): nothing of the previous user is left to read."""
+        state of the app first (`_sign_out_tab`): nothing of the previous user is left to read.
+        The balance comes with that lookup: a live push sends it to the browser only
+        (state/live_tabs.py), and here the tab's state catches up before any handler runs."""
         token = self._token()
-        user_id = None
+        seen = None
         if token:  # no cookie, no lookup: a visitor's events cost nothing here
             network = sessions.network_of(self.router.session.client_ip)
-            user_id = await asyncio.to_thread(seen_user_id, token, network)
+            seen = await asyncio.to_thread(seen_session, token, network)
+        user_id = seen.user_id if seen is not None else None
         if user_id != self._user_id and (self._user_id is not None or self.signed_in):
             await self._sign_out_tab()
         self._user_id = user_id
+        self._session_id = seen.session_id if seen is not None else None
+        if seen is not None and self.signed_in and self.credits != seen.credits:
+            self.credits = seen.credits
 
     async def _sign_out_tab(self) -> None:
         """Forget the user in this tab: the shell, every state of the app (the page's data may
@@ -306,3 +315,12 @@ async def checked_user_id(state: rx.State, lookup: SessionLookup = lookup_user_i
     In a background event call it inside `async with self`: it may reset states."""
     auth_state = await state.get_state(AuthState)
     return await auth_state._checked_user_id(lookup)
+
+
+async def register_tab(state: rx.State, user_id: int) -> None:
+    """Let live events reach this tab (tabs.py), with its session and page: a push of a small
+    value then checks the session and reaches the socket without loading the tab's state."""
+    auth = await state.get_state(AuthState)
+    token = state.router.session.client_token
+    path = str(state.router.url.path or "")
+    await asyncio.to_thread(get_tabs().register, user_id, token, auth._session_id, path)

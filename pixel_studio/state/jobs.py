@@ -17,7 +17,13 @@ from pixel_studio.db import session_scope
 from pixel_studio.events import JobEvent
 from pixel_studio.services.errors import ServiceError
 from pixel_studio.services.studio import generation
-from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.auth import (
+    AuthState,
+    checked_user_id,
+    per_user,
+    register_tab,
+    session_ended,
+)
 from pixel_studio.state.job_views import (
     RECENT_JOBS,
     JobView,
@@ -29,7 +35,6 @@ from pixel_studio.state.job_views import (
     recent_jobs,
 )
 from pixel_studio.storage import get_storage
-from pixel_studio.tabs import get_tabs
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +100,7 @@ class JobsState(rx.State):
             return
         # A few indexed queries, in a thread so the event loop keeps serving other tabs.
         self.jobs = await asyncio.to_thread(read_recent_jobs, user_id)
-        token = self.router.session.client_token
-        await asyncio.to_thread(get_tabs().register, user_id, token)
+        await register_tab(self, user_id)
 
     def _show_job(self, view: JobView) -> None:
         """Put a job the page itself just started (or changed) into the panel."""

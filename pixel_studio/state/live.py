@@ -48,14 +48,18 @@ from pixel_studio.state.auth import (
     lookup_user_id,
     session_ended,
 )
-from pixel_studio.state.comments import CommentsState
 from pixel_studio.state.compare import CompareState
-from pixel_studio.state.credits import CreditsState
 from pixel_studio.state.edit import LineageState
 from pixel_studio.state.job_views import JobView, balance_of, job_view
 from pixel_studio.state.jobs import JobsState
-from pixel_studio.state.live_tabs import apply_to_user_tab, deliver_to_tabs, send_events
-from pixel_studio.state.notifications import BellState, NotificationsState, read_unread
+from pixel_studio.state.live_tabs import deliver_to_tabs, send_events
+from pixel_studio.state.live_values import (
+    ValueEvent,
+    deliver_balance,
+    deliver_notification,
+    deliver_values,
+)
+from pixel_studio.state.notifications import BellState
 from pixel_studio.state.set_detail import SetDetailState
 from pixel_studio.state.sets import SetsState
 from pixel_studio.storage import get_storage
@@ -157,76 +161,6 @@ async def deliver(app: rx.App, event: JobEvent) -> None:
     )
 
 
-def read_unread_now(event: NotificationEvent) -> int:
-    """Blocking: the unread count as the database has it now (events may arrive out of
-    order with several backends); the event's own number if that read fails."""
-    try:
-        return read_unread(event.user_id)
-    except Exception:
-        log.exception("live: could not read the unread count of user %s", event.user_id)
-        return event.unread
-
-
-async def apply_notification(
-    app: rx.App, token: str, user_id: int, unread: int, lookup: SessionLookup = lookup_user_id
-) -> bool:
-    """Put the unread count in one tab's bell; False if the tab is no longer that user's."""
-
-    async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
-        bell = await root.get_state(BellState)
-        bell.unread = unread
-        if path.startswith("/notifications"):
-            return [NotificationsState.load]
-        if path.startswith("/image/"):
-            return [CommentsState.refresh]  # a comment or reply may be new
-        return []
-
-    return await apply_to_user_tab(app, token, user_id, BellState, change, lookup)
-
-
-async def deliver_notification(app: rx.App, event: NotificationEvent) -> None:
-    await deliver_to_tabs(
-        event.user_id,
-        lambda: read_unread_now(event),
-        lambda token, unread, lookup: apply_notification(app, token, event.user_id, unread, lookup),
-        "the unread count",
-    )
-
-
-def read_balance_now(event: BalanceEvent) -> int:
-    """Blocking: the balance as the database has it now (a job event may have moved it since);
-    the event's own number if that read fails."""
-    try:
-        with session_scope() as session:
-            balance = balance_of(session, event.user_id)
-        return event.balance if balance is None else balance
-    except Exception:
-        log.exception("live: could not read the balance of user %s", event.user_id)
-        return event.balance
-
-
-async def apply_balance(
-    app: rx.App, token: str, user_id: int, balance: int, lookup: SessionLookup = lookup_user_id
-) -> bool:
-    """Put the balance in one tab's credits badge (and refresh /credits' history); False if
-    the tab is no longer that user's."""
-
-    async def change(root: BaseState, auth: AuthState, path: str) -> list[Any]:
-        auth.credits = balance
-        return [CreditsState.refresh] if path.startswith("/credits") else []
-
-    return await apply_to_user_tab(app, token, user_id, AuthState, change, lookup)
-
-
-async def deliver_balance(app: rx.App, event: BalanceEvent) -> None:
-    await deliver_to_tabs(
-        event.user_id,
-        lambda: read_balance_now(event),
-        lambda token, balance, lookup: apply_balance(app, token, event.user_id, balance, lookup),
-        "the balance",
-    )
-
-
 async def deliver_event(app: rx.App, event: AnyEvent) -> None:
     """Deliver one event of any kind; a failure is logged, never raised (the loop goes on)."""
     try:
@@ -264,10 +198,17 @@ def coalesce(events: list[AnyEvent]) -> dict[int, list[AnyEvent]]:
 
 
 async def deliver_burst(app: rx.App, events: list[AnyEvent]) -> None:
-    """Deliver a burst: users side by side (at most USERS_AT_ONCE), each user's events one
-    after another in arrival order, so a tab never sees an older value after a newer one.
+    """Deliver a burst, each user's events one after another in arrival order, so a tab never
+    sees an older value after a newer one. Users whose events are only balances and unread
+    counts are pushed all at once (live_values.deliver_values: one Redis round trip, one
+    database session, no tab state loaded); the others side by side, at most USERS_AT_ONCE.
     One at a time, a thousand users' events a second queued behind each other's database
     read and state round trips (bench/load/tab_capacity.py --users)."""
+    per_user = coalesce(events)
+    values: dict[int, list[ValueEvent]] = {}
+    for user_id, mine in per_user.items():
+        if all(isinstance(e, BalanceEvent | NotificationEvent) for e in mine):
+            values[user_id] = [e for e in mine if isinstance(e, BalanceEvent | NotificationEvent)]
     slots = asyncio.Semaphore(USERS_AT_ONCE)
 
     async def for_user(mine: list[AnyEvent]) -> None:
@@ -275,7 +216,14 @@ async def deliver_burst(app: rx.App, events: list[AnyEvent]) -> None:
             for event in mine:
                 await deliver_event(app, event)
 
-    await asyncio.gather(*(for_user(mine) for mine in coalesce(events).values()))
+    async def all_values() -> None:
+        try:
+            await deliver_values(app, values)
+        except Exception:
+            log.exception("live: could not deliver the values of %d users", len(values))
+
+    others = [mine for user_id, mine in per_user.items() if user_id not in values]
+    await asyncio.gather(all_values(), *(for_user(mine) for mine in others))
 
 
 async def job_event_listener(app: rx.App) -> None:

@@ -21,11 +21,16 @@ from pixel_studio.services.errors import ServiceError
 from pixel_studio.services.social import notifications as notifications_service
 from pixel_studio.services.social.notifications import Kind, NotificationItem
 from pixel_studio.services.social_sql import Cursor
-from pixel_studio.state.auth import AuthState, checked_user_id, per_user, session_ended
+from pixel_studio.state.auth import (
+    AuthState,
+    checked_user_id,
+    per_user,
+    register_tab,
+    session_ended,
+)
 from pixel_studio.state.paging import append_new
 from pixel_studio.state.sets import when
 from pixel_studio.storage import get_storage
-from pixel_studio.tabs import get_tabs
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +107,14 @@ def mark_all(user_id: int) -> int:
         return notifications_service.mark_all_read(session, user_id)
 
 
+def badge_of(unread: int) -> str:
+    return "99+" if unread > 99 else str(unread)
+
+
+def label_of(unread: int) -> str:
+    return f"Notifications, {unread} unread" if unread else "Notifications"
+
+
 @per_user
 class BellState(rx.State):
     """The nav's bell: the signed-in user's unread count, kept live by state/live.py."""
@@ -111,11 +124,11 @@ class BellState(rx.State):
 
     @rx.var
     def badge(self) -> str:
-        return "99+" if self.unread > 99 else str(self.unread)
+        return badge_of(self.unread)
 
     @rx.var
     def label(self) -> str:
-        return f"Notifications, {self.unread} unread" if self.unread else "Notifications"
+        return label_of(self.unread)
 
     def _belongs_to(self, user_id: int) -> bool:
         return self._user_id is not None and self._user_id == user_id
@@ -130,8 +143,7 @@ class BellState(rx.State):
             return
         try:
             self.unread = await asyncio.to_thread(read_unread, user_id)
-            token = self.router.session.client_token
-            await asyncio.to_thread(get_tabs().register, user_id, token)
+            await register_tab(self, user_id)
         except Exception:  # the bell must never break a page load
             log.exception("bell: could not load for user %s", user_id)
 

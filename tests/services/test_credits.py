@@ -28,3 +28,16 @@ def test_debit_never_goes_below_zero_and_ledger_matches(session: Session) -> Non
 def test_unknown_user(session: Session) -> None:
     with pytest.raises(NotFound):
         credits.change_balance(session, 999_999, 1, CreditKind.admin)
+
+
+def test_balances_of_many_users_in_one_read(session: Session) -> None:
+    a = users.create_user(session, "dora", "dora@example.com", "longenough", bonus=5)
+    b = users.create_user(session, "eli", "eli@example.com", "longenough", bonus=5)
+    session.commit()
+    credits.change_balance(session, b.id or 0, 7, CreditKind.admin, note="grant")
+    session.commit()
+    assert credits.balances(session, [a.id or 0, b.id or 0, 999_999]) == {
+        a.id: 5,
+        b.id: 12,
+    }
+    assert credits.balances(session, []) == {}

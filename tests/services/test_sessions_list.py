@@ -30,6 +30,10 @@ def make_user(session: Session, name: str) -> User:
     return user
 
 
+def user_of(seen: sessions.Seen | None) -> int | None:
+    return seen.user_id if seen is not None else None
+
+
 def row_of(session: Session, token: str) -> UserSession:
     session.expire_all()
     row = session.exec(
@@ -83,6 +87,43 @@ def test_sign_in_records_when_and_where(session: Session, settings: Settings) ->
     assert (row.authenticated_at, row.network) == (checked_at, "198.51.100.0/24")
 
 
+def test_touch_names_the_session_and_the_balance_it_shows(
+    session: Session, settings: Settings
+) -> None:
+    alice = make_user(session, "alice")
+    assert alice.id is not None
+    token = auth.create_session(session, alice.id, settings, CHROME)
+    session.commit()
+    seen = sessions.touch(session, token)
+    assert seen is not None
+    assert seen == sessions.Seen(row_of(session, token).id or 0, alice.id, 5)  # the bonus
+
+
+def test_live_session_users_keeps_only_live_sessions(
+    session: Session, settings: Settings
+) -> None:
+    alice, bob = make_user(session, "alice"), make_user(session, "bob")
+    assert alice.id is not None and bob.id is not None
+    tokens = [auth.create_session(session, alice.id, settings) for _ in range(3)]
+    bobs = auth.create_session(session, bob.id, settings)
+    session.commit()
+    ids = [row_of(session, t).id or 0 for t in [*tokens, bobs]]
+    auth.revoke(session, tokens[1])
+    expired = row_of(session, tokens[2])
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(expired)
+    session.commit()
+    # Revoked, expired, unknown: gone; each live one with its user.
+    assert sessions.live_session_users(session, [*ids, 99_999]) == {ids[0]: alice.id, ids[3]: bob.id}
+    assert sessions.live_session_users(session, []) == {}
+    alice_row = session.get(User, alice.id)
+    assert alice_row is not None
+    alice_row.suspended_at = utcnow()
+    session.add(alice_row)
+    session.commit()
+    assert sessions.live_session_users(session, ids) == {ids[3]: bob.id}  # alice suspended
+
+
 def test_touch_answers_for_live_sessions_and_writes_last_seen_rarely(
     session: Session, settings: Settings
 ) -> None:
@@ -90,13 +131,13 @@ def test_touch_answers_for_live_sessions_and_writes_last_seen_rarely(
     assert alice.id is not None
     token = auth.create_session(session, alice.id, settings, CHROME)
     session.commit()
-    assert sessions.touch(session, token, "203.0.113.0/24") == alice.id
+    assert user_of(sessions.touch(session, token, "203.0.113.0/24")) == alice.id
     first = row_of(session, token)
     first_id, first_seen = first.id, first.last_seen_at  # the row object is refreshed below
     assert first_seen is not None and first.network == "203.0.113.0/24"
 
     # Within SEEN_EVERY: no write, even from another network.
-    assert sessions.touch(session, token, "198.51.100.0/24") == alice.id
+    assert user_of(sessions.touch(session, token, "198.51.100.0/24")) == alice.id
     again = row_of(session, token)
     assert (again.last_seen_at, again.network) == (first_seen, "203.0.113.0/24")
 
@@ -107,7 +148,7 @@ def test_touch_answers_for_live_sessions_and_writes_last_seen_rarely(
         .values(last_seen_at=utcnow() - sessions.SEEN_EVERY - timedelta(seconds=1))
     )
     session.commit()
-    assert sessions.touch(session, token, "198.51.100.0/24") == alice.id
+    assert user_of(sessions.touch(session, token, "198.51.100.0/24")) == alice.id
     later = row_of(session, token)
     assert later.last_seen_at is not None
     assert later.last_seen_at > first_seen and later.network == "198.51.100.0/24"
@@ -147,11 +188,11 @@ def test_list_marks_this_device_and_signs_one_out(session: Session, settings: Se
 
     with pytest.raises(NotFound):  # bob cannot end alice's session
         sessions.revoke_session(session, bob.id, laptop_id)
-    assert sessions.touch(session, laptop) == alice.id
+    assert user_of(sessions.touch(session, laptop)) == alice.id
 
     sessions.revoke_session(session, alice.id, laptop_id)
     assert sessions.touch(session, laptop) is None
-    assert sessions.touch(session, phone) == alice.id
+    assert user_of(sessions.touch(session, phone)) == alice.id
     assert [i.current for i in sessions.list_sessions(session, alice.id, phone)] == [True]
     with pytest.raises(NotFound):  # already ended
         sessions.revoke_session(session, alice.id, laptop_id)
@@ -173,5 +214,5 @@ def test_a_sign_in_is_fresh_for_ten_minutes(session: Session, settings: Settings
     session.commit()
     assert not sessions.recently_authenticated(session, alice.id, token)
     # A session used a moment ago is still not a fresh sign-in: only a proof renews it.
-    assert sessions.touch(session, token) == alice.id
+    assert user_of(sessions.touch(session, token)) == alice.id
     assert not sessions.recently_authenticated(session, alice.id, token)

@@ -174,14 +174,20 @@ def test_a_notification_event_reaches_every_tab_of_the_user_through_the_listener
         "owner-2": open_image(image_id, owner_cookie, token="owner-2").parent_state,
         "fan": open_image(image_id, signed_in_cookie(fan), token="fan").parent_state,
     }
-    assert sorted(get_tabs().tokens_for(owner.id or 0)) == ["owner-2", "owner-image"]
+    assert sorted([t.token for t in get_tabs().tabs_for(owner.id or 0)]) == [
+        "owner-2",
+        "owner-image",
+    ]
     assert all(sub(t, BellState).unread == 0 for t in tabs.values() if t is not None)
     app = FakeApp(tabs)  # type: ignore[arg-type]
 
     # A job event for a tab without the jobs panel must not drop it from the registry.
     job = JobEvent(job_id="none", user_id=owner.id or 0, status="queued", done=0, total=1)
     run_async(live.deliver(app, job))  # type: ignore[arg-type]
-    assert sorted(get_tabs().tokens_for(owner.id or 0)) == ["owner-2", "owner-image"]
+    assert sorted([t.token for t in get_tabs().tabs_for(owner.id or 0)]) == [
+        "owner-2",
+        "owner-image",
+    ]
 
     fan_tab = tabs["fan"]
     assert fan_tab is not None
@@ -221,4 +227,4 @@ def test_a_notification_skips_and_forgets_a_tab_now_signed_in_as_someone_else() 
     app = FakeApp({"shared": root})  # type: ignore[arg-type]
     run_async(live.deliver_notification(app, NotificationEvent(user_id=owner.id or 0, unread=4)))  # type: ignore[arg-type]
     assert bell.unread == 0
-    assert get_tabs().tokens_for(owner.id or 0) == []
+    assert [t.token for t in get_tabs().tabs_for(owner.id or 0)] == []

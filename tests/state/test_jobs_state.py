@@ -261,7 +261,7 @@ def test_listener_updates_every_tab_of_the_user_and_forgets_stale_ones(live_db: 
     assert isinstance(auth_a, AuthState) and auth_a.credits == 3  # 5 - 2, from the database
     toasts = [(t, u) for t, u in app.sent if u.events]
     assert sorted(t for t, _ in toasts) == ["tab-a", "tab-b"]  # one "ready" toast per tab
-    assert get_tabs().tokens_for(user.id) == ["tab-a", "tab-b"]  # tab-c forgotten
+    assert [t.token for t in get_tabs().tabs_for(user.id)] == ["tab-a", "tab-b"]  # tab-c forgotten
 
 
 def test_listener_survives_a_bad_event(live_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

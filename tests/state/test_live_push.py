@@ -238,6 +238,7 @@ def test_a_burst_is_delivered_per_user_in_order_with_stale_values_folded() -> No
     delivered: list[AnyEvent] = []
     running: dict[int, int] = {1: 0, 2: 0}
     overlap: list[bool] = []
+    pushed: list[dict[int, list[AnyEvent]]] = []
 
     async def record(app: Any, event: AnyEvent) -> None:
         running[event.user_id] += 1
@@ -246,11 +247,19 @@ def test_a_burst_is_delivered_per_user_in_order_with_stale_values_folded() -> No
         delivered.append(event)
         running[event.user_id] -= 1
 
+    async def record_values(app: Any, values: dict[int, list[AnyEvent]]) -> None:
+        pushed.append(values)
+        for mine in values.values():
+            delivered.extend(mine)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(live, "deliver_event", record)
+        mp.setattr(live, "deliver_values", record_values)
         asyncio.run(live.deliver_burst(None, burst))  # type: ignore[arg-type]
     assert not any(overlap)
+    # User 1 has job events: one after another, the balance between them where it arrived.
     assert [e for e in delivered if e.user_id == 1] == live.coalesce(burst)[1]
-    assert [e for e in delivered if e.user_id == 2] == live.coalesce(burst)[2]
-    # Users go side by side: user 2's first event is not held behind all four of user 1's.
+    # User 2 only has values: pushed with every such user at once, in order.
+    assert pushed == [{2: live.coalesce(burst)[2]}]
+    # Users go side by side: user 2's values are not held behind all four of user 1's.
     assert delivered.index(BalanceEvent(user_id=2, balance=7)) < 2

@@ -96,7 +96,7 @@ def assert_signed_out(root: BaseState, user_id: int, token: str) -> None:
     assert jobs.jobs == [] and jobs._user_id is None
     assert state(root, CreateState).prompt == ""
     assert state(root, SetsState).cards == []
-    assert token not in get_tabs().tokens_for(user_id)
+    assert token not in [t.token for t in get_tabs().tabs_for(user_id)]
 
 
 def assert_session_ended(result: Any, path: str) -> None:
@@ -199,7 +199,7 @@ def test_a_page_load_as_someone_else_clears_the_previous_user(tabs_db: Path) -> 
     run(AuthState.require_user, state(root, AuthState))
     assert state(root, AuthState).username == "eli"
     assert state(root, CreateState).prompt == ""
-    assert "tab" not in get_tabs().tokens_for(alice.id)
+    assert "tab" not in [t.token for t in get_tabs().tabs_for(alice.id)]
 
 
 def test_job_events_stop_at_a_revoked_tab_and_sessions_are_looked_up_once(
@@ -233,7 +233,7 @@ def test_job_events_stop_at_a_revoked_tab_and_sessions_are_looked_up_once(
     for token in ("laptop-1", "laptop-2"):
         assert state(tabs[token], JobsState).jobs[0].job_id == job_id
     assert_signed_out(tabs["phone"], user.id, "phone")
-    assert sorted(get_tabs().tokens_for(user.id)) == ["laptop-1", "laptop-2"]
+    assert sorted([t.token for t in get_tabs().tabs_for(user.id)]) == ["laptop-1", "laptop-2"]
     sent_to_phone = [str(update.events) for token, update in app.sent if token == "phone"]
     assert len(sent_to_phone) == 1 and SESSION_ENDED in sent_to_phone[0]
 

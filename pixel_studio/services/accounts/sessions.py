@@ -11,9 +11,11 @@ younger than FRESH_SIGN_IN may mint an API token without typing the password aga
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -66,22 +68,33 @@ def _live(token: str) -> tuple:  # type: ignore[type-arg]  # a SQL condition tup
     )
 
 
-def touch(session: Session, token: str | None, network: str = "") -> int | None:
+class Seen(NamedTuple):
+    """Whose live session a cookie is, with what the tab shows of the account besides."""
+
+    session_id: int
+    user_id: int
+    credits: int
+
+
+def touch(session: Session, token: str | None, network: str = "") -> Seen | None:
     """Whose live session `token` is (None: missing, forged, expired, revoked, suspended), and
     record that it was seen: at most once per SEEN_EVERY. Commits only when it writes.
 
     Asked at the start of every socket event (state/identity.py): one lookup on the unique
-    token_hash index, and one conditional UPDATE every few minutes per session."""
+    token_hash index, and one conditional UPDATE every few minutes per session. The balance
+    comes with the user row the lookup joins anyway: live pushes send a new balance to the
+    browser without loading the tab's state (state/live_tabs.py), and the tab's next event
+    takes it from here."""
     if not token or len(token) > TOKEN_MAX:
         return None
     found = session.exec(
-        select(UserSession.id, UserSession.user_id, UserSession.last_seen_at)
+        select(UserSession.id, UserSession.user_id, UserSession.last_seen_at, User.credits)
         .join(User, col(User.id) == col(UserSession.user_id))
         .where(col(User.suspended_at).is_(None), *_live(token))
     ).first()
     if found is None:
         return None
-    session_id, user_id, last_seen = found
+    session_id, user_id, last_seen, credits = found
     now = utcnow()
     if last_seen is None or last_seen < now - SEEN_EVERY:
         values: dict[str, object] = {"last_seen_at": now}
@@ -100,7 +113,26 @@ def touch(session: Session, token: str | None, network: str = "") -> int | None:
             .values(**values)
         )
         session.commit()
-    return int(user_id)
+    return Seen(int(session_id or 0), int(user_id), int(credits))
+
+
+def live_session_users(session: Session, session_ids: Collection[int]) -> dict[int, int]:
+    """Which of these sessions are live (not revoked, not expired, the account not suspended),
+    each with its user: one query for every open tab a burst of live pushes goes to."""
+    if not session_ids:
+        return {}
+    found = session.exec(
+        select(UserSession.id, UserSession.user_id)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(
+            col(UserSession.id).in_(list(session_ids)),
+            col(User.suspended_at).is_(None),
+            col(UserSession.activated).is_(True),
+            col(UserSession.revoked_at).is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+    ).all()
+    return {int(session_id or 0): int(user_id) for session_id, user_id in found}
 
 
 def recently_authenticated(session: Session, user_id: int, token: str | None) -> bool:
