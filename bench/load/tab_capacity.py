@@ -27,8 +27,12 @@ With `--floor` the backend is bench/load/_tab_floor_app.py instead: the same pus
 once, no database, session check or state), measured by the same tabs: what the clients and
 the socket cost on this machine, the least any design can reach.
 
+With `--client-procs K` the tabs are spread over K child processes (bench/load/_tab_clients.py):
+in one process the last of 1,000 copies of a push waits behind the 999 before it in the bench
+itself.
+
     .venv/bin/python bench/load/tab_capacity.py [--steps 5,10,20,...] [--seconds 15] [--past-goal]
-        [--users U] [--floor]
+        [--users U] [--floor] [--client-procs K]
 """
 
 from __future__ import annotations
@@ -47,10 +51,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
-import socketio  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.load._tab_clients import Push, TabProcesses, Tabs  # noqa: E402
 from bench.load.common import (  # noqa: E402
     BIN,
     base_env,
@@ -76,89 +80,8 @@ from pixel_studio.tabs import RedisTabs  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 from tests.redis_fixtures import claimed_redis_db  # noqa: E402
 
-BOOT_EVENT = "reflex___state____state.hydrate_and_load"
-PAGE = "/explore"
-# The browser opens io("<site>/_event", {path: "/_event"}): the URL's path is the namespace.
-NAMESPACE = "/_event"
 GOAL_MS = 250.0
 LOST_AFTER = 5.0  # seconds after which a push not seen by a tab counts as lost
-
-
-def credits_in(update: dict[str, Any]) -> int | None:
-    """The AuthState credits value a state update carries, if any."""
-    for state, fields in (update.get("delta") or {}).items():
-        if state.endswith("auth_state") and isinstance(fields, dict):
-            for name, value in fields.items():
-                if name.startswith("credits") and isinstance(value, int):
-                    return value
-    return None
-
-
-Push = tuple[int, int]  # (user id, balance): one push to one user's tabs
-
-
-class Tabs:
-    """N socket.io clients in this process, spread round robin over the users' cookies;
-    `sent[(user, balance)]` is when that push was published."""
-
-    def __init__(self, url: str, cookies: list[tuple[int, str]]) -> None:
-        self.url = url
-        self.cookies = cookies
-        self.clients: list[socketio.AsyncClient] = []
-        self.owners: list[int] = []  # the user of each tab (clients[i])
-        self.sent: dict[Push, float] = {}
-        # push -> when each tab got it. Arrival times, not latencies: a push can arrive before
-        # the publishing thread has handed back its publish time (500 users' publishes take a
-        # while, and the first users' tabs are updated meanwhile).
-        self.seen: dict[Push, list[float]] = {}
-        self.failed = 0
-        self._opened = 0
-
-    async def open_one(self) -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        seen_here: set[int] = set()
-        user_id, cookie = self.cookies[self._opened % len(self.cookies)]
-        self._opened += 1
-
-        @client.on("event", namespace=NAMESPACE)  # type: ignore[misc]
-        async def on_update(update: Any) -> None:
-            now = time.perf_counter()
-            value = credits_in(update) if isinstance(update, dict) else None
-            key = (user_id, value or 0)
-            if value is not None and value not in seen_here:
-                seen_here.add(value)
-                self.seen.setdefault(key, []).append(now)
-
-        token = str(uuid.uuid4())
-        try:
-            await client.connect(
-                f"{self.url}?token={token}",
-                headers={"Cookie": f"{SESSION_COOKIE}={cookie}", "Origin": self.url},
-                auth={
-                    "event": {
-                        "name": BOOT_EVENT,
-                        "payload": {},
-                        "router_data": {"pathname": PAGE, "asPath": PAGE},
-                    }
-                },
-                transports=["websocket"],
-                socketio_path="/_event",
-                namespaces=[NAMESPACE],
-                wait_timeout=30,
-            )
-            self.clients.append(client)
-            self.owners.append(user_id)
-        except Exception as exc:  # counted and reported: a refused tab is a capacity result
-            self.failed += 1
-            print(f"  tab failed to connect: {exc!r}", flush=True)
-
-    async def grow(self, n: int) -> None:
-        missing = n - len(self.clients)
-        for start_at in range(0, missing, 20):  # 20 at a time: a page-load burst, not a storm
-            await asyncio.gather(*(self.open_one() for _ in range(min(20, missing - start_at))))
-
-    async def close(self) -> None:
-        await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
 
 
 def push(engine: Any, settings: Settings, user_ids: list[int]) -> list[tuple[Push, float]]:
@@ -181,23 +104,24 @@ def push(engine: Any, settings: Settings, user_ids: list[int]) -> list[tuple[Pus
 
 
 async def measure_step(
-    tabs: Tabs, engine: Any, settings: Settings, user_ids: list[int], seconds: int
+    tabs: Tabs | TabProcesses, engine: Any, settings: Settings, user_ids: list[int], seconds: int
 ) -> dict[str, float]:
     pushed: list[Push] = []
+    sent: dict[Push, float] = {}
+    await tabs.collect()  # nothing from before this step
     for _ in range(seconds):
         tick = time.perf_counter()
         for key, sent_at in await asyncio.to_thread(push, engine, settings, user_ids):
-            tabs.sent[key] = sent_at
+            sent[key] = sent_at
             pushed.append(key)
         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
     await asyncio.sleep(LOST_AFTER)
+    seen = await tabs.collect()
     latencies: list[float] = []
     lost = 0
     for i, key in enumerate(pushed):
         n = tabs.owners.count(key[0])  # the tabs of that push's user
-        got = [
-            t - tabs.sent[key] for t in tabs.seen.get(key, []) if t - tabs.sent[key] <= LOST_AFTER
-        ]
+        got = [t - sent[key] for t in seen.get(key, []) if t - sent[key] <= LOST_AFTER]
         latencies.extend(got)
         lost += n - len(got)
         if len(got) < n:
@@ -209,7 +133,7 @@ async def measure_step(
         "p99": pct(ms, 0.99),
         "max": max(ms) if ms else float("nan"),
         "lost": lost,
-        "expected": len(tabs.clients) * seconds,
+        "expected": tabs.count * seconds,
     }
 
 
@@ -274,7 +198,11 @@ async def run(args: argparse.Namespace) -> None:
             url = f"http://127.0.0.1:{port}"
             wait_ready([f"{url}/readyz"], [backend], log)
             rds = redis.Redis.from_url(redis_url)
-            tabs = Tabs(url, cookies)
+            tabs: Tabs | TabProcesses = (
+                TabProcesses(url, cookies, SESSION_COOKIE, args.client_procs)
+                if args.client_procs > 1
+                else Tabs(url, cookies, SESSION_COOKIE)
+            )
             # The first tab warms the app up (imports, pools, first event) and stays open: it
             # is the baseline, and counts as one of the N tabs of every step.
             await tabs.grow(1)
@@ -289,7 +217,7 @@ async def run(args: argparse.Namespace) -> None:
             for n in steps:
                 await tabs.grow(n)
                 deadline = time.monotonic() + 60
-                while not args.floor and registered(redis_url, user_ids) < len(tabs.clients):
+                while not args.floor and registered(redis_url, user_ids) < tabs.count:
                     if time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.5)
@@ -297,7 +225,7 @@ async def run(args: argparse.Namespace) -> None:
                 rss = tree_rss(backend.pid)
                 used = redis_used(rds)
                 got = await measure_step(tabs, engine, settings, user_ids, args.seconds)
-                count = len(tabs.clients)
+                count = tabs.count
                 load = uptime().rsplit("load average:", 1)[-1].strip()
                 print(
                     f"| {count} | {len(user_ids)} | {count} | {got['p50']:.0f} | {got['p95']:.0f} "
@@ -331,6 +259,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--floor", action="store_true", help="the bare Socket.IO server instead of the app"
+    )
+    parser.add_argument(
+        "--client-procs",
+        type=int,
+        default=1,
+        help="processes the tabs are spread over (bench/load/_tab_clients.py)",
     )
     parser.add_argument(
         "--past-goal",
