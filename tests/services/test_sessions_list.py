@@ -87,21 +87,7 @@ def test_sign_in_records_when_and_where(session: Session, settings: Settings) ->
     assert (row.authenticated_at, row.network) == (checked_at, "198.51.100.0/24")
 
 
-def test_touch_names_the_session_and_the_balance_it_shows(
-    session: Session, settings: Settings
-) -> None:
-    alice = make_user(session, "alice")
-    assert alice.id is not None
-    token = auth.create_session(session, alice.id, settings, CHROME)
-    session.commit()
-    seen = sessions.touch(session, token)
-    assert seen is not None
-    assert seen == sessions.Seen(row_of(session, token).id or 0, alice.id, 5)  # the bonus
-
-
-def test_live_session_users_keeps_only_live_sessions(
-    session: Session, settings: Settings
-) -> None:
+def test_live_session_users_keeps_only_live_sessions(session: Session, settings: Settings) -> None:
     alice, bob = make_user(session, "alice"), make_user(session, "bob")
     assert alice.id is not None and bob.id is not None
     tokens = [auth.create_session(session, alice.id, settings) for _ in range(3)]
@@ -114,7 +100,10 @@ def test_live_session_users_keeps_only_live_sessions(
     session.add(expired)
     session.commit()
     # Revoked, expired, unknown: gone; each live one with its user.
-    assert sessions.live_session_users(session, [*ids, 99_999]) == {ids[0]: alice.id, ids[3]: bob.id}
+    assert sessions.live_session_users(session, [*ids, 99_999]) == {
+        ids[0]: alice.id,
+        ids[3]: bob.id,
+    }
     assert sessions.live_session_users(session, []) == {}
     alice_row = session.get(User, alice.id)
     assert alice_row is not None
@@ -131,8 +120,10 @@ def test_touch_answers_for_live_sessions_and_writes_last_seen_rarely(
     assert alice.id is not None
     token = auth.create_session(session, alice.id, settings, CHROME)
     session.commit()
-    assert user_of(sessions.touch(session, token, "203.0.113.0/24")) == alice.id
+    seen = sessions.touch(session, token, "203.0.113.0/24")
     first = row_of(session, token)
+    # The session, its user, and the balance the tab shows (the sign-up bonus).
+    assert seen == sessions.Seen(first.id or 0, alice.id, 5)
     first_id, first_seen = first.id, first.last_seen_at  # the row object is refreshed below
     assert first_seen is not None and first.network == "203.0.113.0/24"
 

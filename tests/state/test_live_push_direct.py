@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from reflex.state import BaseState, StateUpdate
 from reflex.utils.token_manager import SocketRecord
@@ -74,6 +75,25 @@ class PushApp(ManagerApp):
     def __init__(self, manager: Any) -> None:
         super().__init__(manager)
         self._token_manager = SimpleNamespace(token_to_socket={}, instance_id="this process")
+
+
+def delivered(
+    url: str, tabs: list[tuple[str, BaseState]], deliver: Callable[[Any], Awaitable[None]]
+) -> PushApp:
+    """The tabs' page states saved in Redis, then `deliver(app)` run; the app, with what it sent."""
+
+    async def go() -> PushApp:
+        manager = new_manager(url)
+        app = PushApp(manager)
+        try:
+            for token, root in tabs:
+                await save_tab(manager, token, root)
+            await deliver(app)
+            return app
+        finally:
+            await manager.close()
+
+    return cast(PushApp, wait(go()))
 
 
 def sent_to(app: ManagerApp, token: str) -> list[StateUpdate]:
@@ -153,18 +173,11 @@ def test_a_tab_whose_session_ended_is_signed_out_not_sent_the_value(
             s, recipient_id=uid, actor_id=other.id or 0, kind=notifications.Kind.follow
         )
 
-    async def go() -> PushApp:
-        manager = new_manager(redis_url)
-        app = PushApp(manager)
-        try:
-            await save_tab(manager, laptop, laptop_root)
-            await save_tab(manager, phone, phone_root)
-            await live.deliver_notification(app, NotificationEvent(user_id=uid, unread=9))  # type: ignore[arg-type]
-            return app
-        finally:
-            await manager.close()
-
-    app = wait(go())
+    app = delivered(
+        redis_url,
+        [(laptop, laptop_root), (phone, phone_root)],
+        lambda app: live.deliver_notification(app, NotificationEvent(user_id=uid, unread=9)),
+    )
     [to_phone] = sent_to(app, phone)
     assert to_phone.delta == fields_delta(
         BellState, unread=1, badge="1", label="Notifications, 1 unread"
@@ -239,18 +252,11 @@ def test_a_burst_pushes_each_user_their_own_values(app_db: Path, redis_url: str)
         NotificationEvent(user_id=bo.id or 0, unread=5),
     ]
 
-    async def go() -> PushApp:
-        manager = new_manager(redis_url)
-        app = PushApp(manager)
-        try:
-            await save_tab(manager, ada_tab, ada_root)
-            await save_tab(manager, bo_tab, bo_root)
-            await live.deliver_burst(app, burst)  # type: ignore[arg-type]
-            return app
-        finally:
-            await manager.close()
-
-    app = wait(go())
+    app = delivered(
+        redis_url,
+        [(ada_tab, ada_root), (bo_tab, bo_root)],
+        lambda app: live.deliver_burst(app, burst),
+    )
     assert [u.delta for u in sent_to(app, ada_tab)] == [
         fields_delta(AuthState, credits=ada_balance)
     ]
