@@ -129,9 +129,7 @@ def balances(session: Session, user_ids: Sequence[int]) -> dict[int, int]:
     live pushes to many users' tabs read them at once."""
     if not user_ids:
         return {}
-    rows = session.exec(
-        select(User.id, User.credits).where(col(User.id).in_(list(user_ids)))
-    ).all()
+    rows = session.exec(select(User.id, User.credits).where(col(User.id).in_(list(user_ids)))).all()
     return {int(user_id or 0): int(credits) for user_id, credits in rows}
 
 
