@@ -15,6 +15,7 @@ from pixel_studio.api.static_cache import install_frontend_serving
 from pixel_studio.components.error_page import friendly_error_boundary
 from pixel_studio.components.theme import head_components, social_image_url
 from pixel_studio.error_reporting import report_backend_error, report_browser_error
+from pixel_studio.gc_tuning import tune_gc_at_start
 from pixel_studio.logging_setup import configure_logging
 from pixel_studio.pages.accounts.account_recovery import (
     forgot_password_page,
@@ -225,6 +226,7 @@ def add_plugin_pages() -> None:
 add_plugin_pages()
 
 # Workers' job events reach open pages through this backend task (state/live.py).
+app.register_lifespan_task(tune_gc_at_start)  # first: freeze the start-up heap
 app.register_lifespan_task(job_event_listener)
 app.register_lifespan_task(recover_stale_jobs)
 app.register_lifespan_task(recover_deliveries)  # webhook deliveries whose task was lost

@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     # Redis when REDIS_URL is set, else kept in process. Models not listed are not limited.
     provider_limits: dict[str, ProviderLimit] = Field(default_factory=dict)
 
+    # Python's cyclic GC in the backend process (gc_tuning.py): objects allocated between two
+    # young-generation collections; the start-up heap is frozen too. 0 keeps Python's own.
+    gc_gen0_threshold: int = Field(default=50_000, ge=0)
+
     # Job events to pages (events.py): a Redis list the backend's listener pops.
     events_key: str = "pixel_studio:events"
     # Oldest events are trimmed past this length, so a backend that is down cannot make the
