@@ -201,7 +201,8 @@ async def deliver_burst(app: rx.App, events: list[AnyEvent]) -> None:
     """Deliver a burst, each user's events one after another in arrival order, so a tab never
     sees an older value after a newer one. Users whose events are only balances and unread
     counts are pushed all at once (live_values.deliver_values: one Redis round trip, one
-    database session, no tab state loaded); the others side by side, at most USERS_AT_ONCE.
+    thread hop for the database, no tab state loaded); the others side by side, at most
+    USERS_AT_ONCE.
     One at a time, a thousand users' events a second queued behind each other's database
     read and state round trips (bench/load/tab_capacity.py --users)."""
     per_user = coalesce(events)

@@ -8,11 +8,11 @@ Two ways to reach a tab:
 - `push_to_tabs`, for small values a tab only shows (the balance, the unread count), for many
   users at once: the sessions of all their tabs are checked in one query, and each value goes
   as one delta, encoded once, to every socket whose session is live, with no tab's state
-  loaded. The state
-  catches up at the tab's next event (the balance comes with the identity check every event
-  makes, the unread count with the bell's on_load). A tab whose session has ended, or that was
-  registered without one, takes the first way, which signs it out. One backend process held
-  about 300 tabs within p95 250 ms the first way (bench/RESULTS.md, "More live tabs").
+  loaded. The state catches up at the tab's next event (the balance comes with the identity
+  check every event makes, the unread count with the bell's on_load). A tab whose session has
+  ended, or that was registered without one, takes the first way, which signs it out. One
+  backend process held about 300 tabs within p95 250 ms the first way, 1,000 the second
+  (bench/RESULTS.md, "More live tabs", "Small values straight to the sockets").
 
 Kept apart from state/live.py so that a page's state module (account_data) can use it
 without importing the listener, which imports that module.
@@ -154,7 +154,7 @@ def live_session_users(tabs: dict[int, list[Tab]]) -> dict[int, int]:
 async def push_to_tabs(app: rx.App, user_ids: list[int], read: ReadPushes) -> None:
     """Send small values to every open tab of these users whose session is live, without
     loading their states: the tabs of every user in one Redis round trip, the values and the
-    sessions in one database session, each value encoded once for the tabs on pages alike.
+    sessions in one thread hop, each value encoded once for the tabs on pages alike.
     A user's values go in order. The other tabs take each push's `apply` (the state path:
     it signs out a tab whose session has ended)."""
     tabs = await asyncio.to_thread(get_tabs().tabs_of, user_ids)
