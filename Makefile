@@ -14,10 +14,11 @@ PORT ?= 3000
 HOST ?= 127.0.0.1
 BACKEND_PORT ?= 8000
 TEST_TIMEOUT ?= 3600
-# pytest-xdist workers: one runs the browser tests, the others everything else (tests/
-# xdist_scheduling.py). Three on 2 cores: much of the suite waits on servers and subprocesses.
-# TEST_WORKERS=0 runs the suite in one process, as before.
-TEST_WORKERS ?= 3
+# pytest-xdist workers: two run the browser tests, each with an app server of its own, the
+# others everything else (tests/xdist_scheduling.py). Four on 2 cores: one browser lane alone
+# leaves ~40% of the CPU idle (it waits on its server and Chromium), and was the longest part.
+# TEST_WORKERS=3 keeps one browser lane; TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 
 VENV := $(CURDIR)/.venv

@@ -22,7 +22,7 @@ os.environ.setdefault("SECRET_KEY", "test-suite-secret")
 # SITE_URL's host, the loopback aliases and ALLOWED_HOSTS, so name it here. Foreign hosts are
 # still refused (tests/api/test_hosts.py).
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-# `make test` runs 3 xdist workers on 2 cores: torch's and the ncnn upscaler's OpenMP pools
+# `make test` runs 4 xdist workers on 2 cores: torch's and the ncnn upscaler's OpenMP pools
 # would each start a thread per core in every worker, and the oversubscribed tests crawl (one
 # took 199 s). One thread per worker process instead. Torch reads it at its first import,
 # which comes after this file (nothing above imports torch); an explicit setting wins.
@@ -40,8 +40,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadgroup` (make test): the browser tests first on a worker of their own, every
-    other file whole on one of the others (tests/xdist_scheduling.py says why)."""
+    """`--dist loadgroup` (make test): the browser tests first on one or two workers of their
+    own, every other file whole on one of the others (tests/xdist_scheduling.py says why)."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from tests.xdist_scheduling import BrowserFirstScheduling

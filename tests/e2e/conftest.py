@@ -6,11 +6,13 @@ in-process jobs) unless they parametrize `app_profile` with "production" (Postgr
 S3 on loopback, a Celery worker: tests/e2e/production.py). Chromium is Debian's
 (`/usr/bin/chromium`): never `playwright install`, which downloads a browser.
 
-The frontend is built once per session, by the first start; later starts (another profile)
-serve that build (tests/e2e/serve_built.py). The profiles differ only in backend settings:
-compiling the app under each profile's environment gives the same `.web` sources, since the
-example plugins (their page too) are installed for every profile and SITE_URL, the one
-setting the frontend bakes in (`.web/env.json`), is the session's fixed port.
+The frontend is built once per run, by the first start; later starts (another profile, or
+another xdist worker's server) serve that build (tests/e2e/serve_built.py). The profiles differ
+only in backend settings: compiling the app under each profile's environment gives the same
+`.web` sources, since the example plugins (their page too) are installed for every profile and
+the port, the one thing of the server the frontend bakes in, is the same for a worker's whole
+session. A server on another port (`make test` runs the browser tests on two workers) serves a
+copy of the build with its own port written in (tests/e2e/shared_build.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.shared_build import SharedBuild
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,15 +47,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 START_TIMEOUT = 180  # a cold build (bun install) takes longer than the usual ~10 s
+# How long a start waits for another worker's server to finish building `.web`.
+BUILD_WAIT = 2 * START_TIMEOUT
 WEB = REPO / ".web"
 # How long each app-server start took, for the session summary (the build is the slow part).
 STARTS: list[tuple[str, str, float]] = []
-
-
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """Under xdist (`--dist loadgroup`) every browser test goes to one worker: they share the
-    app server and the `.web` build (tests/xdist_scheduling.py)."""
-    item.add_marker(pytest.mark.xdist_group("e2e"))  # xdist_scheduling.BROWSER_GROUP
 
 
 def profile_of(item: pytest.Item) -> str:
@@ -86,8 +86,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def _build_stamp() -> tuple[str, int] | None:
     """What identifies `.web`'s current build: the backend address it bakes in and when its
-    index was written. Another `reflex run` from this checkout (test_procfile_e2e.py's, on its
-    own port) rebuilds `.web` and changes it; then the next start has to build again."""
+    index was written. Another `reflex run` from this checkout (`make run`, bench/web_vitals.py)
+    rebuilds `.web` and changes it; then the next start has to build again."""
     env_json, index = WEB / "env.json", WEB / "build" / "client" / "index.html"
     if not env_json.is_file() or not index.is_file():
         return None
@@ -161,18 +161,19 @@ class AppServer:
     """The app on one fixed port, one profile at a time.
 
     A test asks for a profile (`app_profile`); the server restarts only when it changes. The
-    port never changes: the frontend build bakes the socket address in (`.web/env.json`), so
-    two servers built from one checkout at once would point each other's pages at the wrong
-    backend — and pytest-playwright's `base_url` is fixed for the session.
+    port never changes: the frontend build bakes it in (tests/e2e/shared_build.py), and
+    pytest-playwright's `base_url` is fixed for the session. Each server has its own states
+    folder (`reflex run` empties it at start) and, if its port is not the one `.web` was
+    built for, its own copy of the build.
     """
 
-    def __init__(self, port: int, root: Path) -> None:
+    def __init__(self, port: int, root: Path, build: SharedBuild) -> None:
         self.port = port
         self.root = root
         self.base = f"http://localhost:{port}"
         self.profile: str | None = None
+        self.build = build
         self._proc: subprocess.Popen[bytes] | None = None
-        self._built: tuple[str, int] | None = None  # _build_stamp() of this session's build
 
     def use(self, profile: str, extra_env: dict[str, str] | None = None) -> str:
         if profile != self.profile:
@@ -180,23 +181,43 @@ class AppServer:
             self._start(profile, extra_env or {})
         return self.base
 
+    def ensure_built(self) -> None:
+        """The run's frontend build is in `.web` (made by an embedded start if not yet)."""
+        with self.build.lock(BUILD_WAIT):
+            if self.build.current(_build_stamp()) is not None:
+                return
+        self.use("embedded")
+
     def _start(self, profile: str, extra_env: dict[str, str]) -> None:
         data_dir = self.root / profile
         data_dir.mkdir(parents=True, exist_ok=True)
         env = {**_app_env(data_dir, self.port), **extra_env}
+        env["REFLEX_STATES_WORKDIR"] = str(self.root / "states")
         subprocess.run(
             [sys.executable, "-c", "from pixel_studio.migrations import upgrade; upgrade()"],
             cwd=REPO,
             env=env,
             check=True,
         )
-        log_path = data_dir / "reflex.log"
-        # The session's own build, still in .web: serve it, do not compile and build again.
-        reuse = self._built is not None and self._built == _build_stamp()
+        # Held through a build, so the other worker's server waits for it instead of building
+        # too, and through a copy, so no build changes `.web` under it.
+        with self.build.lock(BUILD_WAIT):
+            record = self.build.current(_build_stamp())
+            if record is None:
+                self._run(profile, env, build=True)
+                self.build.record(self.port, _build_stamp())
+                return
+            env["REFLEX_WEB_WORKDIR"] = str(self.build.web_for(record, self.port, self.root))
+        self._run(profile, env, build=False)
+
+    def _run(self, profile: str, env: dict[str, str], build: bool) -> None:
+        """`reflex run`, or without compile and build if the run's build is there; until the
+        app answers."""
+        log_path = self.root / profile / "reflex.log"
         reflex_run = (
-            [sys.executable, "-m", "tests.e2e.serve_built"]
-            if reuse
-            else [str(Path(sys.executable).parent / "reflex"), "run"]
+            [str(Path(sys.executable).parent / "reflex"), "run"]
+            if build
+            else [sys.executable, "-m", "tests.e2e.serve_built"]
         )
         started = time.monotonic()
         with log_path.open("ab") as log:
@@ -227,9 +248,7 @@ class AppServer:
                 self.stop()
                 pytest.fail(f"the app ({profile}) did not start on {self.base}:\n{tail}")
             time.sleep(0.5)
-        STARTS.append((profile, "reused" if reuse else "built", time.monotonic() - started))
-        if not reuse:
-            self._built = _build_stamp()
+        STARTS.append((profile, "built" if build else "reused", time.monotonic() - started))
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -237,11 +256,24 @@ class AppServer:
         self._proc, self.profile = None, None
 
 
+def _session_port() -> int:
+    """A free port; E2E_PORT if set, plus the xdist worker's number (gw1: E2E_PORT + 1)."""
+    fixed = os.environ.get("E2E_PORT")
+    if not fixed:
+        return _free_port()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(fixed) + int(worker.removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    server = AppServer(
-        int(os.environ.get("E2E_PORT") or _free_port()), tmp_path_factory.mktemp("e2e")
-    )
+    # The run's folder, which every xdist worker of the run sees (each worker's basetemp is a
+    # folder in it); without xdist, the session's own.
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent
+    build = SharedBuild(run_dir, WEB)
+    server = AppServer(_session_port(), tmp_path_factory.mktemp("e2e"), build)
     try:
         yield server
     finally:

@@ -43,7 +43,6 @@ from tests.e2e.conftest import (
     START_TIMEOUT,
     AppServer,
     _app_env,
-    _build_stamp,
     _free_port,
     _get,
 )
@@ -69,10 +68,10 @@ exec "{reflex}" "$@"
 
 @pytest.fixture(autouse=True)
 def _serve_app_profile(app_server: AppServer) -> None:
-    """Overrides conftest's: the session's app is not needed, but its frontend build is. Run
-    alone, this file makes it with one session start (the server is left running, idle)."""
-    if _build_stamp() is None:
-        app_server.use("embedded")
+    """Overrides conftest's: the session's app is not needed, but the run's frontend build is
+    (another worker's server may be making it). Run alone, this file makes it with one session
+    start (the server is left running, idle)."""
+    app_server.ensure_built()
 
 
 def _reflex_shim(tmp_path: Path) -> Path:
