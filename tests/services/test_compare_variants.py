@@ -113,6 +113,8 @@ def test_seeds_compare_too_and_are_read_back_as_seeds(session: Session, settings
         ("seed", ["1", "2", "3", "4", "5"], "values", "between 2 and 4 seeds"),
         ("seed", ["7", "x"], "values", "Seed x: Enter a whole number."),
         ("guidance", ["4", "9"], "values", "does not take"),  # local-sketch has no guidance
+        # Not a number: a 500 once (schemathesis), the label was parsed as a float.
+        ("guidance", ["0", ":"], "values", "Guidance :"),
     ],
 )
 def test_refused_variants_name_the_values(
@@ -131,6 +133,7 @@ def test_infer_and_labels() -> None:
     sets = [("m", {"style_preset": "none", "seed": 1}), ("m", {"style_preset": "none", "seed": 2})]
     assert infer_vary(sets) == ("seed", [1, 2])
     assert variant_label("guidance", "7.50") == "Guidance 7.5"
+    assert variant_label("guidance", "x") == "Guidance x"
     assert variant_label("style_preset", "3d-model") == "3d model"
 
 

@@ -42,7 +42,12 @@ def variant_label(vary: Vary, value: Any) -> str:
     if vary == "seed":
         return "Random seed" if value is None else f"Seed {value}"
     if vary == "guidance":
-        return "Default guidance" if value is None else f"Guidance {float(value):g}"
+        if value is None:
+            return "Default guidance"
+        try:
+            return f"Guidance {float(value):g}"
+        except (TypeError, ValueError):  # not a number: labels the message that says so
+            return f"Guidance {value}"
     return str(value)
 
 
