@@ -288,3 +288,10 @@ def test_misplaced_files_of_older_private_images_are_moved(
     assert not storage.exists(old_key) and storage.exists(row.original_key)
     assert _row(session, public.id or 0).original_key == public_key
     assert image_service.move_misplaced_files(session, storage) == 0
+
+
+@pytest.mark.parametrize("image_id", [0, -1, 2**31, 10**20])
+def test_an_id_no_row_can_have_is_not_found(session: Session, image_id: int) -> None:
+    # PostgreSQL refused 2**31 for an INTEGER column: a fuzzed remix id was a 500 once.
+    with pytest.raises(NotFound):
+        image_service.get_visible_image(session, None, image_id)

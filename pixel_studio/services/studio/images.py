@@ -29,6 +29,9 @@ from pixel_studio.storage.images import image_keys
 
 log = logging.getLogger(__name__)
 
+# Ids are INTEGER columns: 32-bit signed on PostgreSQL, which refuses a larger one outright.
+MAX_ID = 2**31 - 1
+
 # Long enough for a page to load every thumbnail, short enough that a copied link dies soon.
 PRIVATE_URL_SECONDS = 300
 
@@ -42,7 +45,7 @@ def can_view_image(viewer_id: int | None, image: Image) -> bool:
 def get_visible_image(session: Session, viewer_id: int | None, image_id: int) -> Image:
     """The image, if this viewer may see it. NotFound otherwise: a private image's existence
     is not revealed to others."""
-    image = session.get(Image, image_id)
+    image = session.get(Image, image_id) if 0 < image_id <= MAX_ID else None
     if image is None or not can_view_image(viewer_id, image):
         raise NotFound("That image does not exist or is private.")
     return image
