@@ -44,11 +44,13 @@ class TabRegistry(Protocol):
         """The open tabs of each of these users who has any (one round trip)."""
         ...
 
-    def tabs_for(self, user_id: int) -> list[Tab]: ...
     def count(self) -> int: ...
 
+    def tabs_for(self, user_id: int) -> list[Tab]:
+        return self.tabs_of([user_id]).get(user_id, [])
 
-class MemoryTabs:
+
+class MemoryTabs(TabRegistry):
     def __init__(self) -> None:
         self._tabs: dict[int, dict[str, tuple[float, Tab]]] = {}
         self._lock = threading.Lock()
@@ -76,9 +78,6 @@ class MemoryTabs:
                     found[user_id] = [tab for _, tab in tabs.values()]
         return found
 
-    def tabs_for(self, user_id: int) -> list[Tab]:
-        return self.tabs_of([user_id]).get(user_id, [])
-
     def count(self) -> int:
         """Tabs registered (every user), seen within the TTL: the metrics' gauge."""
         cutoff = time.time() - TAB_TTL_SECONDS
@@ -86,7 +85,7 @@ class MemoryTabs:
             return sum(seen >= cutoff for tabs in self._tabs.values() for seen, _ in tabs.values())
 
 
-class RedisTabs:
+class RedisTabs(TabRegistry):
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2)
 
@@ -146,9 +145,6 @@ class RedisTabs:
             if tokens:
                 found[user_id] = [_tab_of(token, where.get(token)) for token in tokens]
         return found
-
-    def tabs_for(self, user_id: int) -> list[Tab]:
-        return self.tabs_of([user_id]).get(user_id, [])
 
 
 def _tab_of(token: str, where: str | None) -> Tab:
