@@ -71,4 +71,9 @@ schema = from_asgi("/api/openapi.json", APP).include(path_regex="^/api/v1/")
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_schema(case: Any, api_world: None, token_holder: dict[str, str]) -> None:
+    # Host belongs to the transport, not to the API: a request naming no host of this site is
+    # refused before any route by the host guard, in Starlette's plain text (tested in
+    # tests/api/test_hosts.py). Schemathesis sometimes sends an empty one among its headers.
+    if case.headers:
+        case.headers = {k: v for k, v in case.headers.items() if k.lower() != "host"}
     case.call_and_validate(headers=bearer(token_holder["token"]), checks=CHECKS)
