@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import functools
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -212,6 +213,10 @@ def write_results(label: str, block: str) -> None:
     RESULTS.write_text(text)
 
 
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name).strip("_") or "root"
+
+
 def run(args: argparse.Namespace) -> str:
     version = lh.ensure_installed()
     chromium = subprocess.run(
@@ -250,6 +255,8 @@ def run(args: argparse.Namespace) -> str:
                     targets += [(path + (" signed in" if c else ""), base + path, c)
                                 for path, c in pages]  # fmt: skip
                     for name, url, page_cookie in targets:
+                        if args.pages and not any(p in name for p in args.pages):
+                            continue
                         if base in url and _listeners(port) != 1:
                             raise RuntimeError(f"another server also listens on {port}")
                         results[name] = []
@@ -260,6 +267,9 @@ def run(args: argparse.Namespace) -> str:
                                        chromium_args=CHROMIUM_ARGS, cookie=page_cookie,
                                        out=out)
                             )  # fmt: skip
+                            if args.keep:
+                                args.keep.mkdir(parents=True, exist_ok=True)
+                                shutil.copy(out, args.keep / f"{form}-{_slug(name)}-{i}.json")
                         m = lh.median_run(results[name])
                         print(f"{form} {name}: perf {lh.spread(results[name])}, "
                               f"LCP {_ms(m.lcp)}, CLS {m.cls:.3f}", flush=True)  # fmt: skip
@@ -292,6 +302,13 @@ def main() -> None:
     parser.add_argument(
         "--forms", default="mobile,desktop", type=lambda v: [f for f in v.split(",") if f]
     )
+    parser.add_argument(
+        "--pages",
+        default="",
+        type=lambda v: [p for p in v.split(",") if p],
+        help="only the pages whose name contains one of these (e.g. /explore,/image)",
+    )
+    parser.add_argument("--keep", type=Path, help="copy every Lighthouse report (JSON) here")
     args = parser.parse_args()
     t0 = time.monotonic()
     block = run(args)

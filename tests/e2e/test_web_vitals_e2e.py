@@ -227,6 +227,21 @@ def test_prerendered_explore_holds_skeletons(base_url: str, page: Page) -> None:
     assert "__psFirstPaint" in html  # the early fetch is in the page itself
 
 
+# Scripts a page's HTML asks for before its first paint (the boot module and its preloads).
+# Vite's automatic split gave ~30 on `/` (frontend_build.SHARED_VENDOR_GROUP).
+MAX_BOOT_SCRIPTS = 10
+
+
+def test_pages_ask_for_few_scripts_before_the_first_paint(base_url: str, page: Page) -> None:
+    """A phone on HTTP/1.1 fetches six files at a time: every wave of scripts the HTML names is
+    a round trip before the page can paint, so the shared packages come as one chunk."""
+    for path in ("/", "/explore", "/image/0", "/u/_"):
+        html = page.request.get(f"{base_url}{path}").text()
+        preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
+        assert 0 < len(preloads) <= MAX_BOOT_SCRIPTS, (path, preloads)
+        assert any("/vendor-" in href for href in preloads), (path, preloads)
+
+
 def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, world: World) -> None:
     """Every script refused: what paints is the prerendered HTML alone.
     A dynamic page opened by its address is its prerendered shell, nav and skeletons, with the
