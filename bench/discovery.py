@@ -7,15 +7,19 @@ secondary indexes built after the load, then VACUUM ANALYZE. Redis is a claimed 
 Cold (no cached entry: a fresh MemoryCache per call; a read session per call, db.read, as the
 API's read routes open on a miss): the service call (services.social.explore.explore,
 services.studio.image_detail.get_image_detail) beside
-the same query written by hand and run through a held psycopg connection (same columns, same
-ORDER BY / LIMIT). For search the hand-written floor is the best single statement for that
-kind of term: the plain filtered walk for a common word, the MATERIALIZED CTE over the GIN
-index for a rare token. Goal: <= 1.5x the floor, and flat from 10k to 1M rows.
+the same work written by hand (`floor_call`): the query through a held psycopg connection (same
+columns, same ORDER BY / LIMIT), the page built from its rows (cards and the next page's cursor,
+or the image's fields) as JSON with the standard library, stored in a dict under the call's key.
+For search the hand-written query is the best single statement for that kind of term: the
+plain filtered walk for a common word, the MATERIALIZED CTE over the GIN index for a rare
+token. Beside them, the floor's query alone (the floor of the earlier tables, before
+2026-12-03). Goal: <= 1.5x the floor, and flat from 10k to 1M rows.
 
 Warm (entries in Redis): GET /api/v1/explore and /api/v1/images/{id} of the real API app
-(pixel_studio.api.create_api) beside a bare Starlette route doing one Redis GET of the same
-bytes (bench/_discovery_floor_app.py); both under uvicorn on loopback, hit in turn by one
-httpx keep-alive client. Goal: <= 1.3x the floor.
+(pixel_studio.api.create_api) beside a bare Starlette route doing the same Redis work by hand
+(bench/_discovery_floor_app.py: the read tier's moving-window count and the versioned GET of
+the same entry, one pipeline; before 2026-12-03 a single GET, which did not count the read);
+both under uvicorn on loopback, hit in turn by one httpx keep-alive client. Goal: <= 1.3x.
 
     .venv/bin/python bench/discovery.py [--large] [--samples N]
 """
@@ -23,6 +27,8 @@ httpx keep-alive client. Goal: <= 1.3x the floor.
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import platform
 import random
@@ -33,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,14 +50,16 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
-import redis  # noqa: E402
 from _discovery_load import load  # noqa: E402  (bench/, the script's own folder)
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from pixel_studio import direct_rows  # noqa: E402
 from pixel_studio.cache import MemoryCache  # noqa: E402
 from pixel_studio.db import make_engine, read  # noqa: E402
 from pixel_studio.migrations import upgrade  # noqa: E402
+from pixel_studio.services import cached  # noqa: E402
+from pixel_studio.services.social import explore as explore_module  # noqa: E402
 from pixel_studio.services.social.explore import ExploreQuery, explore  # noqa: E402
 from pixel_studio.services.studio.image_detail import get_image_detail  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
@@ -64,24 +72,30 @@ CARD_COLS = (
     "user_account.avatar_key, image.private, image.hot"
 )
 JOIN = "FROM image JOIN user_account ON user_account.id = image.user_id"
+# The visibility rule, by hand: public, and the owner neither suspended nor deleted.
+SHOWN = (
+    "NOT image.private AND user_account.suspended_at IS NULL AND user_account.deleted_at IS NULL"
+)
 FLOOR_SQL = {
-    "recent": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "recent": f"SELECT {CARD_COLS} {JOIN} WHERE {SHOWN} "
     "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
-    "trending 7d": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "trending 7d": f"SELECT {CARD_COLS} {JOIN} WHERE {SHOWN} "
     "AND image.created_at >= now() - interval '7 days' "
     "ORDER BY image.hot DESC, image.id DESC LIMIT 25",
-    "search common word": f"SELECT {CARD_COLS} {JOIN} WHERE NOT image.private "
+    "search common word": f"SELECT {CARD_COLS} {JOIN} WHERE {SHOWN} "
     "AND image.search @@ websearch_to_tsquery('english', %(q)s) "
     "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
     "search rare token": "WITH found AS MATERIALIZED (SELECT id FROM image WHERE NOT private "
     "AND search @@ websearch_to_tsquery('english', %(q)s)) "
-    f"SELECT {CARD_COLS} {JOIN} WHERE image.id IN (SELECT id FROM found) "
+    f"SELECT {CARD_COLS} {JOIN} WHERE image.id IN (SELECT id FROM found) AND {SHOWN} "
     "ORDER BY image.created_at DESC, image.id DESC LIMIT 25",
     "image detail": "SELECT image.id, image.user_id, image.set_id, image.prompt, image.model, "
     "image.params, image.width, image.height, image.seed, image.private, image.original_key, "
     "image.thumbnail_key, image.parent_id, image.like_count, image.comment_count, "
     "image.created_at, image.title, image.style, image.hot, user_account.username, "
-    f"user_account.avatar_key {JOIN} WHERE image.id = %(id)s",
+    "user_account.avatar_key, "
+    "(user_account.suspended_at IS NOT NULL OR user_account.deleted_at IS NOT NULL) AS hidden "
+    f"{JOIN} WHERE image.id = %(id)s",
 }
 
 
@@ -122,31 +136,71 @@ def service_call(engine: Engine, case: str, args: dict[str, Any]) -> None:
         read(lambda session: explore(session, MemoryCache(), args["query"]), engine)
 
 
-def floor_call(conn: psycopg.Connection[Any], case: str, args: dict[str, Any]) -> None:
+CARD_FIELDS = (
+    "id", "thumbnail_key", "original_key", "width", "height", "prompt", "title", "model", "style",
+    "like_count", "comment_count", "created_at", "user_id", "creator_username",
+    "creator_avatar_key", "private",
+)  # fmt: skip
+_DETAIL_COLUMNS = FLOOR_SQL["image detail"][len("SELECT ") :].split(" (")[0]
+DETAIL_FIELDS = (
+    *(c.strip().split(".")[1] for c in _DETAIL_COLUMNS.split(",")[:-1]),
+    "owner_suspended",
+)
+PAGE = 24  # ExploreQuery's default limit; the statements fetch one more
+
+
+def _jsonable(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def query_only(conn: psycopg.Connection[Any], case: str, args: dict[str, Any]) -> list[Any]:
     params = {k: v for k, v in args.items() if k in ("q", "id")}
-    conn.execute(FLOOR_SQL[case], params).fetchall()
+    return conn.execute(FLOOR_SQL[case], params).fetchall()
+
+
+def floor_call(
+    conn: psycopg.Connection[Any], case: str, args: dict[str, Any], store: dict[str, str]
+) -> None:
+    """The service's work written by hand: the query, the page (cards and the next page's
+    cursor, or the image's fields) as JSON, and that JSON stored under the call's key."""
+    rows = query_only(conn, case, args)
+    if case == "image detail":
+        value: object = dict(zip(DETAIL_FIELDS, rows[0], strict=True))
+    else:
+        items = [dict(zip(CARD_FIELDS, row[:16], strict=True)) for row in rows[:PAGE]]
+        cursor = None
+        if len(rows) > PAGE:
+            last = rows[PAGE - 1]
+            cursor = base64.urlsafe_b64encode(f"{last[11].isoformat()}|{last[0]}".encode())
+        value = {"items": items, "next_cursor": cursor and cursor.decode()}
+    store[f"{case}:{sorted(args.items(), key=str)}"] = json.dumps(value, default=_jsonable)
 
 
 def measure_cold(
     engine: Engine, url: str, n: int, samples: int
-) -> dict[str, tuple[list[float], list[float]]]:
+) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """Per case: the service's times, the hand-written floor's, and the query's alone."""
     rng = random.Random(7)
-    out: dict[str, tuple[list[float], list[float]]] = {}
+    out: dict[str, tuple[list[float], list[float], list[float]]] = {}
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
         for case, next_args in cold_cases(n, rng).items():
             svc: list[float] = []
             flr: list[float] = []
-            for k in range(samples + 20):  # A, B in turn; the first 20 pairs warm up
+            qry: list[float] = []
+            for k in range(samples + 20):  # A, B, C in turn; the first 20 rounds warm up
                 args = next_args()
                 t0 = time.perf_counter()
                 service_call(engine, case, args)
                 t1 = time.perf_counter()
-                floor_call(conn, case, args)
+                floor_call(conn, case, args, {})
                 t2 = time.perf_counter()
+                query_only(conn, case, args)
+                t3 = time.perf_counter()
                 if k >= 20:
                     svc.append((t1 - t0) * 1000)
                     flr.append((t2 - t1) * 1000)
-            out[case] = (svc, flr)
+                    qry.append((t3 - t2) * 1000)
+            out[case] = (svc, flr, qry)
     return out
 
 
@@ -158,7 +212,15 @@ def explain(engine: Engine, n: int) -> list[str]:
         if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             captured.append((statement, params))
 
+    run = explore_module.select_rows
+
+    def grab_direct(connection: Any, stmt: Any, values: Any) -> Any:
+        # explore's reads go straight to psycopg (pixel_studio/direct_rows.py): no event
+        captured.append(direct_rows.sql_and_params(stmt, connection.dialect, values))
+        return run(connection, stmt, values)
+
     event.listen(engine, "before_cursor_execute", grab)
+    explore_module.select_rows = grab_direct
     lines: list[str] = []
     try:
         for case, next_args in cold_cases(n, random.Random(3)).items():
@@ -177,6 +239,7 @@ def explain(engine: Engine, n: int) -> list[str]:
                                 lines.append("    " + line.strip())
     finally:
         event.remove(engine, "before_cursor_execute", grab)
+        explore_module.select_rows = run
     return lines
 
 
@@ -215,12 +278,24 @@ def served(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str
 def measure_warm(
     env: dict[str, str], redis_url: str, image_id: int, samples: int
 ) -> dict[str, tuple[list[float], list[float]]]:
+    # path, and the cache entry's name and scope the API reads it under (api/discovery.py)
     cases = {
-        "explore recent": "/api/v1/explore",
-        "explore search common word": "/api/v1/explore?q=fox",
-        "image detail": f"/api/v1/images/{image_id}",
+        "explore recent": (
+            "/api/v1/explore",
+            f"api-explore:{ExploreQuery().model_dump_json()}",
+            cached.PUBLIC_IMAGES,
+        ),
+        "explore search common word": (
+            "/api/v1/explore?q=fox",
+            f"api-explore:{ExploreQuery(q='fox').model_dump_json()}",
+            cached.PUBLIC_IMAGES,
+        ),
+        "image detail": (
+            f"/api/v1/images/{image_id}",
+            f"api-image:{image_id}",
+            cached.image_scope(image_id),
+        ),
     }
-    client = redis.Redis.from_url(redis_url)
     out: dict[str, tuple[list[float], list[float]]] = {}
     floor_env = {"BENCH_REDIS_URL": redis_url}
     with (
@@ -228,18 +303,17 @@ def measure_warm(
         served("bench._discovery_floor_app:app", floor_env) as bare,
         httpx.Client(timeout=10) as http,
     ):
-        for name, path in cases.items():
+        for name, (path, entry, scope) in cases.items():
             first = http.get(api + path)  # fills the cache
             assert first.status_code == 200, first.text
-            slug = name.replace(" ", "-")
-            client.set("bench:floor:" + slug, first.content)
+            floor = httpx.Request("GET", f"{bare}/counted", params={"name": entry, "scope": scope})
             api_t: list[float] = []
             bare_t: list[float] = []
             for k in range(samples + 50):
                 t0 = time.perf_counter()
                 a = http.get(api + path)
                 t1 = time.perf_counter()
-                b = http.get(f"{bare}/raw/{slug}")
+                b = http.send(floor)
                 t2 = time.perf_counter()
                 assert a.content == b.content, "the floor must send the same bytes"
                 if k >= 50:
@@ -252,22 +326,29 @@ def measure_warm(
 # --- report --------------------------------------------------------------------------------
 
 
-def table(title: str, rows: dict[str, tuple[list[float], list[float]]], goal: str) -> None:
+def table(title: str, rows: Mapping[str, tuple[list[float], ...]], goal: str) -> None:
+    """A row per case: the call, its floor, and (cold) the floor's query alone."""
+    extra = any(len(r) > 2 for r in rows.values())
     print(f"\n{title}\n")
     print(
         "| case | p50 (ms) | p95 (ms) | floor p50 | floor p95 | p50 ÷ floor | p95 ÷ floor "
         "| pair ratio p50 | goal |"
+        + (" query alone p50 | pair ratio to the query |" if extra else "")
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for case, (a, b) in rows.items():
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if extra else ""))
+    for case, (a, b, *c) in rows.items():
         a50, a95, b50, b95 = statistics.median(a), pct(a, 0.95), statistics.median(b), pct(b, 0.95)
         # Each call and its floor ran back to back: the median of their ratios cancels the
         # machine's drift better than a ratio of two medians on a shared, loaded machine.
         pairs = statistics.median(x / y for x, y in zip(a, b, strict=True))
-        print(
+        line = (
             f"| {case} | {a50:.3f} | {a95:.3f} | {b50:.3f} | {b95:.3f} | {a50 / b50:.2f}× "
             f"| {a95 / b95:.2f}× | {pairs:.2f}× | {goal} |"
         )
+        if c:
+            to_query = statistics.median(x / y for x, y in zip(a, c[0], strict=True))
+            line += f" {statistics.median(c[0]):.3f} | {to_query:.2f}× |"
+        print(line)
 
 
 def run_size(n: int, samples: int, warm: bool) -> None:

@@ -65,6 +65,13 @@ def owner_hidden() -> ColumnElement[bool]:
     return or_(col(User.suspended_at).is_not(None), col(User.deleted_at).is_not(None))
 
 
+def owner_active() -> ColumnElement[bool]:
+    """WHERE clause over a User row the statement already joins: neither suspended nor
+    deleted. Where the owner is joined anyway (image cards) this is a filter on a row
+    PostgreSQL has fetched, not the NOT IN subplan of `active_author` per statement."""
+    return and_(col(User.suspended_at).is_(None), col(User.deleted_at).is_(None))
+
+
 def is_suspended(session: Session, user_id: int) -> bool:
     """Suspended or deleted: whether others must not see the user's things."""
     return (

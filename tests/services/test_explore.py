@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Connection, Select
 from sqlmodel import Session
 
+from pixel_studio import direct_rows
 from pixel_studio.cache import MemoryCache, RedisCache
 from pixel_studio.db import utcnow
-from pixel_studio.models import Image, hot_score
+from pixel_studio.models import Image, User, hot_score
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput
 from pixel_studio.services.social import explore as explore_module
@@ -145,27 +147,45 @@ def test_reads_answer_with_redis_down(session: Session) -> None:
     assert [c.id for c in explore(session, dead, ExploreQuery(q="fox")).items] == [image]
 
 
-def test_statements_are_built_once_per_shape_with_the_page_size_inline(session: Session) -> None:
+def test_statements_are_built_once_per_shape_with_the_page_size_inline(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     owner = make_user(session, "shapes", 0)
     ids = [add_image(session, owner, f"fox number {i}") for i in range(5)]
     pages = [load_explore(session, ExploreQuery(limit=2, q="fox"))]
     pages.append(load_explore(session, ExploreQuery(limit=2, q="fox", cursor=pages[0].next_cursor)))
     built = [f.cache_info().misses for f in (explore_module._probe_stmt, explore_module._fts5_stmt)]
     statements: list[str] = []
+    run = explore_module.select_rows
 
-    def grab(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
+    def grab(connection: Connection, stmt: Select[Any], values: Any) -> Any:
+        statements.append(direct_rows._plan(stmt, connection.dialect).sql)  # the SQL sent
+        return run(connection, stmt, values)
 
-    bind = session.get_bind()
-    event.listen(bind, "before_cursor_execute", grab)
-    try:  # another cursor value, the same shape: nothing is built again, only values differ
-        pages.append(
-            load_explore(session, ExploreQuery(limit=2, q="fox", cursor=pages[1].next_cursor))
-        )
-    finally:
-        event.remove(bind, "before_cursor_execute", grab)
+    monkeypatch.setattr(explore_module, "select_rows", grab)
+    # another cursor value, the same shape: nothing is built again, only values differ
+    pages.append(load_explore(session, ExploreQuery(limit=2, q="fox", cursor=pages[1].next_cursor)))
     assert [
         f.cache_info().misses for f in (explore_module._probe_stmt, explore_module._fts5_stmt)
     ] == built
     assert sorted(c.id for p in pages for c in p.items) == sorted(ids)
     assert statements and all("LIMIT 3" in s for s in statements)  # limit + 1, in the SQL
+
+
+def test_a_suspended_or_deleted_owners_images_leave_every_path(session: Session) -> None:
+    """The visibility rule in each statement: the page walk, the search probe (a common word:
+    more matches than a page), the gathered matches (a rare word) and SQLite's FTS5 path."""
+    ann, bob, cy = (make_user(session, name, 0) for name in ("ann", "bob", "cyd"))
+    shown = [add_image(session, ann, f"a fox number {i}") for i in range(3)]
+    rare = add_image(session, ann, "a quokka")
+    for owner in (bob, cy):
+        add_image(session, owner, "a fox of theirs")
+        add_image(session, owner, "a quokka of theirs")
+    hidden = [session.get(User, bob), session.get(User, cy)]
+    hidden[0].suspended_at = utcnow()  # type: ignore[union-attr]
+    hidden[1].deleted_at = utcnow()  # type: ignore[union-attr]
+    session.commit()
+    assert sorted(_ids(session)) == sorted([*shown, rare])
+    assert sorted(_ids(session, q="fox", limit=2)) == sorted(shown)[1:]  # a page of matches
+    assert sorted(_all_pages(session, q="fox", limit=2)) == sorted(shown)
+    assert _ids(session, q="quokka") == [rare]

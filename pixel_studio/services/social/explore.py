@@ -35,6 +35,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    false,
     func,
     literal_column,
     select,
@@ -45,6 +46,7 @@ from sqlmodel import Session, col
 
 from pixel_studio.cache import Cache
 from pixel_studio.db import utcnow
+from pixel_studio.direct_rows import select_rows
 from pixel_studio.models import Image, User
 from pixel_studio.services import cached
 from pixel_studio.services.social.cards import (
@@ -57,7 +59,7 @@ from pixel_studio.services.social.cards import (
     page_of,
     sort_column,
 )
-from pixel_studio.services.visibility import visible_to
+from pixel_studio.services.visibility import owner_active, visible_to
 
 Window = Literal["24h", "7d", "30d"]
 WINDOWS: dict[str, timedelta] = {
@@ -114,9 +116,10 @@ def load_explore(session: Session, query: ExploreQuery) -> CardPage:
     """One explore page from the database. InvalidInput for a cursor that is not ours.
 
     The statements are built once per shape (sort, which filters, cursor or not, page size;
-    lru_cache) with the values as bound parameters, and run on the session's Core
-    connection: building a SELECT with its joins and filters cost about as much Python time
-    as PostgreSQL takes to run it (bench/discovery.py, cold)."""
+    lru_cache) with the values as bound parameters, and run on the session's connection
+    (straight through psycopg on PostgreSQL: direct_rows.py): building a SELECT with its
+    joins and filters cost about as much Python time as PostgreSQL takes to run it
+    (bench/discovery.py, cold)."""
     values: dict[str, Any] = {}
     if query.model:
         values["model"] = query.model
@@ -132,7 +135,7 @@ def load_explore(session: Session, query: ExploreQuery) -> CardPage:
     n = query.limit + 1
     connection = session.connection()
     if query.q is None:
-        rows = connection.execute(_page_stmt(shape, n), values).all()
+        rows = select_rows(connection, _page_stmt(shape, n), values)
         return page_of(rows, query.limit, query.sort)
     terms = search_terms(query.q)
     if not any(not negated for negated, _ in terms):
@@ -140,14 +143,14 @@ def load_explore(session: Session, query: ExploreQuery) -> CardPage:
     if connection.dialect.name == "postgresql":
         values["terms"] = _websearch(terms)
         # Common term: walk the sort's index over at most SEARCH_PROBE rows, match those.
-        rows = connection.execute(_probe_stmt(shape, n), values).all()
+        rows = select_rows(connection, _probe_stmt(shape, n), values)
         if len(rows) <= query.limit:
             # Rare term (or the last page): the matches are few; gather them through the GIN
             # index.
-            rows = connection.execute(_found_stmt(shape, n), values).all()
+            rows = select_rows(connection, _found_stmt(shape, n), values)
         return page_of(rows, query.limit, query.sort)
     values["fts"] = fts5_query(terms)
-    return page_of(connection.execute(_fts5_stmt(shape, n), values).all(), query.limit, query.sort)
+    return page_of(select_rows(connection, _fts5_stmt(shape, n), values), query.limit, query.sort)
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,10 @@ class _Shape:
     after: bool
 
 
-def _where(shape: _Shape) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [visible_to(None, Image)]
+def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The page's own filters, beside the visibility rule each statement adds: over a joined
+    owner row (`_PUBLIC_JOINED`) where the statement has it, else `visible_to`."""
+    where: list[ColumnElement[bool]] = []
     if shape.model:
         where.append(col(Image.model) == bindparam("model"))
     if shape.style:
@@ -178,12 +183,17 @@ def _where(shape: _Shape) -> list[ColumnElement[bool]]:
 
 _IMAGE_TABLE = Image.__table__  # type: ignore[attr-defined]
 _CREATED_AT_TYPE = _IMAGE_TABLE.c.created_at.type
+_PUBLIC = col(Image.private) == false()
+# visible_to(None, Image) for a statement that joins the owner (card_select): the owner's row
+# is filtered where PostgreSQL fetched it, with no NOT IN subplan of suspended users.
+_PUBLIC_JOINED = (_PUBLIC, owner_active())
 
 
 @lru_cache(maxsize=256)
 def _page_stmt(shape: _Shape, n: int) -> Select[Any]:
     key = order_by(shape.sort)
-    return card_select().where(*_where(shape)).order_by(*key).limit(limit_of(n))
+    where = (*_PUBLIC_JOINED, *_filters(shape))
+    return card_select().where(*where).order_by(*key).limit(limit_of(n))
 
 
 def _tsquery() -> ColumnElement[Any]:
@@ -199,7 +209,7 @@ def _probe_stmt(shape: _Shape, n: int) -> Select[Any]:
     image_cols = [c for c in card_select().selected_columns if c.table is _IMAGE_TABLE]
     walk = (
         select(*image_cols, literal_column("image.search").label("search"))
-        .where(*_where(shape))
+        .where(_PUBLIC, *_filters(shape))  # the owner is checked outside, on the joined row
         .order_by(*order_by(shape.sort))
         .limit(limit_of(SEARCH_PROBE))
         .subquery("walk")
@@ -227,7 +237,7 @@ def _probe_stmt(shape: _Shape, n: int) -> Select[Any]:
             w.hot,
         )  # fmt: skip
         .join(User, col(User.id) == w.user_id)
-        .where(w.search.op("@@")(_tsquery()))
+        .where(owner_active(), w.search.op("@@")(_tsquery()))
         .order_by(key.desc(), w.id.desc())
         .limit(limit_of(n))
     )
@@ -238,7 +248,7 @@ def _found_stmt(shape: _Shape, n: int) -> Select[Any]:
     matches = literal_column("image.search").op("@@")(_tsquery())
     found = (
         select(col(Image.id))
-        .where(*_where(shape), matches)
+        .where(visible_to(None, Image), *_filters(shape), matches)
         .cte("found")
         .prefix_with("MATERIALIZED")
     )
@@ -259,7 +269,7 @@ def _fts5_stmt(shape: _Shape, n: int) -> Select[Any]:
     )
     return (
         card_select()
-        .where(*_where(shape), match)
+        .where(*_PUBLIC_JOINED, *_filters(shape), match)
         .order_by(*order_by(shape.sort))
         .limit(limit_of(n))
     )

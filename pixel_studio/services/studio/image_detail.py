@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pixel_studio.cache import Cache
+from pixel_studio.direct_rows import select_rows
 from pixel_studio.models import Image, Like, User
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
@@ -125,10 +126,10 @@ _INFO_STMT = (
 
 def load_image_info(session: Session, image_id: int) -> ImageInfo:
     """The image from the database (no visibility check: callers apply it)."""
-    row = session.connection().execute(_INFO_STMT, {"image_id": image_id}).one_or_none()
-    if row is None:
+    rows = select_rows(session.connection(), _INFO_STMT, {"image_id": image_id})
+    if not rows:
         raise NotFound("That image does not exist or is private.")
-    values = list(row)
+    values = list(rows[0])
     values[8] = dict(values[8] or {})  # params: a copy, never the driver's object
     return ImageInfo(*values)
 
