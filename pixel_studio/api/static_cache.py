@@ -21,16 +21,26 @@ rewrite needs `<path>/index.html` in the build, the root-file rule a file at the
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pixel_studio.cache import get_cache
+from pixel_studio.db import read
 from pixel_studio.frontend_build import shell_for
+from pixel_studio.services.studio import image_detail
+from pixel_studio.settings import get_settings
+from pixel_studio.storage import get_storage
+
+log = logging.getLogger(__name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -41,6 +51,23 @@ HASHED_ASSET = re.compile(r"^/assets/[^/]+-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$")
 GZIP_MINIMUM_BYTES = 1024
 # zlib's default: a 24-image explore page of JSON goes 10.5 KB -> 1.47 KB (level 9: 1.46 KB).
 GZIP_LEVEL = 6
+
+
+# An image page's address -> the URL of the picture it will show, if any visitor may see it.
+PictureLookup = Callable[[int], str | None]
+IMAGE_PAGE = re.compile(r"^/image/(\d{1,10})$")
+
+
+def image_page_picture(image_id: int) -> str | None:
+    """The picture a visitor's image page shows (what `GET /api/v1/images/<id>` names): the
+    same cached read, the same public URL; None for a private, hidden or missing image."""
+    cache = get_cache()
+    try:
+        key = read(lambda session: image_detail.visitor_picture_key(session, cache, image_id))
+    except Exception:  # a hint only: the page itself must never fail for it
+        log.warning("image page %s: picture not looked up", image_id, exc_info=True)
+        return None
+    return get_storage(get_settings()).public_url(key) if key else None
 
 
 def frontend_dir() -> Path:
@@ -55,9 +82,15 @@ def frontend_dir() -> Path:
 class FrontendServing:
     """ASGI middleware: page addresses without a redirect, and cache policy for the frontend."""
 
-    def __init__(self, app: ASGIApp, static_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        static_dir: Path | None = None,
+        picture_for: PictureLookup = image_page_picture,
+    ) -> None:
         self.app = app
         self._static_dir = static_dir
+        self._picture_for = picture_for
 
     @property
     def static_dir(self) -> Path:
@@ -71,17 +104,25 @@ class FrontendServing:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        picture = None
         if scope["method"] in ("GET", "HEAD") and (page := self._page_directory(path)):
             # A build's page directories are plain ASCII: the raw path is the path itself.
             scope = {**scope, "path": page, "raw_path": page.encode()}
+            if m := IMAGE_PAGE.match(path):
+                # The page's largest picture starts with the HTML, not after the head script's
+                # JSON fetch: a round trip less before the LCP on a shared link (issue 16).
+                picture = await to_thread.run_sync(self._picture_for, int(m[1]))
 
         async def send_with_cache_control(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                status = int(message["status"])
                 if "cache-control" not in headers:
-                    policy = self._policy(path, int(message["status"]), headers)
+                    policy = self._policy(path, status, headers)
                     if policy:
                         headers["Cache-Control"] = policy
+                if picture and status == 200:
+                    headers["Link"] = f"<{picture}>; rel=preload; as=image; fetchpriority=high"
             await send(message)
 
         await self.app(scope, receive, send_with_cache_control)
@@ -114,15 +155,18 @@ class FrontendServing:
         return None
 
 
-def install_frontend_serving(api: object, static_dir: Path | None = None) -> None:
+def install_frontend_serving(
+    api: object, static_dir: Path | None = None, picture_for: PictureLookup = image_page_picture
+) -> None:
     """Add compression and the frontend's serving rules to the app Reflex mounts beneath.
 
     `api` is the FastAPI app given to `rx.App(api_transformer=...)`: Reflex mounts its own
     routes and the built frontend under it, so its middleware sees every HTTP request. GZip
     skips what is already encoded (the build's .gz sidecars), images and event streams.
     `static_dir` is the built frontend (tests); by default Reflex's `.web/build/client`.
+    `picture_for`: an image page's picture, preloaded with the HTML (tests replace it).
     """
     if not isinstance(api, Starlette):
         raise TypeError("install_frontend_serving needs the FastAPI app of api_transformer")
     api.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
-    api.add_middleware(FrontendServing, static_dir=static_dir)
+    api.add_middleware(FrontendServing, static_dir=static_dir, picture_for=picture_for)

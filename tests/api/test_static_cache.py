@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from reflex.utils.precompressed_staticfiles import PrecompressedStaticFiles
 from starlette.routing import Mount
 
+from pixel_studio.api import static_cache
 from pixel_studio.api.static_cache import (
     IMMUTABLE,
     REVALIDATE,
@@ -25,6 +26,10 @@ from pixel_studio.api.static_cache import (
 
 ASSET = "/assets/entry.client-D3JR-U0f.js"
 SCRIPT = b"console.log('pixel studio');\n" * 400  # ~12 KB: the build writes a .gz beside it
+
+
+# What the image pages of this build show a visitor (image_page_picture in the app).
+PICTURES = {7: "/media/images/7.webp"}
 
 
 def page_html(name: str) -> bytes:
@@ -74,7 +79,7 @@ def client(build: Path) -> TestClient:
 
     frontend = PrecompressedStaticFiles(directory=build, html=True, encodings=["gzip"])
     api.mount("", app=Mount("/", app=frontend, name="frontend"))
-    install_frontend_serving(api, static_dir=build)
+    install_frontend_serving(api, static_dir=build, picture_for=PICTURES.get)
     return TestClient(api, follow_redirects=False)
 
 
@@ -169,3 +174,32 @@ def test_a_dynamic_page_is_served_its_shell_at_its_own_address(
     assert resp.text == page_html(shell).decode()
     assert resp.headers["cache-control"] == REVALIDATE
     assert resp.headers["content-encoding"] == "gzip"
+
+
+def test_an_image_page_preloads_its_picture_with_the_html(client: TestClient) -> None:
+    """The picture starts with the HTML, as the head script's JSON fetch would start it later."""
+    resp = client.get("/image/7")
+    assert resp.status_code == 200
+    assert (
+        resp.headers["link"] == "</media/images/7.webp>; rel=preload; as=image; fetchpriority=high"
+    )
+    for path in ("/image/8", "/u/ada", "/explore", "/"):  # none a visitor may see, or not one
+        assert "link" not in client.get(path).headers, path
+
+
+def test_an_image_page_is_served_when_its_picture_cannot_be_looked_up(
+    build: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real lookup, its database unreachable: the page, without the hint."""
+
+    def unreachable(*_args: object, **_kwargs: object) -> None:
+        raise OSError("database down")
+
+    monkeypatch.setattr(static_cache, "read", unreachable)
+    assert static_cache.image_page_picture(7) is None
+    api = FastAPI()
+    frontend = PrecompressedStaticFiles(directory=build, html=True, encodings=["gzip"])
+    api.mount("", app=Mount("/", app=frontend, name="frontend"))
+    install_frontend_serving(api, static_dir=build)
+    resp = TestClient(api).get("/image/7")
+    assert resp.status_code == 200 and "link" not in resp.headers

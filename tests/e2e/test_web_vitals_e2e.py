@@ -213,6 +213,9 @@ def test_image_page_first_paint(
     assert page.evaluate("window.__vitals.skeletonPicture") is True
     src = str(picture.get_attribute("src"))
     assert {"href": src, "priority": "high"} in _preloads(page)
+    # ... and the HTML's own response already named it (api/static_cache.image_page_picture)
+    link = page.request.get(f"{base_url}/image/{world.image_id}").headers.get("link", "")
+    assert link.startswith(f"<{src.removeprefix(base_url)}>; rel=preload; as=image"), link
 
     cls = _cls(page)
     assert cls < 0.1, f"CLS {cls:.3f} on /image/{world.image_id} ({viewport})"

@@ -9,12 +9,13 @@ from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache, RedisCache
 from pixel_studio.db import utcnow
-from pixel_studio.models import Follow, Like
+from pixel_studio.models import Follow, Image, Like
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.social.explore import ExploreQuery, explore
 from pixel_studio.services.social.feed import following_feed
 from pixel_studio.services.social.profiles import get_profile, profile_images, profile_sets
+from pixel_studio.services.studio import image_detail
 from pixel_studio.services.studio.image_detail import get_image_detail, set_image_title
 from tests.services.discovery_helpers import add_image
 from tests.services.generation_helpers import make_user
@@ -146,3 +147,16 @@ def test_every_read_answers_with_redis_down(session: Session) -> None:
     assert len(profile_sets(session, dead, None, "ann").items) == 1
     assert set_image_title(session, dead, ann, image, "Fox") == "Fox"
     assert get_image_detail(session, dead, bob, image).image.title == "Fox"
+
+
+def test_the_picture_a_visitor_s_image_page_shows(session: Session) -> None:
+    """What the image page's HTML preloads (api/static_cache.py): only what a visitor sees."""
+    cache = MemoryCache()
+    ann = make_user(session, "ann", 0)
+    shown = add_image(session, ann, "a fox")
+    private = add_image(session, ann, "a secret fox", private=True)
+    image = session.get(Image, shown)
+    assert image is not None
+    assert image_detail.visitor_picture_key(session, cache, shown) == image.original_key
+    assert image_detail.visitor_picture_key(session, cache, private) is None
+    assert image_detail.visitor_picture_key(session, cache, 10**6) is None

@@ -89,6 +89,15 @@ def get_image_detail(
     return ImageDetail(image=info, is_owner=viewer_id == info.user_id, viewer_has_liked=liked)
 
 
+def visitor_picture_key(session: Session, cache: Cache, image_id: int) -> str | None:
+    """The stored key of the picture a visitor's image page shows, through the page's own
+    cached entry; None when a visitor may not see the image (private, hidden, missing)."""
+    try:
+        return get_image_detail(session, cache, None, image_id).image.original_key
+    except NotFound:
+        return None
+
+
 # The columns of ImageInfo, in its field order: plain Core rows, no ORM entity to build, track
 # and refresh (the image's page is read far more often than anything here is written).
 _INFO_COLUMNS = (
