@@ -18,7 +18,9 @@ Search at scale on PostgreSQL (SOCIAL_NOTES.md: neither plan wins for every term
 the sort index over at most SEARCH_PROBE public rows and keep the matches - enough for a page
 when the term is common; if that does not fill the page the term is rare (under
 (limit+1)/SEARCH_PROBE of the rows), so the matches are few and are collected through the GIN
-index (a MATERIALIZED CTE) and sorted. Both steps are bounded for every kind of term.
+index (a MATERIALIZED CTE) and sorted. Both steps are bounded for every kind of term. A term
+PostgreSQL's own statistics already show as rare goes straight to the second step
+(term_stats.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from pixel_studio.db import utcnow
 from pixel_studio.direct_rows import select_rows
 from pixel_studio.models import Image, User
 from pixel_studio.services import cached
+from pixel_studio.services.social import term_stats
 from pixel_studio.services.social.cards import (
     CardPage,
     Sort,
@@ -59,7 +62,7 @@ from pixel_studio.services.social.cards import (
     page_of,
     sort_column,
 )
-from pixel_studio.services.visibility import owner_active, visible_to
+from pixel_studio.services.visibility import owner_active
 
 Window = Literal["24h", "7d", "30d"]
 WINDOWS: dict[str, timedelta] = {
@@ -142,8 +145,12 @@ def load_explore(session: Session, query: ExploreQuery) -> CardPage:
         return CardPage(items=[], next_cursor=None)  # nothing searchable: no word at all
     if connection.dialect.name == "postgresql":
         values["terms"] = _websearch(terms)
-        # Common term: walk the sort's index over at most SEARCH_PROBE rows, match those.
-        rows = select_rows(connection, _probe_stmt(shape, n), values)
+        # A term on fewer than n / SEARCH_PROBE of the rows cannot fill a page from the walk.
+        required = [word for negated, word in terms if not negated]
+        rows = []
+        if not term_stats.any_rare(connection, required, n / SEARCH_PROBE):
+            # Common term: walk the sort's index over at most SEARCH_PROBE rows, match those.
+            rows = select_rows(connection, _probe_stmt(shape, n), values)
         if len(rows) <= query.limit:
             # Rare term (or the last page): the matches are few; gather them through the GIN
             # index.
@@ -165,8 +172,8 @@ class _Shape:
 
 
 def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
-    """The page's own filters, beside the visibility rule each statement adds: over a joined
-    owner row (`_PUBLIC_JOINED`) where the statement has it, else `visible_to`."""
+    """The page's own filters, beside the visibility rule each statement adds (`_PUBLIC`, and
+    `owner_active` on the owner's row every statement joins)."""
     where: list[ColumnElement[bool]] = []
     if shape.model:
         where.append(col(Image.model) == bindparam("model"))
@@ -184,8 +191,8 @@ def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
 _IMAGE_TABLE = Image.__table__  # type: ignore[attr-defined]
 _CREATED_AT_TYPE = _IMAGE_TABLE.c.created_at.type
 _PUBLIC = col(Image.private) == false()
-# visible_to(None, Image) for a statement that joins the owner (card_select): the owner's row
-# is filtered where PostgreSQL fetched it, with no NOT IN subplan of suspended users.
+# visibility.visible_to(None, Image), for statements that join the owner (card_select): the
+# owner's row is filtered where PostgreSQL fetched it, with no NOT IN subplan of suspended users.
 _PUBLIC_JOINED = (_PUBLIC, owner_active())
 
 
@@ -248,13 +255,13 @@ def _found_stmt(shape: _Shape, n: int) -> Select[Any]:
     matches = literal_column("image.search").op("@@")(_tsquery())
     found = (
         select(col(Image.id))
-        .where(visible_to(None, Image), *_filters(shape), matches)
+        .where(_PUBLIC, *_filters(shape), matches)  # the owner: on the joined row below
         .cte("found")
         .prefix_with("MATERIALIZED")
     )
     return (
         card_select()
-        .where(col(Image.id).in_(select(found.c.id)))
+        .where(col(Image.id).in_(select(found.c.id)), owner_active())
         .order_by(*order_by(shape.sort))
         .limit(limit_of(n))
     )
