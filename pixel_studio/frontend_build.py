@@ -32,6 +32,20 @@ CHUNK_GROUPS = "groups: ["
 SHARED_VENDOR_GROUP = '{ name: "vendor", test: /node_modules/, minShareCount: 2 },'
 
 
+# The skeleton's picture box shows the page's first picture before React runs. The head script
+# writes this style once its JSON is in (components/first_paint.py); on an image page the
+# server has already written it into the HTML (api/image_shell.py). `url_literal` is a CSS
+# string: a JSON-quoted URL.
+FIRST_PICTURE_STYLE_ID = "ps-first-pic"
+
+
+def first_picture_css(url_literal: str) -> str:
+    return (
+        ".ps-skel.ps-first-pic{background:center/cover no-repeat url(" + url_literal + ");"
+        "animation:none}.ps-picture-skel.ps-first-pic{background-size:contain}"
+    )
+
+
 def shell_for(path: str) -> str | None:
     """The prerendered shell that answers `path` (`/image/42` -> `/image/0`), if any."""
     for pattern, shell in SHELLS.values():

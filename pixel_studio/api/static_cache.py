@@ -17,6 +17,10 @@ responses that have none: a year and `immutable` for Vite's content-hashed `/ass
 unhashed files at the site root (favicons, robots.txt). A route that sets its own Cache-Control
 (/media, the share page, the API) keeps it. Only the built frontend's files are touched: the
 rewrite needs `<path>/index.html` in the build, the root-file rule a file at the build's root.
+
+An image page a visitor may see also names its picture: a `Link` preload header, and the
+shell's skeleton already showing it (api/image_shell.py), so the largest paint does not wait for
+the page's JSON.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pixel_studio.api.image_shell import ImageShells, plain_url, send_page
 from pixel_studio.cache import get_cache
 from pixel_studio.db import read
 from pixel_studio.frontend_build import shell_for
@@ -70,6 +75,10 @@ def image_page_picture(image_id: int) -> str | None:
     return get_storage(get_settings()).public_url(key) if key else None
 
 
+def _preload(picture: str) -> str:
+    return f"<{picture}>; rel=preload; as=image; fetchpriority=high"
+
+
 def frontend_dir() -> Path:
     """The built frontend Reflex serves in production (`.web/build/client`)."""
     from reflex.utils.prerequisites import get_web_dir
@@ -91,6 +100,14 @@ class FrontendServing:
         self.app = app
         self._static_dir = static_dir
         self._picture_for = picture_for
+        self._shells: ImageShells | None = None
+
+    def _image_shells(self, page: str) -> ImageShells:
+        if self._shells is None:
+            self._shells = ImageShells(
+                self.static_dir.joinpath(*page.strip("/").split("/"), "index.html")
+            )
+        return self._shells
 
     @property
     def static_dir(self) -> Path:
@@ -112,6 +129,13 @@ class FrontendServing:
                 # The page's largest picture starts with the HTML, not after the head script's
                 # JSON fetch: a round trip less before the LCP on a shared link (issue 16).
                 picture = await to_thread.run_sync(self._picture_for, int(m[1]))
+                picture = picture if picture and plain_url(picture) else None
+                shell = self._image_shells(page).page(picture) if picture else None
+                if picture and shell:  # ... and it is in the first paint (api/image_shell.py)
+                    extra = {"cache-control": REVALIDATE, "link": _preload(picture)}
+                    head_only = scope["method"] == "HEAD"
+                    await send_page(shell, Headers(scope=scope), head_only, extra, send)
+                    return
 
         async def send_with_cache_control(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -122,7 +146,7 @@ class FrontendServing:
                     if policy:
                         headers["Cache-Control"] = policy
                 if picture and status == 200:
-                    headers["Link"] = f"<{picture}>; rel=preload; as=image; fetchpriority=high"
+                    headers["Link"] = _preload(picture)
             await send(message)
 
         await self.app(scope, receive, send_with_cache_control)

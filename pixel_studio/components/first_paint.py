@@ -37,6 +37,8 @@ from reflex.vars import Var, VarData
 from reflex_base.event import EventSpec
 from reflex_base.utils.imports import ImportVar
 
+from pixel_studio.frontend_build import FIRST_PICTURE_STYLE_ID, first_picture_css
+
 Kind = Literal["explore", "image"]
 
 # Page size of the explore grid (state/explore.PAGE_SIZE) is the API's default limit: the
@@ -69,7 +71,8 @@ FIRST_PAINT_JS = r"""
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (d) {
       var src = d && pick(d);
-      if (src) {
+      // An image page's HTML may hold it already (api/image_shell.py): nothing to add then.
+      if (src && !document.getElementById("__STYLE_ID__")) {
         var l = document.createElement("link");
         l.rel = "preload"; l.as = "image"; l.href = src;
         l.setAttribute("fetchpriority", "high");
@@ -77,10 +80,8 @@ FIRST_PAINT_JS = r"""
         // The prerendered skeleton shows the first picture before React runs: the first card
         // of explore or a profile, or the image page's picture box (frontend_build.SHELLS).
         var s = document.createElement("style");
-        s.id = "ps-first-pic";
-        s.textContent = ".ps-skel.ps-first-pic{background:center/cover no-repeat url(" +
-          JSON.stringify(src) + ");animation:none}.ps-picture-skel.ps-first-pic" +
-          "{background-size:contain}";
+        s.id = "__STYLE_ID__";
+        s.textContent = __CSS__;
         document.head.appendChild(s);
       }
       return d;
@@ -88,7 +89,9 @@ FIRST_PAINT_JS = r"""
     .catch(function () { return null; });
   window.__psFirstPaint = { path: path, search: location.search, data: data };
 })();
-"""
+""".replace("__STYLE_ID__", FIRST_PICTURE_STYLE_ID).replace(
+    "__CSS__", '"' + first_picture_css('" + JSON.stringify(src) + "') + '"'
+)
 
 # JS mapping from the API's JSON to the page's view data (state/image_cards.ImageCard and the
 # image page's fields). Avatars are left to the socket (the API gives storage keys, not URLs):
@@ -105,7 +108,7 @@ _MAP_JS: dict[Kind, str] = {
 _EMPTY: dict[Kind, str] = {"explore": "[]", "image": "null"}
 
 
-DROP_EARLY_PICTURE_JS = "document.getElementById('ps-first-pic')?.remove()"
+DROP_EARLY_PICTURE_JS = f"document.getElementById('{FIRST_PICTURE_STYLE_ID}')?.remove()"
 
 
 def drop_early_picture() -> EventSpec:

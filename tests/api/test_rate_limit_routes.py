@@ -163,6 +163,9 @@ def test_write_burst_through_like(client: TestClient, db: Engine, tiny: Settings
 
 def test_read_burst_of_visitors_per_network(client: TestClient) -> None:
     explore = "/api/v1/explore?q=fox"
+    # The process's first read of the route is slow on a loaded machine (2.8 s once in CI, more
+    # than the window): another network takes it, so the burst below fits in one window.
+    assert client.get(explore, headers=via("203.0.113.9")).status_code == 200
     for _ in range(3):
         assert client.get(explore, headers=via("2001:db8::1")).status_code == 200
     assert_refused(client.get(explore, headers=via("2001:db8::1")))

@@ -33,7 +33,9 @@ PICTURES = {7: "/media/images/7.webp"}
 
 
 def page_html(name: str) -> bytes:
-    return f"<!doctype html><html><title>{name}</title><body>{name}</body></html>".encode()
+    return (
+        f"<!doctype html><html><head><title>{name}</title></head><body>{name}</body></html>"
+    ).encode()
 
 
 @pytest.fixture
@@ -164,7 +166,7 @@ def test_routes_keep_their_own_cache_headers(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "shell"), [("/image/7", "image shell"), ("/u/ada", "profile shell")]
+    ("path", "shell"), [("/image/8", "image shell"), ("/u/ada", "profile shell")]
 )
 def test_a_dynamic_page_is_served_its_shell_at_its_own_address(
     client: TestClient, path: str, shell: str
@@ -203,3 +205,43 @@ def test_an_image_page_is_served_when_its_picture_cannot_be_looked_up(
     install_frontend_serving(api, static_dir=build)
     resp = TestClient(api).get("/image/7")
     assert resp.status_code == 200 and "link" not in resp.headers
+
+
+def test_an_image_page_s_shell_already_shows_its_picture(client: TestClient, build: Path) -> None:
+    """The skeleton's picture style is in the HTML itself (api/image_shell.py), as the head
+    script would write it once its JSON is in; the rest of the shell is unchanged."""
+    resp = client.get("/image/7", headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200 and resp.headers["content-encoding"] == "gzip"
+    style = (
+        '<style id="ps-first-pic">.ps-skel.ps-first-pic{background:center/cover no-repeat '
+        'url("/media/images/7.webp");animation:none}'
+        ".ps-picture-skel.ps-first-pic{background-size:contain}</style>"
+    )
+    assert resp.text == page_html("image shell").decode().replace("</head>", style + "</head>")
+    assert resp.headers["cache-control"] == REVALIDATE
+    assert resp.headers["content-type"] == "text/html; charset=utf-8"
+    assert resp.headers["link"].startswith("</media/images/7.webp>; rel=preload")
+    assert resp.headers["last-modified"].endswith(" GMT")
+    etag = resp.headers["etag"]
+    again = client.get("/image/7", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    head = client.head("/image/7")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+    # A new build's shell: a new page and a new ETag, not the kept one.
+    shell = build / "image" / "0" / "index.html"
+    shell.write_bytes(page_html("new image shell"))
+    fresh = client.get("/image/7")
+    assert "new image shell" in fresh.text and "ps-first-pic" in fresh.text
+    assert fresh.headers["etag"] != etag
+
+
+def test_a_picture_url_is_only_ever_a_plain_url_in_the_style(build: Path) -> None:
+    odd = {1: '/media/a"b.webp', 2: "/media/a</style>.webp", 3: "/media/é.webp"}
+    api = FastAPI()
+    frontend = PrecompressedStaticFiles(directory=build, html=True, encodings=["gzip"])
+    api.mount("", app=Mount("/", app=frontend, name="frontend"))
+    install_frontend_serving(api, static_dir=build, picture_for=odd.get)
+    for image_id in odd:
+        resp = TestClient(api).get(f"/image/{image_id}")
+        assert resp.status_code == 200 and "ps-first-pic" not in resp.text  # the plain shell
+        assert "link" not in resp.headers
