@@ -16,7 +16,7 @@ from tests.db_fixtures import migrated_engine
 from tests.services.discovery_helpers import add_image
 from tests.services.generation_helpers import make_user
 
-WORDS = ["Foxes", "running", "jumped", "quokka", "tok123", "beautifully", "cities", "fence"]
+WORDS = ["Foxes", "running", "jumped", "quokka", "tok123", "2foxes", "beautifully", "cities"]
 
 
 @pytest.fixture

@@ -38,7 +38,10 @@ _stemmer = threading.local()  # a Snowball stemmer keeps state between calls: on
 
 @lru_cache(maxsize=4096)  # the same words come back: a stem costs ~10 µs of pure Python
 def lexeme(word: str) -> str:
-    """The lexeme PostgreSQL's `english` configuration makes of one word."""
+    """The lexeme PostgreSQL's `english` configuration makes of one word. A word with a digit
+    is a `numword` to its parser, which that configuration only lowercases."""
+    if any(c.isdigit() for c in word):
+        return word.lower()
     stemmer = getattr(_stemmer, "english", None)
     if stemmer is None:
         stemmer = _stemmer.english = snowballstemmer.stemmer("english")
