@@ -188,6 +188,23 @@ def test_compare_refuses_one_model_and_a_short_balance_at_the_form(compare_db: P
         assert session.exec(select(GenerationJob)).all() == []
 
 
+def test_the_form_s_own_text_wins_over_a_change_still_on_its_way(compare_db: Path) -> None:
+    """Typed, then sent at once: the debounced change has not reached the state yet, the
+    submitted form holds the text (the browser test's seeds step raced this)."""
+    cookie = signed_in_cookie(new_user("gus"))  # 5 credits
+    state = tab(CompareState, cookie, "/compare")
+    run(CompareState.load, state)
+    run(CompareState.set_vary, state, "seed")
+    run(CompareState.set_prompt, state, PROMPT)
+    run(CompareState.set_values_text, state, "7, 7")
+    run(CompareState.generate, state, {"prompt": PROMPT, "values": "7, 42"})
+    assert not any(state.errors.values()) and state.form_error == ""
+    assert state.values_text == "7, 42"
+    with Session(get_engine()) as session:
+        seeds = sorted(j.params.get("seed") for j in session.exec(select(GenerationJob)).all())
+    assert seeds == [7, 42]
+
+
 def test_sets_search_lives_in_the_url_with_field_errors(compare_db: Path) -> None:
     cookie = signed_in_cookie(new_user("fin"))
     maker = tab(CompareState, cookie, "/compare")
