@@ -315,14 +315,8 @@ class CompareState(JobFormMixin, rx.State):
     def set_private(self, value: bool) -> None:
         self.private = bool(value)
 
-    def _take_typed(self, form: dict[str, Any]) -> None:
-        """The text boxes as the form sent them: their changes reach the state debounced, so
-        a value typed just before the click may not be here yet (seeds "7, 7" fixed to
-        "7, 42" and sent at once would be refused as the old "7, 7")."""
-        if isinstance(typed := form.get("prompt"), str):
-            self.prompt = typed
-        if isinstance(typed := form.get("values"), str):
-            self.values_text = typed
+    def _typed_fields(self) -> dict[str, str]:
+        return {"prompt": "prompt", "values": "values_text"}
 
     def _values(self) -> list[str]:
         """What varies, one value per column."""
@@ -364,8 +358,7 @@ class CompareState(JobFormMixin, rx.State):
     @rx.event(background=True)
     async def generate(self, form: dict[str, Any] | None = None) -> Any:
         async with self:
-            self._take_typed(form or {})
-            user_id, answer = await self._open_submission()
+            user_id, answer = await self._open_submission(form)
             if user_id is None:
                 return answer
             data, values = self._data(), self._values()

@@ -271,10 +271,13 @@ class CreateState(JobFormMixin, rx.State):
     def _no_errors(self) -> dict[str, str]:
         return dict(NO_ERRORS)
 
+    def _typed_fields(self) -> dict[str, str]:
+        return {name: name for name in ("prompt", "seed", "guidance", "steps")}
+
     @rx.event(background=True)
-    async def generate(self, _form: dict[str, Any] | None = None) -> Any:
+    async def generate(self, form: dict[str, Any] | None = None) -> Any:
         async with self:
-            user_id, answer = await self._open_submission()
+            user_id, answer = await self._open_submission(form)
             if user_id is None:
                 return answer
             data = request_data(self._values(), find_model(self.models, self.model_id))

@@ -339,11 +339,11 @@ class EditState(JobFormMixin, rx.State):
     # ------------------------------------------------------------ submit
 
     @rx.event(background=True)
-    async def submit(self, _form: dict[str, Any] | None = None) -> Any:
+    async def submit(self, form: dict[str, Any] | None = None) -> Any:
         async with self:
             if not self.operation:
                 return None
-            user_id, answer = await self._open_submission()
+            user_id, answer = await self._open_submission(form)
             if user_id is None:
                 return answer
             data = request_data(self._values())

@@ -70,12 +70,26 @@ class JobFormMixin(rx.State, mixin=True):
         """The form's fields, each without an error."""
         raise NotImplementedError
 
-    async def _open_submission(self) -> tuple[int | None, Any]:
+    def _typed_fields(self) -> dict[str, str]:
+        """The form's text boxes: field name in the form -> field of this state."""
+        return {"prompt": "prompt"}
+
+    def _take_typed(self, form: dict[str, Any]) -> None:
+        """The text boxes as the form sent them. Their changes reach the state debounced, so
+        text typed just before the click may not be here yet: seeds "7, 7" corrected to
+        "7, 42" and sent at once were refused as the old "7, 7"."""
+        for name, field in self._typed_fields().items():
+            if isinstance(typed := form.get(name), str):
+                setattr(self, field, typed)
+
+    async def _open_submission(self, form: dict[str, Any] | None = None) -> tuple[int | None, Any]:
         """Under the lock: (the user submitting, None), the form marked busy and its old
         errors cleared; or (None, what to answer instead): nothing while a submission is
-        under way, the signed-out view if the session has ended."""
+        under way, the signed-out view if the session has ended. `form`: what the form sent
+        (`_take_typed`)."""
         if self.submitting:
             return None, None
+        self._take_typed(form or {})
         # The session, not the id cached at page load: it may have been revoked since.
         user_id = await checked_user_id(self)
         if user_id is None:

@@ -228,9 +228,9 @@ class StartImageState(JobFormMixin, rx.State):
         ]
 
     @rx.event(background=True)
-    async def start_from_image(self, _form: dict[str, Any] | None = None) -> Any:
+    async def start_from_image(self, form: dict[str, Any] | None = None) -> Any:
         async with self:
-            user_id, answer = await self._open_submission()
+            user_id, answer = await self._open_submission(form)
             if user_id is None:
                 return answer
             data = self._data()

@@ -168,6 +168,20 @@ def test_generate_queues_a_job_and_shows_it_at_once(studio_db: Path) -> None:
     assert sibling(state, AuthState).credits == 3
 
 
+def test_text_typed_just_before_the_click_is_the_text_sent(studio_db: Path) -> None:
+    """The boxes' changes reach the state debounced: the submitted form's text counts."""
+    cookie = signed_in_cookie(new_user("ike"))
+    state = signed_in(CreateState, cookie, "/create")
+    run(CreateState.load, state)
+    run(CreateState.set_seed, state, "7")  # then corrected to 42, and sent at once
+    toast = run(CreateState.generate, state, {"prompt": PROMPT, "seed": "42"})
+    assert "Started" in str(toast), state.errors
+    assert (state.prompt, state.seed) == (PROMPT, "42")
+    with Session(get_engine()) as session:
+        job = session.exec(select(GenerationJob)).one()
+    assert (job.params["prompt"], job.params["seed"]) == (PROMPT, 42)
+
+
 def test_refused_request_shows_errors_at_fields_and_charges_nothing(studio_db: Path) -> None:
     cookie = signed_in_cookie(new_user("jack"))
     state = signed_in(CreateState, cookie, "/create")
