@@ -40,7 +40,8 @@ class _Plan:
 
 
 @lru_cache(maxsize=512)
-def _plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
+def _plan(stmt: Select[Any], dialect: Dialect) -> _Plan | None:
+    """None for a statement SQLAlchemy must render at each execution (an expanding IN)."""
     compiled = stmt.compile(dialect=dialect)
     sql = compiled.string
     # A `literal_execute` value (services/social/cards.limit_of: LIMIT) is written into the SQL,
@@ -48,16 +49,19 @@ def _plan(stmt: Select[Any], dialect: Dialect) -> _Plan:
     for bind in compiled.literal_execute_params:
         literal = compiled.render_literal_value(bind.value, bind.type)
         sql = sql.replace(f"__[POSTCOMPILE_{compiled.bind_names[bind]}]", literal)
+    if "__[POSTCOMPILE_" in sql:
+        return None
     fixed: dict[str, Any] = {}
     given: list[tuple[str, Processor | None]] = []
     for name, bind in compiled.binds.items():
         if bind in compiled.literal_execute_params:
             continue
         process = bind.type._cached_bind_processor(dialect)
-        if bind.required or bind.callable is not None:
+        if bind.required:
             given.append((name, process))
         else:
-            fixed[name] = process(bind.value) if process else bind.value
+            value = bind.effective_value
+            fixed[name] = process(value) if process else value
     return _Plan(sql, fixed, tuple(given))
 
 
@@ -85,6 +89,8 @@ def sql_and_params(
 ) -> tuple[str, dict[str, Any]]:
     """What select_rows sends the driver for these values (EXPLAIN in bench/discovery.py)."""
     plan = _plan(stmt, dialect)
+    if plan is None:
+        raise ValueError("this statement is rendered by SQLAlchemy at each execution")
     return plan.sql, _params(plan, values)
 
 
@@ -94,9 +100,9 @@ def select_rows(
     """`connection.execute(stmt, values).all()`, as tuples, without SQLAlchemy's per-call
     work on PostgreSQL. `stmt` must be a long-lived object (a cached statement): its compiled
     form is kept per statement."""
-    if connection.dialect.name != "postgresql":
+    plan = _plan(stmt, connection.dialect) if connection.dialect.name == "postgresql" else None
+    if plan is None:
         return connection.execute(stmt, values).all()
-    plan = _plan(stmt, connection.dialect)
     params = _params(plan, values)
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)

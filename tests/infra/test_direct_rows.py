@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from pixel_studio import db, direct_rows
 from pixel_studio.models import Image
@@ -75,3 +75,13 @@ def test_other_databases_take_sqlalchemy(tmp_path: Path) -> None:
         with db.read_session(engine) as session:
             stmt, values = _cases()[0]
             assert direct_rows.select_rows(session.connection(), stmt, values) == []
+
+
+def test_a_statement_sqlalchemy_renders_per_call_stays_with_it(pg_engine: Engine) -> None:
+    """An expanding IN is written out by SQLAlchemy at each execution: not planned here."""
+    stmt = select(col(Image.id)).where(col(Image.id).in_(bindparam("ids", expanding=True)))
+    with db.read_session(pg_engine) as session:
+        connection, values = session.connection(), {"ids": [1, 10**6]}
+        rows = direct_rows.select_rows(connection, stmt, values)
+        assert [tuple(r) for r in rows] == [tuple(r) for r in connection.execute(stmt, values)]
+    assert direct_rows._plan(stmt, pg_engine.dialect) is None
