@@ -58,8 +58,7 @@ class ImageShells:
         self._pages: OrderedDict[str, ShellPage] = OrderedDict()
 
     def page(self, picture: str) -> ShellPage | None:
-        if not plain_url(picture):
-            return None  # never anything but a plain URL inside the style
+        """The shell with `picture` (a `plain_url`, which the caller has checked) in it."""
         try:
             stat = self._file.stat()
         except OSError:

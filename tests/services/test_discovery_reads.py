@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from pixel_studio.cache import MemoryCache, RedisCache
 from pixel_studio.db import utcnow
-from pixel_studio.models import Follow, Image, Like
+from pixel_studio.models import Follow, Image, Like, User
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.social.explore import ExploreQuery, explore
@@ -160,3 +160,10 @@ def test_the_picture_a_visitor_s_image_page_shows(session: Session) -> None:
     assert image_detail.visitor_picture_key(session, cache, shown) == image.original_key
     assert image_detail.visitor_picture_key(session, cache, private) is None
     assert image_detail.visitor_picture_key(session, cache, 10**6) is None
+    bob = make_user(session, "bob", 0)
+    theirs = add_image(session, bob, "a fox of bob's")
+    owner = session.get(User, bob)
+    assert owner is not None
+    owner.suspended_at = utcnow()
+    session.commit()
+    assert image_detail.visitor_picture_key(session, MemoryCache(), theirs) is None
