@@ -20,6 +20,7 @@ from pixel_studio.api import (
     v1,
 )
 from pixel_studio.api.csrf import CrossSiteGuard
+from pixel_studio.api.visitor_reads import VisitorReads
 from pixel_studio.metrics import MetricsMiddleware
 from pixel_studio.settings import Settings, get_settings
 
@@ -36,6 +37,8 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(share.router)
     api.include_router(discovery.router)
     api.include_router(stripe_webhook.router)
+    # Innermost, inside every middleware below: a visitor's warm read without the router.
+    api.add_middleware(VisitorReads, routes=discovery.router.routes)
     v1.install(api)  # REST API v1, its JSON errors and catch-all: after every /api/v1 router
     settings = settings or get_settings()
     settings.check_startup()  # the app's start: refuse a production setup without SECRET_KEY

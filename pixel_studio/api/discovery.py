@@ -48,8 +48,30 @@ from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
 
 router = APIRouter(prefix="/api/v1", tags=["discovery"], responses=COMMON_ERRORS)
+EXPLORE_PATH, IMAGE_PATH = "/api/v1/explore", "/api/v1/images/{image_id}"
 # Image ids are INTEGER columns: a larger number can only be a 404, never a database error.
 MAX_ID = 2**31 - 1
+_PRIVATE = {"Cache-Control": "private, no-store"}  # what a viewer sees depends on them
+
+Entry = tuple[str, list[str]]  # a cache entry's name and its scopes
+
+
+def explore_entry(query: explore.ExploreQuery) -> Entry:
+    """Where a page's finished bytes are cached: the same for every viewer."""
+    return f"api-explore:{query.model_dump_json()}", [cached.PUBLIC_IMAGES]
+
+
+def image_entry(image_id: int) -> Entry:
+    """Where a visitor's image page is cached: under the image's version."""
+    return f"api-image:{image_id}", [cached.image_scope(image_id)]
+
+
+def explore_response(body: str) -> Response:
+    return Response(body, media_type="application/json")
+
+
+def image_response(body: str) -> Response:
+    return Response(body, media_type="application/json", headers=_PRIVATE)
 
 
 class CardOut(BaseModel):
@@ -126,7 +148,10 @@ def explore_body(page: CardPage, storage: Storage) -> bytes:
     return out.model_dump_json().encode()
 
 
-async def explore_deps() -> tuple[Settings, Cache, Callable[[], AbstractContextManager[Session]]]:
+ExploreDepsValue = tuple[Settings, Cache, Callable[[], AbstractContextManager[Session]]]
+
+
+async def explore_deps() -> ExploreDepsValue:
     """Settings, cache and a session factory, resolved without a thread hop.
 
     FastAPI runs every plain `def` dependency in its threadpool; on a warm read those hops
@@ -136,9 +161,7 @@ async def explore_deps() -> tuple[Settings, Cache, Callable[[], AbstractContextM
     return get_settings(), get_cache(), read_session
 
 
-ExploreDeps = Annotated[
-    tuple[Settings, Cache, Callable[[], AbstractContextManager[Session]]], Depends(explore_deps)
-]
+ExploreDeps = Annotated[ExploreDepsValue, Depends(explore_deps)]
 
 
 @router.get("/explore", response_model=ExplorePageOut, responses=BAD_INPUT)
@@ -154,9 +177,9 @@ def explore_page(
     if sends_credential(request):
         with sessions() as session:
             user_id = reader_id(request, session, creds)
-    name = f"api-explore:{query.model_dump_json()}"
-    # The read's count, the entry's key and the entry: one Redis round trip when warm.
-    key, body = counted_read(request, user_id, cache, settings, name, [cached.PUBLIC_IMAGES])
+    # The read's count, the entry's key and the entry: one Redis round trip when warm (a
+    # visitor's warm read is answered before it gets here: api/visitor_reads.py).
+    key, body = counted_read(request, user_id, cache, settings, *explore_entry(query))
     if body is None:
         try:
             # The service's loader, not explore.explore: the finished bytes are the entry.
@@ -165,7 +188,7 @@ def explore_page(
             return error(exc, 400)
         body = explore_body(page, get_storage(settings)).decode()
         cache.set(key, body, explore.EXPLORE_TTL)
-    return Response(body, media_type="application/json")
+    return explore_response(body)
 
 
 def _image_body(detail: image_detail.ImageDetail, viewer_id: int | None, storage: Storage) -> str:
@@ -184,9 +207,6 @@ def _image_body(detail: image_detail.ImageDetail, viewer_id: int | None, storage
     return out.model_dump_json()
 
 
-_PRIVATE = {"Cache-Control": "private, no-store"}  # what a viewer sees depends on them
-
-
 @router.get("/images/{image_id}", response_model=ImageDetailOut, responses=NOT_FOUND)
 def image_page(
     image_id: Annotated[int, Path(ge=1, le=MAX_ID)],
@@ -201,8 +221,7 @@ def image_page(
     session cookie is resolved as `Viewer` resolves it (api/v1/auth.resolve_viewer)."""
     settings, cache, sessions = deps
     if creds is None and not sends_credential(request):
-        name, scopes = f"api-image:{image_id}", [cached.image_scope(image_id)]
-        key, body = counted_read(request, None, cache, settings, name, scopes)
+        key, body = counted_read(request, None, cache, settings, *image_entry(image_id))
         if body is None:
             try:
                 detail = read(
@@ -213,7 +232,7 @@ def image_page(
                 return error(exc, 404)
             body = _image_body(detail, None, get_storage(settings))
             cache.set(key, body, image_detail.DETAIL_TTL)  # public: visitors see no other
-        return Response(body, media_type="application/json", headers=_PRIVATE)
+        return image_response(body)
     with sessions() as session:
         viewer = resolve_viewer(request, session, creds)
         viewer_id = viewer.id if viewer is not None else None
@@ -222,5 +241,4 @@ def image_page(
             detail = image_detail.get_image_detail(session, cache, viewer_id, image_id)
         except NotFound as exc:
             return error(exc, 404)
-    body = _image_body(detail, viewer_id, get_storage(settings))
-    return Response(body, media_type="application/json", headers=_PRIVATE)
+    return image_response(_image_body(detail, viewer_id, get_storage(settings)))

@@ -13,8 +13,8 @@ caller is known: per user when a credential names one, per client network for a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import MutableMapping, Sequence
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -60,8 +60,20 @@ def counted_read(
     if request.method not in READ_METHODS:
         key = cached.key_for(cache, name, scopes)
         return key, cache.get(key)
+    note = request.scope.get("state", {}).get(_COUNTED)
+    if note is not None and note[0] == name:
+        return note[1], None  # counted, and missed, before routing (api/visitor_reads.py)
     ip = client_ip(request, settings)
     return warm_read.counted_lookup(cache, settings, user_id, ip, name, scopes)
+
+
+_COUNTED = "ps_counted_read"
+
+
+def note_counted_miss(scope: MutableMapping[str, Any], name: str, key: str) -> None:
+    """Tell `counted_read` that this request's read of `name` was counted and found nothing
+    under `key`, so the route counts it once."""
+    scope.setdefault("state", {})[_COUNTED] = (name, key)
 
 
 READ_ONLY = "This API token may only read. Create a token with write access to change things."
