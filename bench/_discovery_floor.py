@@ -1,7 +1,8 @@
-"""The cold floor of bench/discovery.py: the service's work written by hand over a held
-psycopg connection. The same query (the visibility rule written out: public, the owner neither
-suspended nor deleted), the page built from its rows (cards and the next page's cursor, or the
-image's fields) as JSON with the standard library, stored in a dict under the call's key.
+"""The cold floor of bench/discovery.py: the service's work written by hand over a psycopg
+connection (bench/discovery.py checks one out of a pool per call). The same query (the
+visibility rule written out: public, the owner neither suspended nor deleted), the page built
+from its rows (cards and the next page's cursor, or the image's fields) as JSON with the
+standard library, stored in a dict under the call's key.
 """
 
 from __future__ import annotations

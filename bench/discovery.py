@@ -7,13 +7,15 @@ secondary indexes built after the load, then VACUUM ANALYZE. Redis is a claimed 
 Cold (no cached entry: a fresh MemoryCache per call; a read session per call, db.read, as the
 API's read routes open on a miss): the service call (services.social.explore.explore,
 services.studio.image_detail.get_image_detail) beside the same work written by hand
-(`_discovery_floor.floor_call`): the query through a held psycopg connection (same columns,
-same ORDER BY / LIMIT), the page built from its rows (cards and the next page's cursor,
-or the image's fields) as JSON with the standard library, stored in a dict under the call's key.
+(`_discovery_floor.floor_call`): a connection checked out of a psycopg_pool pool of autocommit
+connections (as the service checks one out of SQLAlchemy's; since 2026-12-03 afternoon, before
+that one held connection), the query (same columns, same ORDER BY / LIMIT), the page built
+from its rows (cards and the next page's cursor, or the image's fields) as JSON with the
+standard library, stored in a dict under the call's key.
 For search the hand-written query is the best single statement for that kind of term: the
 plain filtered walk for a common word, the MATERIALIZED CTE over the GIN index for a rare
-token. Beside them, the floor's query alone (the floor of the earlier tables, before
-2026-12-03). Goal: <= 1.5x the floor, and flat from 10k to 1M rows.
+token. Beside them, the floor's query alone on a held connection (the floor of the earlier
+tables, before 2026-12-03). Goal: <= 1.5x the floor, and flat from 10k to 1M rows.
 
 Warm (entries in Redis): GET /api/v1/explore and /api/v1/images/{id} of the real API app
 (pixel_studio.api.create_api) beside a bare Starlette route doing the same Redis work by hand
@@ -50,6 +52,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from _discovery_floor import floor_call, query_only  # noqa: E402  (bench/)
 from _discovery_load import load  # noqa: E402  (bench/, the script's own folder)
+from psycopg_pool import ConnectionPool  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
@@ -60,6 +63,7 @@ from pixel_studio.migrations import upgrade  # noqa: E402
 from pixel_studio.services import cached  # noqa: E402
 from pixel_studio.services.social import explore as explore_module  # noqa: E402
 from pixel_studio.services.social.explore import ExploreQuery, explore  # noqa: E402
+from pixel_studio.services.studio import image_detail as image_detail_module  # noqa: E402
 from pixel_studio.services.studio.image_detail import get_image_detail  # noqa: E402
 from tests.db_fixtures import create_pg_database, drop_pg_database, pg_url  # noqa: E402
 from tests.redis_fixtures import claimed_redis_db  # noqa: E402
@@ -108,7 +112,9 @@ def measure_cold(
     """Per case: the service's times, the hand-written floor's, and the query's alone."""
     rng = random.Random(7)
     out: dict[str, tuple[list[float], list[float], list[float]]] = {}
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+    dsn = url.replace("+psycopg", "")
+    pool = ConnectionPool(dsn, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True)
+    with pool, psycopg.connect(dsn, autocommit=True) as conn:
         for case, next_args in cold_cases(n, rng).items():
             svc: list[float] = []
             flr: list[float] = []
@@ -118,7 +124,8 @@ def measure_cold(
                 t0 = time.perf_counter()
                 service_call(engine, case, args)
                 t1 = time.perf_counter()
-                floor_call(conn, case, args, {})
+                with pool.connection() as pooled:
+                    floor_call(pooled, case, args, {})
                 t2 = time.perf_counter()
                 query_only(conn, case, args)
                 t3 = time.perf_counter()
@@ -138,15 +145,15 @@ def explain(engine: Engine, n: int) -> list[str]:
         if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             captured.append((statement, params))
 
-    run = explore_module.select_rows
+    run = direct_rows.select_rows
 
     def grab_direct(connection: Any, stmt: Any, values: Any) -> Any:
-        # explore's reads go straight to psycopg (pixel_studio/direct_rows.py): no event
+        # explore's and the image page's reads go straight to psycopg (direct_rows.py): no event
         captured.append(direct_rows.sql_and_params(stmt, connection.dialect, values))
         return run(connection, stmt, values)
 
     event.listen(engine, "before_cursor_execute", grab)
-    explore_module.select_rows = grab_direct
+    explore_module.select_rows = image_detail_module.select_rows = grab_direct
     lines: list[str] = []
     try:
         for case, next_args in cold_cases(n, random.Random(3)).items():
@@ -165,7 +172,7 @@ def explain(engine: Engine, n: int) -> list[str]:
                                 lines.append("    " + line.strip())
     finally:
         event.remove(engine, "before_cursor_execute", grab)
-        explore_module.select_rows = run
+        explore_module.select_rows = image_detail_module.select_rows = run
     return lines
 
 

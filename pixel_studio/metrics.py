@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from prometheus_client import (
@@ -132,8 +133,12 @@ def count_provider_error(exc: BaseException) -> None:
     PROVIDER_ERRORS.labels(kind=type(exc).__name__).inc()
 
 
+# Bound once: looking a label's child up costs ~4 µs, on every cached read.
+_CACHE_HIT, _CACHE_MISS = CACHE_LOOKUPS.labels(result="hit"), CACHE_LOOKUPS.labels(result="miss")
+
+
 def count_cache(hit: bool) -> None:
-    CACHE_LOOKUPS.labels(result="hit" if hit else "miss").inc()
+    (_CACHE_HIT if hit else _CACHE_MISS).inc()
 
 
 def multiproc_dir() -> Path | None:
@@ -271,8 +276,17 @@ class MetricsMiddleware(ResponseTimer):
     """Counts and times every HTTP request."""
 
     def done(self, method: str, route: str, status: str, seconds: float) -> None:
-        HTTP_LATENCY.labels(method=method, route=route).observe(seconds)
-        HTTP_REQUESTS.labels(method=method, route=route, status=status).inc()
+        latency, requests = _http_children(method, route, status)
+        latency.observe(seconds)
+        requests.inc()
+
+
+@lru_cache(maxsize=2048)  # labels are bounded (templates, known methods): a lookup is ~4 µs
+def _http_children(method: str, route: str, status: str) -> tuple[Histogram, Counter]:
+    return (
+        HTTP_LATENCY.labels(method=method, route=route),
+        HTTP_REQUESTS.labels(method=method, route=route, status=status),
+    )
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

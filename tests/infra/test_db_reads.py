@@ -28,6 +28,11 @@ def _backend_pid(engine: Engine) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
+def _read_pid(engine: Engine) -> int:
+    """The server process behind the connection reads were last given (the read pool's)."""
+    return int(db.read(lambda s: s.execute(text("SELECT pg_backend_pid()")).scalar_one(), engine))
+
+
 def _kill(pid: int) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
@@ -65,21 +70,24 @@ def test_read_session_leaves_the_pooled_connection_transactional(engine: Engine)
             assert raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
 
 
-def test_recently_used_connection_is_not_pinged(pg_engine: Engine) -> None:
+def test_recently_used_connection_is_not_pinged(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pings: list[int] = []
-    original = pg_engine.dialect.do_ping
+    dialect = db.reader(pg_engine).dialect
+    original = dialect.do_ping
 
     def counting(conn: Any) -> bool:
         pings.append(1)
         return original(conn)
 
-    pg_engine.dialect.do_ping = counting  # type: ignore[method-assign]
-    try:
-        for _ in range(3):
-            db.read(lambda s: s.execute(text("SELECT 1")).scalar_one(), pg_engine)
-    finally:
-        pg_engine.dialect.do_ping = original  # type: ignore[method-assign]
+    monkeypatch.setattr(dialect, "do_ping", counting)
+    for _ in range(3):
+        db.read(lambda s: s.execute(text("SELECT 1")).scalar_one(), pg_engine)
     assert pings == []
+    monkeypatch.setattr(db, "PING_IDLE_AFTER", 0.0)  # as if it had idled in the pool
+    db.read(lambda s: s.execute(text("SELECT 1")).scalar_one(), pg_engine)
+    assert pings == [1]
 
 
 def test_idle_dead_connection_is_replaced_at_checkout(
@@ -93,7 +101,7 @@ def test_idle_dead_connection_is_replaced_at_checkout(
 
 
 def test_read_retries_once_on_a_connection_dead_mid_use(pg_engine: Engine) -> None:
-    pid = _backend_pid(pg_engine)  # used a moment ago: no ping at checkout
+    pid = _read_pid(pg_engine)  # used a moment ago: no ping at checkout
     _kill(pid)
     calls: list[int] = []
 
@@ -125,16 +133,36 @@ def test_sqlite_engine_keeps_its_pragmas(tmp_path: Path) -> None:
 
 
 def test_engine_has_no_pre_ping_but_recycles(pg_engine: Engine) -> None:
-    assert pg_engine.pool._pre_ping is False
-    assert pg_engine.pool._recycle == db.POOL_RECYCLE
+    reads = db.reader(pg_engine)
+    for engine in (pg_engine, reads):
+        assert engine.pool._pre_ping is False  # type: ignore[attr-defined]
+        assert engine.pool._recycle == db.POOL_RECYCLE  # type: ignore[attr-defined]
     counted: list[str] = []
 
     def count(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
         counted.append(statement)
 
-    event.listen(pg_engine, "before_cursor_execute", count)
+    event.listen(reads, "before_cursor_execute", count)
     try:
         db.read(lambda s: s.execute(text("SELECT 1")).all(), pg_engine)
     finally:
-        event.remove(pg_engine, "before_cursor_execute", count)
-    assert counted == ["SELECT 1"]  # no ping statement before it
+        event.remove(reads, "before_cursor_execute", count)
+    assert counted == ["SELECT 1"]  # no ping statement before it, no BEGIN, no ROLLBACK
+
+
+def test_reads_have_a_pool_of_autocommit_connections_disposed_with_the_engine(
+    tmp_path: Path,
+) -> None:
+    for engine in migrated_engine("postgresql", tmp_path):
+        reads = db.reader(engine)
+        assert db.reader(engine) is reads and reads.url == engine.url
+        with db.read_session(engine) as session:
+            raw: Any = session.connection().connection.driver_connection
+            assert raw.autocommit is True
+        with db.session_scope(engine) as session:
+            raw = session.connection().connection.driver_connection
+            assert raw.autocommit is False  # writes keep their transactions
+        pool: Any = reads.pool
+        assert pool.checkedin() == 1
+        engine.dispose()
+        assert pool.checkedin() == 0 and reads.pool is not pool  # closed and replaced

@@ -19,7 +19,7 @@ from pixel_studio.models import Image
 from pixel_studio.services.social import explore
 from pixel_studio.services.social.explore import ExploreQuery, _Shape
 from tests.db_fixtures import migrated_engine
-from tests.infra.test_db_reads import _backend_pid, _kill
+from tests.infra.test_db_reads import _kill, _read_pid
 from tests.services.discovery_helpers import add_image
 from tests.services.generation_helpers import make_user
 
@@ -64,7 +64,7 @@ def test_rows_and_types_match_sqlalchemy(pg_engine: Engine) -> None:
 
 
 def test_a_connection_lost_under_it_is_retried_by_read(pg_engine: Engine) -> None:
-    pid = _backend_pid(pg_engine)  # used a moment ago: handed out again without a ping
+    pid = _read_pid(pg_engine)  # used a moment ago: handed out again without a ping
     _kill(pid)
     page = db.read(lambda s: explore.load_explore(s, ExploreQuery()), pg_engine)
     assert page.items  # the second attempt, on a fresh connection

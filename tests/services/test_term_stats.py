@@ -23,7 +23,7 @@ WORDS = ["Foxes", "running", "jumped", "quokka", "tok123", "2foxes", "beautifull
 def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     # A database of its own: the statistics are per database, and ANALYZE is run here.
     yield from migrated_engine("postgresql", tmp_path_factory.mktemp("pg"))
-    term_stats._by_database.clear()
+    term_stats._by_engine.clear()
 
 
 def test_terms_are_stemmed_as_postgresql_stems_them(pg_engine: Engine) -> None:
