@@ -1,5 +1,6 @@
-"""Shells for the dynamic public pages: a Reflex build plugin (issue 16).
+"""First paint, at build time: a Reflex build plugin (issue 16).
 
+Shells for the dynamic public pages.
 React Router prerenders every static route; a dynamic one (/image/<id>, /u/<name>) is served the
 empty SPA fallback, so nothing paints until the JavaScript has loaded and rendered.
 `prerender_shells` adds one path per such route (`SHELLS`: /image/0, /u/_, ids no record can
@@ -7,12 +8,17 @@ have) to the prerender list: the page as it first renders, nav, headings and ske
 any data. The server answers /image/<id> with that file (api/static_cache.py, `shell_for`);
 React hydrates it at the real address (the page renders from state, never from the URL, so the
 markup is the same for every id) and `on_load` brings the data as before.
+
+Content before code: every prerendered page fetches its JavaScript once it has painted
+(`defer_boot`, after the build: `post_build`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from html import escape
+from pathlib import Path
 from typing import Any
 
 from reflex_base.plugins.base import Plugin
@@ -71,8 +77,61 @@ def group_shared_vendor(vite_config: str) -> str:
     return vite_config.replace(CHUNK_GROUPS, groups, 1)
 
 
+# React Router's boot, as it prerenders it: a modulepreload link per entry module in the head,
+# then one inline module script importing them and the client entry.
+_MODULEPRELOAD = re.compile(r'<link rel="modulepreload" href="([^"]+)"/>')
+_BOOT = re.compile(r'<script type="module" async="">(.*?)</script>', re.S)
+BOOT_ID = "ps-boot"
+# Waits for the picture the head script preloads (components/first_paint.py: `picture`), never
+# longer than this, and starts at this at the latest where frames do not run (a hidden tab).
+BOOT_CAP_MS = 1500
+BOOT_LOADER_JS = """(function () {
+  var boot = document.getElementById("__BOOT_ID__"), started = false;
+  function go() {
+    if (started) return;
+    started = true;
+    JSON.parse(boot.dataset.modules).forEach(function (href) {
+      var l = document.createElement("link");
+      l.rel = "modulepreload"; l.href = href;
+      document.head.appendChild(l);
+    });
+    var s = document.createElement("script");
+    s.type = "module"; s.textContent = boot.textContent;
+    document.body.appendChild(s);
+  }
+  function afterPaint(then) { requestAnimationFrame(function () { setTimeout(then, 0); }); }
+  var first = window.__psFirstPaint, picture = (first && first.picture) || Promise.resolve();
+  afterPaint(function () { picture.then(function () { afterPaint(go); }); });
+  setTimeout(go, __CAP__);
+})();""".replace("__BOOT_ID__", BOOT_ID).replace("__CAP__", str(BOOT_CAP_MS))
+
+
+def defer_boot(html: str) -> str:
+    """The page with its JavaScript fetched after its first paint (and its first picture).
+
+    Prerendered, a page paints with no script at all; React only takes it over. But its head
+    named ~240 KiB of modules at high priority, fetched beside the stylesheet and the picture:
+    on a phone's link they shared its bandwidth, and Lighthouse counts them all before the
+    first paint (FCP 2.8 s on every page, 1.1 s without them; bench/RESULTS.md). Here the
+    modulepreload links leave the head and the boot script becomes inert data (`BOOT_ID`);
+    `BOOT_LOADER_JS` adds both back once the page has painted and the head script's first
+    picture is in, or after BOOT_CAP_MS. Until React runs, forms do not submit (the head's
+    submit guard) and links navigate as plain links. A page without the boot is left alone."""
+    boot = _BOOT.search(html)
+    if boot is None:
+        return html
+    modules = escape(json.dumps(_MODULEPRELOAD.findall(html[: boot.start()])))
+    inert = (
+        f'<script type="text/ps-boot" id="{BOOT_ID}" data-modules="{modules}">'
+        f"{boot.group(1)}</script>"
+    )
+    head = _MODULEPRELOAD.sub("", html[: boot.start()])
+    return f"{head}{inert}<script>{BOOT_LOADER_JS}</script>{html[boot.end() :]}"
+
+
 class FirstPaintBuild(Plugin):
-    """Adds the shells and the shared chunk as the compile writes the build's config files."""
+    """Adds the shells and the shared chunk as the compile writes the build's config files,
+    and defers each prerendered page's JavaScript once the build has written them."""
 
     def pre_compile(self, **context: Any) -> None:
         from reflex_base.constants import ReactRouter
@@ -80,3 +139,10 @@ class FirstPaintBuild(Plugin):
         # Runs after the compile has written the files (reflex/compiler/compiler.py).
         context["add_modify_task"](ReactRouter.CONFIG_FILE, prerender_shells)
         context["add_modify_task"](ReactRouter.VITE_CONFIG_FILE, group_shared_vendor)
+
+    def post_build(self, **context: Any) -> None:
+        # Before Reflex pre-compresses the build, so the .gz/.br files hold the same page.
+        static_dir: Path = context["static_dir"]
+        for page in static_dir.rglob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            page.write_text(defer_boot(html), encoding="utf-8")

@@ -3,11 +3,18 @@ side is tests/api/test_static_cache.py, the browser side tests/e2e/test_web_vita
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 from reflex.utils.frontend_skeleton import _compile_vite_config
 from reflex_base.config import get_config
 
 from pixel_studio.frontend_build import (
+    BOOT_CAP_MS,
+    BOOT_LOADER_JS,
     SHARED_VENDOR_GROUP,
+    defer_boot,
     group_shared_vendor,
     prerender_shells,
     shell_for,
@@ -48,3 +55,48 @@ def test_the_shared_packages_group_joins_reflex_own_vite_config() -> None:
     assert out.replace(SHARED_VENDOR_GROUP, "").split() == config.split()
     assert 'name: "reflex-env"' in out  # Reflex's own group is kept
     assert group_shared_vendor(out) == out  # once only
+
+
+# React Router's boot as its prerender writes it (a page of this build, cut down).
+PRERENDERED = (
+    '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
+    '<link rel="modulepreload" href="/assets/manifest-1.js"/>'
+    '<link rel="modulepreload" href="/assets/entry.client-2.js"/>'
+    '<link rel="modulepreload" href="/assets/vendor-3.js"/>'
+    "<script>window.__psFirstPaint = {};</script></head><body><main>Explore</main>"
+    '<script>window.__reactRouterContext = {"ssr":false};</script>'
+    '<script type="module" async="">import "/assets/manifest-1.js";\n'
+    'import * as route0 from "/assets/root-4.js";\n'
+    'window.__reactRouterRouteModules = {"root":route0};\n'
+    'import("/assets/entry.client-2.js");</script></body></html>'
+)
+
+
+def test_a_page_fetches_its_javascript_after_its_first_paint() -> None:
+    out = defer_boot(PRERENDERED)
+    assert "modulepreload" not in out.split("</head>")[0]  # the head names no script to fetch
+    assert '<script type="module"' not in out  # and the HTML runs none itself
+    boot = re.search(r'<script type="text/ps-boot" id="ps-boot" data-modules="([^"]*)">', out)
+    assert boot is not None
+    modules = json.loads(html.unescape(boot.group(1)))
+    assert modules == ["/assets/manifest-1.js", "/assets/entry.client-2.js", "/assets/vendor-3.js"]
+    script = PRERENDERED.split('async="">')[1].split("</script>")[0]
+    assert f"{boot.group(0)}{script}</script><script>{BOOT_LOADER_JS}</script>" in out
+
+    # Everything else is the page as prerendered, in order.
+    def without_boot(page: str, start: str) -> str:
+        return page.replace(page[page.index(start) : page.index("</body>")], "")
+
+    kept = re.sub(r'<link rel="modulepreload" href="[^"]+"/>', "", PRERENDERED)
+    assert without_boot(out, '<script type="text/ps-boot"') == without_boot(
+        kept, '<script type="module"'
+    )
+    assert defer_boot(out) == out  # once only
+    plain = "<html><head></head><body><p>no boot</p></body></html>"
+    assert defer_boot(plain) == plain
+
+
+def test_the_loader_waits_for_paint_and_picture_but_never_forever() -> None:
+    assert "requestAnimationFrame" in BOOT_LOADER_JS and "picture.then" in BOOT_LOADER_JS
+    assert f"setTimeout(go, {BOOT_CAP_MS})" in BOOT_LOADER_JS  # frames stop in hidden tabs
+    assert "__" not in BOOT_LOADER_JS.replace("__psFirstPaint", "")  # every placeholder filled

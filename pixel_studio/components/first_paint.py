@@ -13,7 +13,8 @@ JavaScript still downloads:
 
 and as soon as the JSON is in, a `<link rel="preload" as="image" fetchpriority="high">` for the
 picture the page will show first (the first card's thumbnail, or the image itself), so the LCP
-image downloads beside the JavaScript instead of after it. On a prerendered page (explore) the
+image downloads before the JavaScript (which waits for it: `picture`, and
+frontend_build.defer_boot). On a prerendered page (explore) the
 skeleton's first card (`.ps-first-pic`) also shows that picture as its background, in the very
 box the real card will take: the first image is on screen before React has hydrated.
 
@@ -87,7 +88,18 @@ FIRST_PAINT_JS = r"""
       return d;
     })
     .catch(function () { return null; });
-  window.__psFirstPaint = { path: path, search: location.search, data: data };
+  // Settles once the first picture is in (or is not coming): the page's JavaScript waits for
+  // it (frontend_build.BOOT_LOADER_JS), so the two do not share a phone's bandwidth. The same
+  // URL as the preload: the browser answers it from that request.
+  var picture = data.then(function (d) {
+    var src = d && pick(d);
+    return src && new Promise(function (done) {
+      var img = new Image();
+      img.onload = img.onerror = function () { done(null); };
+      img.src = src;
+    });
+  });
+  window.__psFirstPaint = { path: path, search: location.search, data: data, picture: picture };
 })();
 """.replace("__STYLE_ID__", FIRST_PICTURE_STYLE_ID).replace(
     "__CSS__", '"' + first_picture_css('" + JSON.stringify(src) + "') + '"'
