@@ -9,15 +9,15 @@ any data. The server answers /image/<id> with that file (api/static_cache.py, `s
 React hydrates it at the real address (the page renders from state, never from the URL, so the
 markup is the same for every id) and `on_load` brings the data as before.
 
-Content before code: every prerendered page fetches its JavaScript once it has painted
-(`defer_boot`, after the build: `post_build`).
+Content before code: the public pages people open from a link fetch their JavaScript once they
+have painted (`defer_boot` on CONTENT_PAGES, after the build: `post_build`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,30 @@ BOOT_LOADER_JS = """(function () {
 })();""".replace("__BOOT_ID__", BOOT_ID).replace("__CAP__", str(BOOT_CAP_MS))
 
 
+# The public pages people open from a link, whose first screen is content to look at: their
+# JavaScript waits for it (`defer_boot`). The app's own pages (log in, create, settings) keep
+# theirs first: a form used before the app has loaded would do nothing.
+CONTENT_PAGES = ("/", "/explore", *(shell for _, shell in SHELLS.values()))
+_DEFERRED = re.compile(r'<script type="text/ps-boot" id="ps-boot" data-modules="([^"]*)">')
+
+
+def content_page_files(static_dir: Path) -> list[Path]:
+    """The build's HTML files of CONTENT_PAGES (`explore/index.html` and `explore.html`)."""
+    files = []
+    for page in CONTENT_PAGES:
+        name = page.strip("/")
+        candidates = [static_dir / name / "index.html"]
+        candidates += [static_dir / f"{name}.html"] if name else []
+        files += [f for f in candidates if f.is_file()]
+    return files
+
+
+def deferred_modules(html: str) -> list[str]:
+    """The modules a deferred page's loader fetches (none for a page left as built)."""
+    found = _DEFERRED.search(html)
+    return json.loads(unescape(found.group(1))) if found else []
+
+
 def defer_boot(html: str) -> str:
     """The page with its JavaScript fetched after its first paint (and its first picture).
 
@@ -142,7 +166,5 @@ class FirstPaintBuild(Plugin):
 
     def post_build(self, **context: Any) -> None:
         # Before Reflex pre-compresses the build, so the .gz/.br files hold the same page.
-        static_dir: Path = context["static_dir"]
-        for page in static_dir.rglob("*.html"):
-            html = page.read_text(encoding="utf-8")
-            page.write_text(defer_boot(html), encoding="utf-8")
+        for page in content_page_files(context["static_dir"]):
+            page.write_text(defer_boot(page.read_text(encoding="utf-8")), encoding="utf-8")

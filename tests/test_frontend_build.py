@@ -3,9 +3,8 @@ side is tests/api/test_static_cache.py, the browser side tests/e2e/test_web_vita
 
 from __future__ import annotations
 
-import html
-import json
 import re
+from pathlib import Path
 
 from reflex.utils.frontend_skeleton import _compile_vite_config
 from reflex_base.config import get_config
@@ -14,7 +13,9 @@ from pixel_studio.frontend_build import (
     BOOT_CAP_MS,
     BOOT_LOADER_JS,
     SHARED_VENDOR_GROUP,
+    content_page_files,
     defer_boot,
+    deferred_modules,
     group_shared_vendor,
     prerender_shells,
     shell_for,
@@ -76,10 +77,14 @@ def test_a_page_fetches_its_javascript_after_its_first_paint() -> None:
     out = defer_boot(PRERENDERED)
     assert "modulepreload" not in out.split("</head>")[0]  # the head names no script to fetch
     assert '<script type="module"' not in out  # and the HTML runs none itself
-    boot = re.search(r'<script type="text/ps-boot" id="ps-boot" data-modules="([^"]*)">', out)
+    boot = re.search(r'<script type="text/ps-boot" id="ps-boot" data-modules="[^"]*">', out)
     assert boot is not None
-    modules = json.loads(html.unescape(boot.group(1)))
-    assert modules == ["/assets/manifest-1.js", "/assets/entry.client-2.js", "/assets/vendor-3.js"]
+    assert deferred_modules(out) == [
+        "/assets/manifest-1.js",
+        "/assets/entry.client-2.js",
+        "/assets/vendor-3.js",
+    ]
+    assert deferred_modules(PRERENDERED) == []
     script = PRERENDERED.split('async="">')[1].split("</script>")[0]
     assert f"{boot.group(0)}{script}</script><script>{BOOT_LOADER_JS}</script>" in out
 
@@ -100,3 +105,18 @@ def test_the_loader_waits_for_paint_and_picture_but_never_forever() -> None:
     assert "requestAnimationFrame" in BOOT_LOADER_JS and "picture.then" in BOOT_LOADER_JS
     assert f"setTimeout(go, {BOOT_CAP_MS})" in BOOT_LOADER_JS  # frames stop in hidden tabs
     assert "__" not in BOOT_LOADER_JS.replace("__psFirstPaint", "")  # every placeholder filled
+
+
+def test_only_the_public_content_pages_are_deferred(tmp_path: Path) -> None:
+    for name in ("index.html", "explore/index.html", "explore.html", "image/0/index.html",
+                 "u/_.html", "login/index.html", "login.html", "__spa-fallback.html"):  # fmt: skip
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(PRERENDERED)
+    found = {p.relative_to(tmp_path).as_posix() for p in content_page_files(tmp_path)}
+    assert found == {
+        "index.html",
+        "explore/index.html",
+        "explore.html",
+        "image/0/index.html",
+        "u/_.html",
+    }

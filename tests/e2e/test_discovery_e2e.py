@@ -76,8 +76,7 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
     page.goto(f"/explore?q={word}")
 
     # A sort chosen in the select lands in the URL too, beside the search.
-    page.get_by_role("combobox", name="Sort").click()
-    page.get_by_role("option", name="Most liked").click()
+    page.get_by_role("combobox", name="Sort").select_option(label="Most liked")
     expect(page).to_have_url(re.compile(rf"/explore/?\?q={word}&sort=liked$"))
     expect(main.get_by_test_id("image-card").first).to_be_visible()
     assert result_ids(page) == found

@@ -3,39 +3,19 @@ filters live in the URL (state/explore.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
-from reflex.vars import ArrayVar, Var
+from reflex.vars import ArrayVar
 
 from pixel_studio.components.first_paint import first_paint_var
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
+from pixel_studio.components.native_select import native_select, native_select_styles
 from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.explore import ExploreState
 from pixel_studio.state.image_cards import ImageCard
 
 S = ExploreState
-
-
-def _select(
-    label: str, id_: str, value: Var[str], options: Var[Any], on_change: Any
-) -> rx.Component:
-    return rx.box(
-        rx.el.label(label, html_for=id_, class_name="ps-sr-only"),
-        rx.select.root(
-            rx.select.trigger(id=id_, width="100%", aria_label=label),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value)),
-                position="popper",
-            ),
-            value=value,
-            on_change=on_change,
-            size="3",
-        ),
-        min_width="0",
-    )
 
 
 def search_form() -> rx.Component:
@@ -74,12 +54,14 @@ def search_form() -> rx.Component:
 def filters() -> rx.Component:
     # Two columns on a phone, one row from `sm` up: the filters stay above the fold.
     return rx.grid(
-        _select("Model", "explore-model", S.model, S.model_options, S.set_model),
-        _select("Style", "explore-style", S.style, S.style_options, S.set_style),
-        _select("Sort", "explore-sort", S.sort, S.sort_options, S.set_sort),
+        native_select("Model", "explore-model", S.model, S.model_options, S.set_model),
+        native_select("Style", "explore-style", S.style, S.style_options, S.set_style),
+        native_select("Sort", "explore-sort", S.sort, S.sort_options, S.set_sort),
         rx.cond(
             S.sort == "trending",
-            _select("Time window", "explore-window", S.window, S.window_options, S.set_window),
+            native_select(
+                "Time window", "explore-window", S.window, S.window_options, S.set_window
+            ),
         ),
         columns=rx.breakpoints(initial="2", sm="4"),
         spacing="3",
@@ -167,6 +149,7 @@ def _results(shown: ArrayVar[list[ImageCard]]) -> rx.Component:
 def explore_page() -> rx.Component:
     return page_frame(
         studio_styles(),
+        native_select_styles(),
         rx.vstack(
             page_title("Explore", "What people are making with Pixel Studio."),
             search_form(),
