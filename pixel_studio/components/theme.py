@@ -91,9 +91,22 @@ def social_image_url(site_url: str) -> str:
     return site_url.strip().rstrip("/") + SOCIAL_IMAGE
 
 
-HOLD_SUBMITS_JS = (
-    "window.addEventListener('submit',function(e){if(!window.__reflex)e.preventDefault();},true);"
-)
+# Until React has hydrated (root.jsx sets window.__reflex then), a prerendered form is plain
+# HTML: Enter would send the browser's own GET, the password in the address. So the browser's
+# submission is stopped, and the form is submitted again once the app runs (one per form): a
+# search typed before a content page's deferred JavaScript has loaded is not lost.
+HOLD_SUBMITS_JS = """window.addEventListener('submit', function (e) {
+  if (window.__reflex) return;
+  e.preventDefault();
+  var form = e.target, by = e.submitter;
+  if (form.__psHeld) return;
+  form.__psHeld = true;
+  (function send() {
+    if (!window.__reflex) return void setTimeout(send, 50);
+    form.__psHeld = false;
+    if (form.isConnected) form.requestSubmit(by && by.form === form ? by : undefined);
+  })();
+}, true);"""
 
 
 def head_components(media_base_url: str = "") -> list[rx.Component]:
@@ -115,8 +128,7 @@ def head_components(media_base_url: str = "") -> list[rx.Component]:
         rx.el.meta(name="twitter:card", content="summary_large_image"),
         # Starts a public page's first data (and its largest image) during HTML parsing.
         first_paint_head(),
-        # Until React has hydrated (root.jsx sets window.__reflex then), a prerendered form is
-        # plain HTML: Enter would send the browser's own GET, the password in the address.
+        # A form used before the app runs is held, then sent (HOLD_SUBMITS_JS).
         rx.el.script(
             custom_attrs={"dangerouslySetInnerHTML": {"__html": HOLD_SUBMITS_JS}},
         ),

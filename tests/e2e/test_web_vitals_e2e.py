@@ -22,6 +22,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Page,
+    Route,
     ViewportSize,
     WebSocketRoute,
     expect,
@@ -269,6 +270,37 @@ def test_pages_fetch_few_scripts_and_only_after_their_first_paint(
     # A page of the app itself keeps its JavaScript first: its form must work at once.
     login = page.request.get(f"{base_url}/login").text()
     assert '<link rel="modulepreload"' in login and not deferred_modules(login)
+    context.close()
+
+
+def test_a_search_sent_before_the_app_has_loaded_is_sent_once_it_has(
+    browser: Browser, base_url: str
+) -> None:
+    """A content page's JavaScript comes after its first paint. A search submitted in that
+    moment is held (components/theme.HOLD_SUBMITS_JS: the browser's own GET never leaves) and
+    sent by the app once it runs."""
+    context = _context(browser, base_url, PHONE)
+    held: list[Route] = []
+    released = False
+
+    def hold(route: Route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route(re.compile(r"/assets/[^?]+\.js(\?|$)"), hold)
+    page = context.new_page()
+    page.goto("/explore")
+    page.get_by_label("Search images").fill("lighthouse")
+    page.get_by_label("Search images").press("Enter")
+    page.wait_for_timeout(300)
+    assert "q=" not in page.url  # no GET of the form by the browser itself
+    assert page.evaluate("typeof window.__reflex") == "undefined"  # the app has not run yet
+    released = True
+    for route in held:
+        route.continue_()
+    expect(page).to_have_url(re.compile(r"/explore/?\?q=lighthouse$"), timeout=LIVE_TIMEOUT)
     context.close()
 
 
