@@ -1,7 +1,8 @@
-"""A visitor's warm explore and image reads answered before routing (api/visitor_reads.py), on
-SQLite and PostgreSQL over a real Redis: the lane sends the route's own bytes and headers, counts
-each read once (a miss too), leaves the refusal to the route, and lets the route answer anything
-it cannot be sure of."""
+"""The explore and image routes over a real Redis cache, on SQLite and PostgreSQL: the first read
+fills the cache, the next is served from it (services/social/warm_read.py), and the read tier
+still refuses past its limit with 429 + Retry-After. A visitor's warm read is answered before
+routing (api/visitor_reads.py): the route's own bytes and headers, each read counted once (a
+miss too), the refusal left to the route, and anything the lane cannot be sure of left to it."""
 
 from __future__ import annotations
 
@@ -133,3 +134,22 @@ def test_what_only_the_route_can_answer_goes_on_to_it(
     # A visitor never gets a private image, from the lane or the route.
     assert client.get(f"/api/v1/images/{private}").status_code == 404
     assert client.get(f"/api/v1/images/{private}").status_code == 404
+
+
+def test_warm_reads_over_redis_and_the_read_limit(
+    db: Engine, tmp_path: Path, redis_url: str
+) -> None:
+    client, settings = client_for(db, tmp_path, redis_url, "4/minute")
+    cache = RedisCache(redis_url)
+    public, _private, _o, _x = world(db, settings)
+    first = client.get("/api/v1/explore")
+    assert first.status_code == 200 and [c["id"] for c in first.json()["items"]] == [public]
+    (entry,) = [k for k in cache._redis.scan_iter("ps:c:api-explore:*")]
+    cache.set(entry, first.text.replace('"owner"', '"from-the-cache"'), 60)
+    assert b'"from-the-cache"' in client.get("/api/v1/explore").content  # served from Redis
+    detail = client.get(f"/api/v1/images/{public}")
+    assert detail.status_code == 200 and detail.json()["image"]["id"] == public
+    assert client.get(f"/api/v1/images/{public}").content == detail.content
+    refused = client.get("/api/v1/explore")  # the fifth read in the window
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
