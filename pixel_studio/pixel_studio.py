@@ -96,6 +96,9 @@ app = rx.App(
     # Browser errors reach the backend log and Sentry; a failing handler shows a friendly toast.
     frontend_exception_handler=report_browser_error,
     backend_exception_handler=report_backend_error,
+    # At the top: Sonner's default corner (bottom right) is where a form's submit button sits
+    # on a wide screen, and a toast there took the next click ("Compare" after a refusal).
+    toaster=rx.toast.provider(position="top-center"),
 )
 # A page that crashes while rendering shows a friendly page (components/error_page.py).
 app.app_wraps[ERROR_BOUNDARY_WRAP] = friendly_error_boundary
