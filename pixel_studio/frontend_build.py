@@ -134,13 +134,14 @@ def defer_boot(html: str) -> str:
     """The page with its JavaScript fetched after its first paint (and its first picture).
 
     Prerendered, a page paints with no script at all; React only takes it over. But its head
-    named ~240 KiB of modules at high priority, fetched beside the stylesheet and the picture:
-    on a phone's link they shared its bandwidth, and Lighthouse counts them all before the
-    first paint (FCP 2.8 s on every page, 1.1 s without them; bench/RESULTS.md). Here the
-    modulepreload links leave the head and the boot script becomes inert data (`BOOT_ID`);
-    `BOOT_LOADER_JS` adds both back once the page has painted and the head script's first
-    picture is in, or after BOOT_CAP_MS. Until React runs, forms do not submit (the head's
-    submit guard) and links navigate as plain links. A page without the boot is left alone."""
+    named ~240 KiB of modules at high priority, fetched beside the stylesheet and the picture,
+    which a phone's link then shares with them; Lighthouse counts them all before the first
+    paint (FCP 2.8 s on every page, 1.1 s without them; Chromium itself painted early either
+    way: bench/RESULTS.md). Here the modulepreload links leave the head and the boot script
+    becomes inert data (`BOOT_ID`); `BOOT_LOADER_JS` adds both back once the page has painted
+    and the head script's first picture is in, or after BOOT_CAP_MS. Until React runs, a form
+    submitted is held and sent then (theme.HOLD_SUBMITS_JS), and links navigate as plain
+    links. A page without the boot is left alone."""
     boot = _BOOT.search(html)
     if boot is None:
         return html
