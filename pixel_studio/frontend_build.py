@@ -110,7 +110,8 @@ BOOT_LOADER_JS = """(function () {
 # JavaScript waits for it (`defer_boot`). The app's own pages (log in, create, settings) keep
 # theirs first: a form used before the app has loaded would do nothing.
 CONTENT_PAGES = ("/", "/explore", *(shell for _, shell in SHELLS.values()))
-_DEFERRED = re.compile(r'<script type="text/ps-boot" id="ps-boot" data-modules="([^"]*)">')
+_INERT_BOOT = '<script type="text/ps-boot" id="' + BOOT_ID + '" data-modules="{}">'
+_DEFERRED = re.compile(re.escape(_INERT_BOOT).replace(r"\{\}", '([^"]*)'))
 
 
 def content_page_files(static_dir: Path) -> list[Path]:
@@ -146,10 +147,7 @@ def defer_boot(html: str) -> str:
     if boot is None:
         return html
     modules = escape(json.dumps(_MODULEPRELOAD.findall(html[: boot.start()])))
-    inert = (
-        f'<script type="text/ps-boot" id="{BOOT_ID}" data-modules="{modules}">'
-        f"{boot.group(1)}</script>"
-    )
+    inert = _INERT_BOOT.format(modules) + f"{boot.group(1)}</script>"
     head = _MODULEPRELOAD.sub("", html[: boot.start()])
     return f"{head}{inert}<script>{BOOT_LOADER_JS}</script>{html[boot.end() :]}"
 

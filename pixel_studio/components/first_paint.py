@@ -68,10 +68,11 @@ FIRST_PAINT_JS = r"""
     pick = function (d) { return d.items && d.items.length ? d.items[0].thumbnail_url : null; };
   }
   if (!url) return;
+  var src = null;
   var data = fetch(url, { credentials: "omit", headers: { Accept: "application/json" } })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (d) {
-      var src = d && pick(d);
+      src = d && pick(d);
       // An image page's HTML may hold it already (api/image_shell.py): nothing to add then.
       if (src && !document.getElementById("__STYLE_ID__")) {
         var l = document.createElement("link");
@@ -91,8 +92,7 @@ FIRST_PAINT_JS = r"""
   // Settles once the first picture is in (or is not coming): the page's JavaScript waits for
   // it (frontend_build.BOOT_LOADER_JS), so the two do not share a phone's bandwidth. The same
   // URL as the preload: the browser answers it from that request.
-  var picture = data.then(function (d) {
-    var src = d && pick(d);
+  var picture = data.then(function () {
     return src && new Promise(function (done) {
       var img = new Image();
       img.onload = img.onerror = function () { done(null); };

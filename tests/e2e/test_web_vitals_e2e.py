@@ -35,6 +35,7 @@ from pixel_studio.frontend_build import deferred_modules
 from tests.e2e.a11y_support import World, seed_world
 from tests.e2e.conftest import AppServer
 from tests.e2e.test_accounts_e2e import DESKTOP, PHONE
+from tests.e2e.test_errors_e2e import HYDRATED
 from tests.e2e.test_generation_e2e import LIVE_TIMEOUT
 
 pytestmark = pytest.mark.e2e
@@ -62,8 +63,6 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
 
-# Reflex installs window.onerror in an effect: once it is set, React has hydrated the page.
-HYDRATED = "() => typeof window.onerror === 'function'"
 SETTLED_IMAGES = """() => [...document.querySelectorAll("main img")]
   .filter((i) => i.getAttribute("loading") !== "lazy").every((i) => i.complete)"""
 
