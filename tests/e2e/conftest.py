@@ -18,6 +18,7 @@ copy of the build with its own port written in (tests/e2e/shared_build.py).
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -94,10 +95,27 @@ def _build_stamp() -> tuple[str, int] | None:
     return env_json.read_text(), index.stat().st_mtime_ns
 
 
-def _free_port() -> int:
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive loopback ports that bind now.
+
+    Drawn below the kernel's ephemeral range: a port from `bind(0)` and its neighbours are ones
+    the kernel also hands to outgoing connections, and in one CI run such a connection took a
+    test server's port between the check and the server's own bind ("Address already in use")."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(10_000, low - count)
+        if all(_binds(port + i) for i in range(count)):
+            return port
+    raise RuntimeError(f"no {count} free consecutive ports")
+
+
+def _binds(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _app_env(data_dir: Path, port: int) -> dict[str, str]:
@@ -260,7 +278,7 @@ def _session_port() -> int:
     """A free port; E2E_PORT if set, plus the xdist worker's number (gw1: E2E_PORT + 1)."""
     fixed = os.environ.get("E2E_PORT")
     if not fixed:
-        return _free_port()
+        return free_port()
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     return int(fixed) + int(worker.removeprefix("gw") or 0)
 

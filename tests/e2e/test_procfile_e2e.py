@@ -43,8 +43,8 @@ from tests.e2e.conftest import (
     START_TIMEOUT,
     AppServer,
     _app_env,
-    _free_port,
     _get,
+    free_port,
 )
 from tests.e2e.production import REGION, aws_env, public_bucket
 from tests.redis_fixtures import claimed_redis_db
@@ -84,15 +84,6 @@ def _reflex_shim(tmp_path: Path) -> Path:
     return shim_dir
 
 
-def _base_port() -> int:
-    """Two consecutive free loopback ports (honcho gives web.1 PORT, web.2 PORT+1)."""
-    for _ in range(50):
-        port = _free_port()
-        if port < 65000 and _get(f"http://127.0.0.1:{port + 1}/") == 0:
-            return port
-    raise RuntimeError("no two free consecutive ports")
-
-
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
@@ -100,7 +91,7 @@ def topology(tmp_path: Path) -> Iterator[dict[str, str]]:
         stack.callback(drop_pg_database, name)
         redis_url = stack.enter_context(claimed_redis_db())
         endpoint, bucket = stack.enter_context(public_bucket())
-        port = _base_port()
+        port = free_port(2)  # honcho gives web.1 PORT, web.2 PORT+1
         prom = tmp_path / "prom"
         app_env = _app_env(tmp_path, port)
         env = {
