@@ -10,7 +10,7 @@ React hydrates it at the real address (the page renders from state, never from t
 markup is the same for every id) and `on_load` brings the data as before.
 
 Content before code: the public pages people open from a link fetch their JavaScript once they
-have painted (`defer_boot` on CONTENT_PAGES, after the build: `post_build`).
+have painted (`defer_boot` on DEFERRED_PAGES, after the build: `post_build`), and so does /create.
 """
 
 from __future__ import annotations
@@ -106,18 +106,20 @@ BOOT_LOADER_JS = """(function () {
 })();""".replace("__BOOT_ID__", BOOT_ID).replace("__CAP__", str(BOOT_CAP_MS))
 
 
-# The public pages people open from a link, whose first screen is content to look at: their
-# JavaScript waits for it (`defer_boot`). The app's own pages (log in, create, settings) keep
-# theirs first: a form used before the app has loaded would do nothing.
-CONTENT_PAGES = ("/", "/explore", *(shell for _, shell in SHELLS.values()))
+# The pages whose JavaScript waits for their first paint (`defer_boot`): the public pages people
+# open from a link, whose first screen is content to look at, and /create, whose form is not in
+# its HTML (it waits for the app to learn who is signed in: layout.signed_in_only), so nothing
+# there can be used before the app runs. Pages with a form in their HTML (log in, sign up)
+# keep their JavaScript first: a form used before the app has loaded would do nothing.
+DEFERRED_PAGES = ("/", "/explore", "/create", *(shell for _, shell in SHELLS.values()))
 _INERT_BOOT = '<script type="text/ps-boot" id="' + BOOT_ID + '" data-modules="{}">'
 _DEFERRED = re.compile(re.escape(_INERT_BOOT).replace(r"\{\}", '([^"]*)'))
 
 
-def content_page_files(static_dir: Path) -> list[Path]:
-    """The build's HTML files of CONTENT_PAGES (`explore/index.html` and `explore.html`)."""
+def deferred_page_files(static_dir: Path) -> list[Path]:
+    """The build's HTML files of DEFERRED_PAGES (`explore/index.html` and `explore.html`)."""
     files = []
-    for page in CONTENT_PAGES:
+    for page in DEFERRED_PAGES:
         name = page.strip("/")
         candidates = [static_dir / name / "index.html"]
         candidates += [static_dir / f"{name}.html"] if name else []
@@ -165,5 +167,5 @@ class FirstPaintBuild(Plugin):
 
     def post_build(self, **context: Any) -> None:
         # Before Reflex pre-compresses the build, so the .gz/.br files hold the same page.
-        for page in content_page_files(context["static_dir"]):
+        for page in deferred_page_files(context["static_dir"]):
             page.write_text(defer_boot(page.read_text(encoding="utf-8")), encoding="utf-8")

@@ -242,7 +242,7 @@ def test_seed_demo_gallery_is_alive_and_idempotent(
         images = s.exec(select(Image).where(col(Image.user_id).in_([u.id for u in owners]))).all()
         assert len(images) == 12 and len({i.user_id for i in images}) == 2
         assert all((tmp_path / "media" / i.thumbnail_key).is_file() for i in images)
-        assert all(i.width == 256 and not i.private for i in images)
+        assert all(i.width == 512 and not i.private for i in images)
         assert sum(1 for i in images if i.title) == 4  # every third
         like_rows = s.exec(select(Like)).all()
         assert like_rows and sum(i.like_count for i in images) == len(like_rows)

@@ -13,9 +13,9 @@ from pixel_studio.frontend_build import (
     BOOT_CAP_MS,
     BOOT_LOADER_JS,
     SHARED_VENDOR_GROUP,
-    content_page_files,
     defer_boot,
     deferred_modules,
+    deferred_page_files,
     group_shared_vendor,
     prerender_shells,
     shell_for,
@@ -107,16 +107,18 @@ def test_the_loader_waits_for_paint_and_picture_but_never_forever() -> None:
     assert "__" not in BOOT_LOADER_JS.replace("__psFirstPaint", "")  # every placeholder filled
 
 
-def test_only_the_public_content_pages_are_deferred(tmp_path: Path) -> None:
+def test_the_content_pages_and_create_are_deferred_not_log_in(tmp_path: Path) -> None:
     for name in ("index.html", "explore/index.html", "explore.html", "image/0/index.html",
-                 "u/_.html", "login/index.html", "login.html", "__spa-fallback.html"):  # fmt: skip
+                 "u/_.html", "create/index.html", "login/index.html", "login.html",
+                 "__spa-fallback.html"):  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(PRERENDERED)
-    found = {p.relative_to(tmp_path).as_posix() for p in content_page_files(tmp_path)}
+    found = {p.relative_to(tmp_path).as_posix() for p in deferred_page_files(tmp_path)}
     assert found == {
         "index.html",
         "explore/index.html",
         "explore.html",
         "image/0/index.html",
         "u/_.html",
+        "create/index.html",
     }

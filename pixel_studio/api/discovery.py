@@ -46,6 +46,7 @@ from pixel_studio.services.social.cards import CardPage, ImageCard
 from pixel_studio.services.studio import image_detail
 from pixel_studio.settings import Settings, get_settings
 from pixel_studio.storage import Storage, get_storage
+from pixel_studio.storage.images import display_key
 
 router = APIRouter(prefix="/api/v1", tags=["discovery"], responses=COMMON_ERRORS)
 EXPLORE_PATH, IMAGE_PATH = "/api/v1/explore", "/api/v1/images/{image_id}"
@@ -117,6 +118,8 @@ class ImageOut(BaseModel):
     creator_avatar_key: str | None
     thumbnail_url: str
     url: str
+    # The file the image's page shows it with: the WebP thumbnail when that is full size.
+    display_url: str
 
 
 class ImageDetailOut(BaseModel):
@@ -198,9 +201,10 @@ def _image_body(detail: image_detail.ImageDetail, viewer_id: int | None, storage
         thumb = storage.private_url(info.thumbnail_key, viewer_id, 300)
     else:
         url, thumb = storage.public_url(info.original_key), storage.public_url(info.thumbnail_key)
+    display = thumb if display_key(info) == info.thumbnail_key else url
     fields = {k: getattr(info, k) for k in ImageOut.model_fields if hasattr(info, k)}
     out = ImageDetailOut(
-        image=ImageOut(**fields, url=url, thumbnail_url=thumb),
+        image=ImageOut(**fields, url=url, thumbnail_url=thumb, display_url=display),
         is_owner=detail.is_owner,
         viewer_has_liked=detail.viewer_has_liked,
     )

@@ -61,7 +61,7 @@ FIRST_PAINT_JS = r"""
     pick = function (d) { return d.items && d.items.length ? d.items[0].thumbnail_url : null; };
   } else if ((m = /^\/image\/(\d{1,10})$/.exec(path))) {
     url = "/api/v1/images/" + m[1];
-    pick = function (d) { return d.image ? d.image.url : null; };
+    pick = function (d) { return d.image ? d.image.display_url : null; };
   } else if ((m = /^\/u\/([a-z0-9_]{3,20})$/.exec(path))) {
     // A profile: only its newest picture, for the skeleton's first card (the LCP element).
     url = "/api/v1/users/" + m[1] + "/images?limit=1";
@@ -113,7 +113,7 @@ _MAP_JS: dict[Kind, str] = {
         image_id: c.id, href: "/image/" + c.id, thumb: c.thumbnail_url, alt: c.prompt,
         width: c.width, height: c.height, private: false, like_count: c.like_count,
         comment_count: c.comment_count, creator: c.creator_username, creator_avatar: ""}))""",
-    "image": """(d) => (d && d.image ? {url: d.image.url, thumb: d.image.thumbnail_url,
+    "image": """(d) => (d && d.image ? {url: d.image.display_url, thumb: d.image.thumbnail_url,
         width: d.image.width, height: d.image.height, prompt: d.image.prompt,
         title: d.image.title || d.image.prompt, creator: d.image.creator_username} : null)""",
 }

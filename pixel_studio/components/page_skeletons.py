@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 
 from pixel_studio.components.image_grid import grid_skeleton, grid_styles
+from pixel_studio.components.studio import picture_stage
 
 SKELETON_CSS = """
 .ps-bar { height: 14px; border-radius: var(--radius-2); }
@@ -55,26 +56,15 @@ def comments_skeleton(rows: int = 2) -> rx.Component:
 
 
 def _picture(prefill: Any) -> rx.Component:
-    return rx.box(
-        rx.cond(
-            prefill,
-            rx.el.img(
-                src=prefill.url,
-                alt=prefill.prompt,
-                decoding="async",
-                # Attributes, not Reflex's `width=` (which becomes CSS): the box takes the
-                # picture's ratio before its bytes arrive.
-                custom_attrs={
-                    "width": prefill.width,
-                    "height": prefill.height,
-                    "fetchpriority": "high",
-                },
-            ),
+    return rx.cond(
+        prefill,
+        picture_stage(prefill.url, prefill.prompt, prefill.width, prefill.height),
+        rx.box(
             # ps-first-pic: the head script paints the picture here while React loads.
             rx.box(class_name="ps-skel ps-picture-skel ps-first-pic"),
+            class_name="ps-picture",
+            width="100%",
         ),
-        class_name="ps-picture",
-        width="100%",
     )
 
 

@@ -43,6 +43,7 @@ a.ps-thumb:hover img, a.ps-thumb:focus-visible img { transform: scale(1.04); }
 .ps-picture { border-radius: var(--radius-4); overflow: hidden; background: var(--gray-a3);
   box-shadow: var(--shadow-3); }
 .ps-picture img { width: 100%; height: auto; display: block; }
+.ps-stage { display: flex; justify-content: center; align-items: center; }
 .ps-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .ps-note { padding: 10px 12px; border-radius: var(--radius-3); background: var(--accent-a2);
@@ -67,6 +68,25 @@ def page_title(title: str, subtitle: str) -> rx.Component:
         rx.text(subtitle, color_scheme="gray"),
         spacing="1",
         padding_top="40px",
+    )
+
+
+def picture_stage(src: Var[str], alt: Var[str], width: Var[int], height: Var[int]) -> rx.Component:
+    """An image at full size on its page: the box takes the picture's ratio before its bytes
+    arrive (width and height as attributes; Reflex's `width=` prop would be CSS), and the
+    picture is never drawn wider than its own pixels (a 512 px one sits in the middle of a
+    wider column instead of being stretched soft)."""
+    return rx.box(
+        rx.el.img(
+            src=src,
+            alt=alt,
+            decoding="async",
+            custom_attrs={"width": width, "height": height, "fetchpriority": "high"},
+            style={"max_width": width.to_string() + "px"},
+        ),
+        class_name="ps-picture ps-stage",
+        style={"aspect_ratio": width.to_string() + " / " + height.to_string()},
+        width="100%",
     )
 
 

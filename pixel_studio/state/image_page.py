@@ -118,8 +118,8 @@ def read_image(viewer_id: int | None, image_id: int) -> ImagePage:
             negative_prompt=str((info.params or {}).get("negative_prompt") or ""),
             model_name=model_name(info.model),
             model_id=info.model,
-            # image_url reads only the keys, `private` and `user_id`, which ImageInfo has too.
-            url=images_service.image_url(storage, cast(Image, info), viewer_id),
+            # display_url reads only the keys, size, `private` and `user_id`: ImageInfo has them.
+            url=images_service.display_url(storage, cast(Image, info), viewer_id),
             width=info.width,
             height=info.height,
             private=info.private,

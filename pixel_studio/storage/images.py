@@ -10,7 +10,7 @@ import warnings
 import zlib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -274,7 +274,30 @@ def _reencode(
     return out.getvalue()
 
 
-def make_thumbnail(image_bytes: bytes, max_side: int = 512, quality: int = 80) -> bytes:
+THUMBNAIL_SIDE = 512
+
+
+class StoredFiles(Protocol):
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def original_key(self) -> str: ...
+    @property
+    def thumbnail_key(self) -> str: ...
+
+
+def display_key(image: StoredFiles) -> str:
+    """The file a page shows an image at full size with: its WebP thumbnail when that holds
+    every pixel of the original (no side over THUMBNAIL_SIDE; a local sketch's 512 px PNG is
+    ~360 KB, its WebP ~14 KB), else the original. Downloads always give the original."""
+    if max(image.width, image.height) <= THUMBNAIL_SIDE:
+        return image.thumbnail_key
+    return image.original_key
+
+
+def make_thumbnail(image_bytes: bytes, max_side: int = THUMBNAIL_SIDE, quality: int = 80) -> bytes:
     """A WebP no larger than `max_side` on either side, same aspect ratio, never upscaled."""
     img = _open(image_bytes, _DECODABLE)
     try:

@@ -107,6 +107,8 @@ def test_image_detail_follows_the_visibility_rule(
     assert body["image"]["id"] == public and body["image"]["prompt"] == "a red fox"
     assert body["is_owner"] is False and body["viewer_has_liked"] is False
     assert body["image"]["url"].startswith("/media/images/")
+    # An 8 px picture: its WebP thumbnail holds every pixel, so the page shows that.
+    assert body["image"]["display_url"] == body["image"]["thumbnail_url"] != body["image"]["url"]
 
     for token in (None, other_token):
         client.cookies.clear()

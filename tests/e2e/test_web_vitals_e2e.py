@@ -215,6 +215,10 @@ def test_image_page_first_paint(
     assert _sized(page, "main img") == []
     assert page.evaluate("window.__vitals.skeletonPicture") is True
     src = str(picture.get_attribute("src"))
+    # The demo's 512 px picture: shown by its WebP (every pixel, a fraction of the PNG's bytes)
+    # and never wider than its own pixels, in a box of its ratio (so nothing moves).
+    drawn, natural = picture.evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
+    assert src.endswith(".webp") and natural == 512 and drawn <= natural, (src, drawn, natural)
     # The HTML's own response names it, preloaded at high priority, and the shell shows it
     # (api/image_shell.py), so the head script adds no preload of its own.
     assert _preloads(page) == []
@@ -266,7 +270,10 @@ def test_pages_fetch_few_scripts_and_only_after_their_first_paint(
         # The paint's entry is stamped when its frame reaches the screen, up to a frame after
         # the page's own work for it (the loader runs just after that work).
         assert first_script >= first_paint - FRAME_MS, (path, first_paint, first_script)
-    # A page of the app itself keeps its JavaScript first: its form must work at once.
+    # /create paints its title first; its form waits for the app (who is signed in) anyway.
+    create = page.request.get(f"{base_url}/create").text()
+    assert deferred_modules(create) and "Describe an image, pick a model" in create
+    # A page whose form is in its HTML keeps its JavaScript first: the form must work at once.
     login = page.request.get(f"{base_url}/login").text()
     assert '<link rel="modulepreload"' in login and not deferred_modules(login)
     context.close()
@@ -330,7 +337,7 @@ def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, wor
     newest = page.request.get(f"{base_url}/api/v1/users/{world.username}/images?limit=1").json()
     assert newest["items"], "the demo user has public images"
     for path, skeleton, url in (
-        (f"/image/{world.image_id}", "image-skeleton", image["url"]),
+        (f"/image/{world.image_id}", "image-skeleton", image["display_url"]),
         (f"/u/{world.username}", "page-skeleton", newest["items"][0]["thumbnail_url"]),
     ):
         page.goto(path)
@@ -345,7 +352,7 @@ def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, wor
     context.route(re.compile(r"/api/v1/images/"), lambda route: route.abort())
     page.goto(f"/image/{world.image_id}")
     sel = "[data-testid=image-skeleton] .ps-first-pic"
-    assert image["url"] in page.evaluate(f"getComputedStyle(document.querySelector('{sel}'))"
+    assert image["display_url"] in page.evaluate(f"getComputedStyle(document.querySelector('{sel}'))"
                                          ".backgroundImage")  # fmt: skip
     context.close()
 

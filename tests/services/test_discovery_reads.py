@@ -157,7 +157,13 @@ def test_the_picture_a_visitor_s_image_page_shows(session: Session) -> None:
     private = add_image(session, ann, "a secret fox", private=True)
     image = session.get(Image, shown)
     assert image is not None
+    image.width, image.height = 1024, 768
+    session.commit()
     assert image_detail.visitor_picture_key(session, cache, shown) == image.original_key
+    # Up to 512 px the page shows its WebP thumbnail: every pixel, a fraction of the bytes.
+    image.width, image.height = 512, 384
+    session.commit()
+    assert image_detail.visitor_picture_key(session, MemoryCache(), shown) == image.thumbnail_key
     assert image_detail.visitor_picture_key(session, cache, private) is None
     assert image_detail.visitor_picture_key(session, cache, 10**6) is None
     bob = make_user(session, "bob", 0)

@@ -179,36 +179,42 @@ def create_form() -> rx.Component:
 
 
 def create_page() -> rx.Component:
+    # The title is outside signed_in_only: it is in the prerendered HTML, so the page paints its
+    # largest text before the app has loaded and learnt who is signed in (the form waits for that).
     return page_frame(
         studio_styles(),
-        signed_in_only(
-            rx.vstack(
-                page_title(
-                    "Create", "Describe an image, pick a model, and watch your set fill in live."
-                ),
-                rx.link(
-                    rx.hstack(
-                        rx.icon("image-plus", size=16),
-                        rx.text("Start from an image instead"),
-                        spacing="2",
-                        align="center",
+        rx.vstack(
+            page_title(
+                "Create", "Describe an image, pick a model, and watch your set fill in live."
+            ),
+            signed_in_only(
+                rx.vstack(
+                    rx.link(
+                        rx.hstack(
+                            rx.icon("image-plus", size=16),
+                            rx.text("Start from an image instead"),
+                            spacing="2",
+                            align="center",
+                        ),
+                        href="/edit",
+                        size="2",
+                        weight="medium",
                     ),
-                    href="/edit",
-                    size="2",
-                    weight="medium",
-                ),
-                rx.grid(
-                    create_form(),
-                    rx.box(jobs_panel(), class_name="ps-sticky"),
-                    grid_template_columns=rx.breakpoints(
-                        initial="minmax(0, 1fr)", lg="minmax(0, 1fr) 360px"
+                    rx.grid(
+                        create_form(),
+                        rx.box(jobs_panel(), class_name="ps-sticky"),
+                        grid_template_columns=rx.breakpoints(
+                            initial="minmax(0, 1fr)", lg="minmax(0, 1fr) 360px"
+                        ),
+                        gap="24px",
+                        align_items="start",
+                        width="100%",
                     ),
-                    gap="24px",
-                    align_items="start",
+                    spacing="5",
                     width="100%",
                 ),
-                spacing="5",
-                width="100%",
             ),
+            spacing="5",
+            width="100%",
         ),
     )

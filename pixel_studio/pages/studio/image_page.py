@@ -22,7 +22,7 @@ from pixel_studio.components.layout import page_frame
 from pixel_studio.components.page_skeletons import FirstImage, image_page_skeleton
 from pixel_studio.components.report import report_dialog
 from pixel_studio.components.social_actions import collection_dialog, like_button
-from pixel_studio.components.studio import studio_styles
+from pixel_studio.components.studio import picture_stage, studio_styles
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.comments import CommentsState
 from pixel_studio.state.edit import EditState
@@ -58,18 +58,7 @@ def _icon_label(icon: str, label: str) -> rx.Component:
 
 
 def picture() -> rx.Component:
-    return rx.box(
-        rx.el.img(
-            src=S.url,
-            alt=S.prompt,
-            decoding="async",
-            # As attributes (Reflex's `width=` prop is CSS): the box keeps the picture's ratio
-            # before its bytes arrive.
-            custom_attrs={"width": S.width, "height": S.height, "fetchpriority": "high"},
-        ),
-        class_name="ps-picture",
-        width="100%",
-    )
+    return picture_stage(S.url, S.prompt, S.width, S.height)
 
 
 def creator_line() -> rx.Component:

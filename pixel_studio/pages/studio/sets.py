@@ -168,9 +168,23 @@ def filters() -> rx.Component:
                     "From", "sets-from", "from", S.date_from, S.set_date_from, type="date"
                 ),
                 _small_field("To", "sets-to", "to", S.date_to, S.set_date_to, type="date"),
-                rx.button(rx.icon("search", size=16), "Search", type="submit", size="3"),
+                # Level with the inputs, under a blank label: aligned to the row's end, the
+                # button moved whenever an error under a field came or went, and a correction
+                # flushed at the button's mousedown (the input's blur) cleared the error and
+                # moved the button away before the mouseup: the click was lost.
+                rx.flex(
+                    rx.el.span(
+                        "\u00a0",
+                        class_name="ps-label",
+                        aria_hidden="true",
+                        display={"initial": "none", "sm": "block"},
+                    ),
+                    rx.button(rx.icon("search", size=16), "Search", type="submit", size="3"),
+                    direction="column",
+                    spacing="1",
+                ),
                 direction={"initial": "column", "sm": "row"},
-                align={"initial": "stretch", "sm": "end"},
+                align={"initial": "stretch", "sm": "start"},
                 spacing="3",
                 width="100%",
             ),

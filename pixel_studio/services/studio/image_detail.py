@@ -23,6 +23,7 @@ from pixel_studio.models import Image, Like, User
 from pixel_studio.services import cached
 from pixel_studio.services.errors import InvalidInput, NotFound
 from pixel_studio.services.visibility import Owned, is_visible, owner_hidden
+from pixel_studio.storage.images import display_key
 
 DETAIL_TTL = 60
 TITLE_MAX = 120
@@ -93,7 +94,7 @@ def visitor_picture_key(session: Session, cache: Cache, image_id: int) -> str | 
     """The stored key of the picture a visitor's image page shows, through the page's own
     cached entry; None when a visitor may not see the image (private, hidden, missing)."""
     try:
-        return get_image_detail(session, cache, None, image_id).image.original_key
+        return display_key(get_image_detail(session, cache, None, image_id).image)
     except NotFound:
         return None
 

@@ -25,7 +25,7 @@ from pixel_studio.services.errors import Conflict, NotFound
 from pixel_studio.services.visibility import is_visible
 from pixel_studio.storage import Storage, content_type_for
 from pixel_studio.storage.base import PRIVATE_PREFIX, is_private_key
-from pixel_studio.storage.images import image_keys
+from pixel_studio.storage.images import display_key, image_keys
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,22 @@ def image_url(
     Public images get the stable, cacheable URL; private ones a short-lived URL bound to the
     viewer, issued only after the visibility rule passed.
     """
+    key = image.thumbnail_key if thumbnail else image.original_key
+    return _file_url(storage, image, key, viewer_id, expires_in)
+
+
+def display_url(storage: Storage, image: Image, viewer_id: int | None) -> str:
+    """A URL for the file the image's page shows it with (storage.images.display_key)."""
+    return _file_url(storage, image, display_key(image), viewer_id, PRIVATE_URL_SECONDS)
+
+
+def _file_url(
+    storage: Storage, image: Image, key: str, viewer_id: int | None, expires_in: int
+) -> str:
     # Only privacy decides which kind of URL: `image` comes from a read that applied the whole
     # rule (suspended owners included) already, and is often a read model, not a row.
     if not is_visible(viewer_id, image, owner_suspended=False):
         raise NotFound("That image does not exist or is private.")
-    key = image.thumbnail_key if thumbnail else image.original_key
     if not image.private:
         return storage.public_url(key)
     return storage.private_url(key, viewer_id, expires_in)
