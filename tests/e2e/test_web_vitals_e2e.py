@@ -352,8 +352,8 @@ def test_pages_paint_before_any_script_runs(browser: Browser, base_url: str, wor
     context.route(re.compile(r"/api/v1/images/"), lambda route: route.abort())
     page.goto(f"/image/{world.image_id}")
     sel = "[data-testid=image-skeleton] .ps-first-pic"
-    assert image["display_url"] in page.evaluate(f"getComputedStyle(document.querySelector('{sel}'))"
-                                         ".backgroundImage")  # fmt: skip
+    shown = page.evaluate(f"getComputedStyle(document.querySelector('{sel}')).backgroundImage")
+    assert image["display_url"] in shown
     context.close()
 
 
