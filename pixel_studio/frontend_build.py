@@ -107,10 +107,11 @@ BOOT_LOADER_JS = """(function () {
 
 
 # The pages whose JavaScript waits for their first paint (`defer_boot`): the public pages people
-# open from a link, whose first screen is content to look at, and /create, whose form is not in
-# its HTML (it waits for the app to learn who is signed in: layout.signed_in_only), so nothing
-# there can be used before the app runs. Pages with a form in their HTML (log in, sign up)
-# keep their JavaScript first: a form used before the app has loaded would do nothing.
+# open from a link, whose first screen is content to look at, and /create, whose form is in
+# its HTML but inert until the app has loaded and learnt who is signed in (a disabled
+# fieldset: pages/studio/create.py), so nothing typed there can be lost. Pages with a live form
+# in their HTML (log in, sign up) keep their JavaScript first: a form used before the app has
+# loaded would do nothing.
 DEFERRED_PAGES = ("/", "/explore", "/create", *(shell for _, shell in SHELLS.values()))
 _INERT_BOOT = '<script type="text/ps-boot" id="' + BOOT_ID + '" data-modules="{}">'
 _DEFERRED = re.compile(re.escape(_INERT_BOOT).replace(r"\{\}", '([^"]*)'))

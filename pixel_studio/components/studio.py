@@ -44,6 +44,7 @@ a.ps-thumb:hover img, a.ps-thumb:focus-visible img { transform: scale(1.04); }
   box-shadow: var(--shadow-3); }
 .ps-picture img { width: 100%; height: auto; display: block; }
 .ps-stage { display: flex; justify-content: center; align-items: center; }
+.ps-fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
 .ps-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .ps-note { padding: 10px 12px; border-radius: var(--radius-3); background: var(--accent-a2);

@@ -119,6 +119,9 @@ class CreateState(JobFormMixin, rx.State):
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=lambda: dict(NO_ERRORS))
     form_error: rx.Field[str] = rx.field("")
     submitting: rx.Field[bool] = rx.field(False)
+    # False in the prerendered page and until `load` has found a signed-in user: the form is
+    # shown but inert (pages/studio/create.py).
+    ready: rx.Field[bool] = rx.field(False)
     prefill_note: rx.Field[str] = rx.field("")
     parent_thumb: rx.Field[str] = rx.field("")
     remixing: rx.Field[bool] = rx.field(False)
@@ -191,6 +194,7 @@ class CreateState(JobFormMixin, rx.State):
         user_id = auth._user_id
         self.models = model_options(get_settings())
         self.errors, self.form_error, self.submitting = dict(NO_ERRORS), "", False
+        self.ready = user_id is not None
         if user_id is None:
             return
         params = self.router.url.query_parameters

@@ -270,9 +270,13 @@ def test_pages_fetch_few_scripts_and_only_after_their_first_paint(
         # The paint's entry is stamped when its frame reaches the screen, up to a frame after
         # the page's own work for it (the loader runs just after that work).
         assert first_script >= first_paint - FRAME_MS, (path, first_paint, first_script)
-    # /create paints its title first; its form waits for the app (who is signed in) anyway.
+    # /create paints its title and form first; the form is inert until the app has loaded and
+    # knows who is signed in, so nothing typed before then is lost.
     create = page.request.get(f"{base_url}/create").text()
     assert deferred_modules(create) and "Describe an image, pick a model" in create
+    fieldset = re.search(r"<fieldset[^>]*>", create)
+    assert fieldset and "ps-fieldset" in fieldset[0] and 'disabled=""' in fieldset[0], fieldset
+    assert 'name="prompt"' in create and "procedural picture" in create  # the model's text
     # A page whose form is in its HTML keeps its JavaScript first: the form must work at once.
     login = page.request.get(f"{base_url}/login").text()
     assert '<link rel="modulepreload"' in login and not deferred_modules(login)

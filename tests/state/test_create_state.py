@@ -155,8 +155,9 @@ def test_values_from_params_round_trip() -> None:
 def test_generate_queues_a_job_and_shows_it_at_once(studio_db: Path) -> None:
     cookie = signed_in_cookie(new_user("ivy"))
     state = signed_in(CreateState, cookie, "/create")
+    assert not state.ready  # as prerendered: the form is shown, inert
     run(CreateState.load, state)
-    assert state.model_id == "local-sketch" and state.size == "512x512"
+    assert state.ready and state.model_id == "local-sketch" and state.size == "512x512"
     run(CreateState.set_prompt, state, PROMPT)
     run(CreateState.set_count, state, "2")
     assert state.cost == 2
@@ -331,3 +332,11 @@ def test_set_page_with_a_bad_id_is_not_found(studio_db: Path, raw: str) -> None:
     page = signed_in(SetDetailState, signed_in_cookie(new_user("vic")), f"/sets/{raw}")
     run(SetDetailState.load, page)
     assert page.loaded and not page.found
+
+
+def test_the_form_stays_inert_for_a_visitor(studio_db: Path) -> None:
+    """/create's form is in its prerendered HTML, disabled until `load` has found a signed-in
+    user; a visitor's (whom `require_user` sends to log in) never becomes usable."""
+    state = make_state(CreateState, path="/create")
+    run(CreateState.load, state)
+    assert not state.ready and state.selected.description  # the HTML's text, from the catalog

@@ -63,7 +63,8 @@ def remix_banner() -> rx.Component:
 
 def cost_bar() -> rx.Component:
     m = S.selected
-    short = S.cost > AuthState.credits
+    # Until `load` has run (the prerendered page) the balance is not known: nothing is short.
+    short = (S.cost > AuthState.credits) & S.ready
     blocked = short | ~m.available
     return rx.vstack(
         rx.flex(
@@ -84,7 +85,7 @@ def cost_bar() -> rx.Component:
                 rx.vstack(
                     rx.text("Your balance", size="1", color_scheme="gray"),
                     rx.text(
-                        AuthState.credits,
+                        rx.cond(S.ready, AuthState.credits, "–"),
                         " credits",
                         size="5",
                         weight="bold",
@@ -94,7 +95,11 @@ def cost_bar() -> rx.Component:
                     ),
                     rx.text(
                         "after: ",
-                        rx.cond(short, "not enough", (AuthState.credits - S.cost).to_string()),
+                        rx.cond(
+                            short,
+                            "not enough",
+                            rx.cond(S.ready, (AuthState.credits - S.cost).to_string(), "–"),
+                        ),
                         size="1",
                         color_scheme="gray",
                     ),
@@ -145,31 +150,39 @@ def create_form() -> rx.Component:
     m = S.selected
     return rx.card(
         rx.form(
-            rx.vstack(
-                remix_banner(),
-                form_message(S.form_error),
-                prompt_field(),
-                rx.cond(
-                    m.negative_prompt,
-                    field(
-                        "Negative prompt",
-                        "negative_prompt",
-                        error_of("negative_prompt"),
-                        form_id=FORM,
-                        value=S.negative_prompt,
-                        on_change=S.set_negative_prompt,
-                        placeholder="What to leave out: blurry, text, watermark",
+            # In the prerendered HTML, so a page opened by its address shows the form at once;
+            # inert until `load` has said who is signed in (typing into it before then would be
+            # lost: the fields are the state's).
+            rx.el.fieldset(
+                rx.vstack(
+                    remix_banner(),
+                    form_message(S.form_error),
+                    prompt_field(),
+                    rx.cond(
+                        m.negative_prompt,
+                        field(
+                            "Negative prompt",
+                            "negative_prompt",
+                            error_of("negative_prompt"),
+                            form_id=FORM,
+                            value=S.negative_prompt,
+                            on_change=S.set_negative_prompt,
+                            placeholder="What to leave out: blurry, text, watermark",
+                        ),
                     ),
+                    model_field(),
+                    rx.separator(size="4"),
+                    parameters(),
+                    private_field(),
+                    cost_bar(),
+                    spacing="5",
+                    width="100%",
                 ),
-                model_field(),
-                rx.separator(size="4"),
-                parameters(),
-                private_field(),
-                cost_bar(),
-                spacing="5",
-                width="100%",
+                disabled=~S.ready,
+                class_name="ps-fieldset",
             ),
             on_submit=S.generate,
+            aria_busy=rx.cond(S.ready, "false", "true"),
             no_validate=True,
             width="100%",
         ),
@@ -179,40 +192,35 @@ def create_form() -> rx.Component:
 
 
 def create_page() -> rx.Component:
-    # The title is outside signed_in_only: it is in the prerendered HTML, so the page paints its
-    # largest text before the app has loaded and learnt who is signed in (the form waits for that).
+    # The title and the form are in the prerendered HTML: a page opened by its address paints
+    # them before its JavaScript has loaded. The jobs panel waits until the app knows who is
+    # signed in.
     return page_frame(
         studio_styles(),
         rx.vstack(
             page_title(
                 "Create", "Describe an image, pick a model, and watch your set fill in live."
             ),
-            signed_in_only(
-                rx.vstack(
-                    rx.link(
-                        rx.hstack(
-                            rx.icon("image-plus", size=16),
-                            rx.text("Start from an image instead"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        href="/edit",
-                        size="2",
-                        weight="medium",
-                    ),
-                    rx.grid(
-                        create_form(),
-                        rx.box(jobs_panel(), class_name="ps-sticky"),
-                        grid_template_columns=rx.breakpoints(
-                            initial="minmax(0, 1fr)", lg="minmax(0, 1fr) 360px"
-                        ),
-                        gap="24px",
-                        align_items="start",
-                        width="100%",
-                    ),
-                    spacing="5",
-                    width="100%",
+            rx.link(
+                rx.hstack(
+                    rx.icon("image-plus", size=16),
+                    rx.text("Start from an image instead"),
+                    spacing="2",
+                    align="center",
                 ),
+                href="/edit",
+                size="2",
+                weight="medium",
+            ),
+            rx.grid(
+                create_form(),
+                signed_in_only(rx.box(jobs_panel(), class_name="ps-sticky")),
+                grid_template_columns=rx.breakpoints(
+                    initial="minmax(0, 1fr)", lg="minmax(0, 1fr) 360px"
+                ),
+                gap="24px",
+                align_items="start",
+                width="100%",
             ),
             spacing="5",
             width="100%",
