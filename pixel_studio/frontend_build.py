@@ -100,8 +100,19 @@ BOOT_LOADER_JS = """(function () {
     document.body.appendChild(s);
   }
   function afterPaint(then) { requestAnimationFrame(function () { setTimeout(then, 0); }); }
+  // The first paint as the browser stamps it (its frame on screen), where it says so; a frame
+  // after this one could still come before that stamp.
+  function painted(then) {
+    var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes;
+    if (!types || types.indexOf("paint") < 0) return afterPaint(then);
+    new PerformanceObserver(function (list, observer) {
+      if (!list.getEntriesByName("first-contentful-paint").length) return;
+      observer.disconnect();
+      then();
+    }).observe({ type: "paint", buffered: true });
+  }
   var first = window.__psFirstPaint, picture = (first && first.picture) || Promise.resolve();
-  afterPaint(function () { picture.then(function () { afterPaint(go); }); });
+  painted(function () { picture.then(function () { afterPaint(go); }); });
   setTimeout(go, __CAP__);
 })();""".replace("__BOOT_ID__", BOOT_ID).replace("__CAP__", str(BOOT_CAP_MS))
 

@@ -103,6 +103,7 @@ def test_a_page_fetches_its_javascript_after_its_first_paint() -> None:
 
 def test_the_loader_waits_for_paint_and_picture_but_never_forever() -> None:
     assert "requestAnimationFrame" in BOOT_LOADER_JS and "picture.then" in BOOT_LOADER_JS
+    assert '"first-contentful-paint"' in BOOT_LOADER_JS  # the paint as stamped, not a frame
     assert f"setTimeout(go, {BOOT_CAP_MS})" in BOOT_LOADER_JS  # frames stop in hidden tabs
     assert "__" not in BOOT_LOADER_JS.replace("__psFirstPaint", "")  # every placeholder filled
 

@@ -17,7 +17,7 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.forms import form_message, invalid_props, labelled, private_checkbox
 from pixel_studio.components.image_grid import image_grid
 from pixel_studio.components.mask_painter import mask_painter
-from pixel_studio.components.studio import select_field
+from pixel_studio.components.studio import option, select_field
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.create_form import Choice
 from pixel_studio.state.edit import EditState, LineageState
@@ -103,7 +103,7 @@ def edit_actions() -> rx.Component:
 
 
 def _choices(items: list[Choice]) -> list[rx.Component]:
-    return [rx.select.item(c.label, value=c.value) for c in items]
+    return [option(c.label, value=c.value) for c in items]
 
 
 def _prompt_field(label: str, placeholder: str) -> rx.Component:
@@ -212,7 +212,7 @@ def _common_fields() -> rx.Component:
             f"{FORM}-model",
             E.model_id,
             E.set_model,
-            rx.foreach(E.models, lambda m: rx.select.item(m.label, value=m.id)),
+            rx.foreach(E.models, lambda m: option(m.label, value=m.id)),
             error=error_of("model"),
         ),
         rx.cond(
@@ -222,7 +222,7 @@ def _common_fields() -> rx.Component:
                 f"{FORM}-count",
                 E.count,
                 E.set_count,
-                rx.foreach(E.count_choices, lambda n: rx.select.item(n, value=n)),
+                rx.foreach(E.count_choices, lambda n: option(n, value=n)),
                 error=error_of("count"),
             ),
         ),

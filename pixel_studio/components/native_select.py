@@ -2,8 +2,9 @@
 
 Radix's Select renders every option of a closed select as React components (to show the chosen
 one's text): explore's four filters came to ~200 fibers rendered at hydration and at every
-update, on the page where a phone spends its time. A native select costs one element per option,
-and a phone opens its own picker, which is easier to use there anyway.
+update, on the page where a phone spends its time, and /create's six selects ~240. A native
+select costs one element per option, and a phone opens its own picker, which is easier to use
+there anyway. `studio.select_field` is the labelled form field built on the same look.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ NATIVE_SELECT_CSS = """
   text-overflow: ellipsis; white-space: nowrap; }
 .ps-select:hover { box-shadow: inset 0 0 0 1px var(--gray-a8); }
 .ps-select:focus-visible { outline: 2px solid var(--focus-8); outline-offset: -1px; }
+.ps-select[aria-invalid="true"] { box-shadow: inset 0 0 0 1px var(--red-8); }
+.ps-select:disabled { opacity: .6; cursor: not-allowed; }
 .ps-select-wrap { position: relative; min-width: 0; }
 .ps-select-wrap::after { content: ""; position: absolute; right: var(--space-3);
   top: 50%; width: 16px; height: 16px; margin-top: -8px; pointer-events: none;
@@ -36,15 +39,11 @@ stroke-linejoin='round'%3E%3Cpath d='m6 9 6 6 6-6'/%3E%3C/svg%3E"); }
 """
 
 
-def native_select_styles() -> rx.Component:
-    return rx.el.style(NATIVE_SELECT_CSS)
-
-
 def native_select(
     label: str, id_: str, value: Var[str], options: Var[Any], on_change: Any
 ) -> rx.Component:
     """A labelled select of `options` (items with `label` and `value`); `on_change` gets the
-    chosen value. Include `native_select_styles()` once in the page."""
+    chosen value. The page includes `studio.studio_styles()`, which holds its rules."""
     return rx.el.div(
         rx.el.label(label, html_for=id_, class_name="ps-sr-only"),
         rx.el.select(

@@ -11,7 +11,8 @@ from typing import Any
 import reflex as rx
 from reflex.vars import Var
 
-from pixel_studio.components.forms import invalid_props, labelled
+from pixel_studio.components.forms import labelled
+from pixel_studio.components.native_select import NATIVE_SELECT_CSS
 
 STUDIO_CSS = """
 .ps-thumb { display: block; position: relative; aspect-ratio: 1 / 1; overflow: hidden;
@@ -92,7 +93,7 @@ def picture_stage(src: Var[str], alt: Var[str], width: Var[int], height: Var[int
 
 
 def studio_styles() -> rx.Component:
-    return rx.el.style(STUDIO_CSS)
+    return rx.el.style(STUDIO_CSS + NATIVE_SELECT_CSS)
 
 
 def status_badge(
@@ -118,6 +119,15 @@ def thumb_link(url: Var[str], alt: Var[str], href: Var[str] | str) -> rx.Compone
     )
 
 
+def option(label: Any, *, value: Any, disabled: Var[bool] | bool = False) -> rx.Component:
+    """One choice of a `select_field`."""
+    return rx.el.option(label, value=value, disabled=disabled)
+
+
+def option_group(label: str, *options: rx.Component) -> rx.Component:
+    return rx.el.optgroup(*options, label=label)
+
+
 def select_field(
     label: str,
     input_id: str,
@@ -129,23 +139,25 @@ def select_field(
     hint: Var[str] | str = "",
     disabled: Var[bool] | bool = False,
 ) -> rx.Component:
-    """A Radix select with a real `<label for>` (the trigger is a button, which is labelable)."""
+    """A labelled native select of `option`s (components/native_select.py: one element per
+    choice where Radix's Select rendered ~7 components each, and a phone's own picker)."""
+    has_error = Var.create(error) != ""
     children = items if isinstance(items, list) else [items]
     return labelled(
         label,
         input_id,
-        rx.select.root(
-            rx.select.trigger(
+        rx.el.div(
+            rx.el.select(
+                *children,
                 id=input_id,
-                width="100%",
-                variant="surface",
-                **invalid_props(input_id, error),
+                value=value,
+                on_change=on_change,
+                disabled=disabled,
+                class_name="ps-select",
+                aria_invalid=rx.cond(has_error, "true", "false"),
+                aria_describedby=f"{input_id}-error",
             ),
-            rx.select.content(*children, position="popper"),
-            value=value,
-            on_change=on_change,
-            size="3",
-            disabled=disabled,
+            class_name="ps-select-wrap",
         ),
         error=error,
         hint=hint,

@@ -71,8 +71,7 @@ def test_compare_two_models_columns_fill_in_live(page: Page, peer: Peer, shots_d
     expect(page.get_by_role("checkbox", name="DALL·E 2", exact=True)).to_be_checked()
 
     page.get_by_label("Prompt").fill(PROMPT)
-    page.get_by_label("Size", exact=True).click()
-    page.get_by_role("option", name="512 × 512 · square").click()
+    page.get_by_label("Size", exact=True).select_option(label="512 × 512 · square")
     page.get_by_role("button", name="Compare", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/compare/?\?sets=\d+,\d+$"), timeout=LIVE_TIMEOUT)
@@ -157,8 +156,7 @@ def test_fresh_install_compares_two_style_presets_then_two_seeds(
     page.get_by_role("checkbox", name="neon-punk", exact=True).click()
     expect(page.get_by_role("checkbox", name="neon-punk", exact=True)).to_be_checked()
     page.get_by_label("Prompt").fill(PROMPT)
-    page.get_by_label("Size", exact=True).click()
-    page.get_by_role("option", name="256 × 256 · square").click()
+    page.get_by_label("Size", exact=True).select_option(label="256 × 256 · square")
     expect(page.get_by_text(re.compile(r"Cost 2 credits"))).to_be_visible()
     page.get_by_role("button", name="Compare", exact=True).click()
 

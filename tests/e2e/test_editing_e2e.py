@@ -36,8 +36,7 @@ def _make_image(page: Page) -> str:
     """A 256² local-sketch image; returns its page's path."""
     page.goto("/create")
     page.get_by_label("Prompt").fill(PROMPT)
-    page.get_by_label("Size", exact=True).click()
-    page.get_by_role("option", name="256 × 256 · square").click()
+    page.get_by_label("Size", exact=True).select_option(label="256 × 256 · square")
     page.get_by_role("button", name="Generate").click()
     card = page.get_by_test_id("job-card").filter(has_text=PROMPT)
     expect(card.get_by_role("progressbar")).to_have_attribute(
@@ -145,8 +144,7 @@ def test_vary_inpaint_zoom_out_upscale_each_live_with_its_source(
 
     # Zoom out 2×, every side: a 512² picture continuing the scene.
     main.get_by_role("button", name="Zoom out").click()
-    page.get_by_label("Zoom out by").click()
-    page.get_by_role("option", name="2×").click()
+    page.get_by_label("Zoom out by").select_option(label="2×")
     expect(page.get_by_test_id("edit-cost")).to_contain_text("Result 512 × 512")
     _submit_and_wait(page, "Zoom out", 3)
     _check_result(page, source, "512 × 512", "Zoom out 2×")

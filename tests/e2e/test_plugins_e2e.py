@@ -47,9 +47,11 @@ def test_plugin_model_and_palette_page(
     # through it fills in live.
     page.goto("/create")
     page.get_by_label("Prompt").fill(PROMPT)
-    page.get_by_label("Model", exact=True).click()
-    page.get_by_role("option", name=re.compile(r"^HTTP model")).click()
-    expect(page.get_by_label("Model", exact=True)).to_contain_text("HTTP model")
+    model = page.get_by_label("Model", exact=True)
+    expect(model.locator("option[value=http-model]")).to_contain_text("HTTP model")
+    expect(model.locator("option[value=http-model]")).to_be_enabled()  # under "Ready to use"
+    model.select_option("http-model")
+    expect(model).to_have_value("http-model")
     asked = len(model_server.requests)
     page.get_by_role("button", name="Generate").click()
     card = page.get_by_test_id("job-card").filter(has_text=PROMPT)

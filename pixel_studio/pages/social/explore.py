@@ -10,7 +10,7 @@ from pixel_studio.components.first_paint import first_paint_var
 from pixel_studio.components.image_grid import grid_skeleton, image_grid
 from pixel_studio.components.infinite_scroll import infinite_scroll
 from pixel_studio.components.layout import page_frame
-from pixel_studio.components.native_select import native_select, native_select_styles
+from pixel_studio.components.native_select import native_select
 from pixel_studio.components.studio import page_title, studio_styles
 from pixel_studio.state.explore import ExploreState
 from pixel_studio.state.image_cards import ImageCard
@@ -149,7 +149,6 @@ def _results(shown: ArrayVar[list[ImageCard]]) -> rx.Component:
 def explore_page() -> rx.Component:
     return page_frame(
         studio_styles(),
-        native_select_styles(),
         rx.vstack(
             page_title("Explore", "What people are making with Pixel Studio."),
             search_form(),

@@ -22,7 +22,13 @@ from pixel_studio.components.forms import (
     private_checkbox,
 )
 from pixel_studio.components.layout import page_frame, signed_in_only
-from pixel_studio.components.studio import select_field, status_badge, studio_styles, thumb_link
+from pixel_studio.components.studio import (
+    option,
+    select_field,
+    status_badge,
+    studio_styles,
+    thumb_link,
+)
 from pixel_studio.pages.studio.compare_fields import (
     FORM,
     error_of,
@@ -71,7 +77,7 @@ def parameters() -> rx.Component:
             f"{FORM}-size",
             S.size,
             S.set_size,
-            rx.foreach(S.size_choices, lambda c: rx.select.item(c.label, value=c.value)),
+            rx.foreach(S.size_choices, lambda c: option(c.label, value=c.value)),
             error=error_of("size"),
         ),
         select_field(
@@ -79,7 +85,7 @@ def parameters() -> rx.Component:
             f"{FORM}-count",
             S.count,
             S.set_count,
-            [rx.select.item(str(n), value=str(n)) for n in range(1, 5)],
+            [option(str(n), value=str(n)) for n in range(1, 5)],
             error=error_of("count"),
         ),
         # What varies is asked above, once per column: not here as well.
@@ -103,7 +109,7 @@ def parameters() -> rx.Component:
                 f"{FORM}-style_preset",
                 S.style_preset,
                 S.set_style_preset,
-                rx.foreach(S.preset_choices, lambda p: rx.select.item(p, value=p)),
+                rx.foreach(S.preset_choices, lambda p: option(p, value=p)),
                 error=error_of("style_preset"),
             ),
         ),

@@ -10,7 +10,7 @@ import reflex as rx
 from reflex.vars import ObjectVar, Var
 
 from pixel_studio.components.forms import field
-from pixel_studio.components.studio import select_field
+from pixel_studio.components.studio import option, select_field
 from pixel_studio.state.compare import MAX_MODELS_TEXT, CompareState, VaryOption
 from pixel_studio.state.create_form import ModelOption
 
@@ -23,18 +23,18 @@ def error_of(name: str) -> Var[str]:
     return cast("ObjectVar[dict[str, str]]", S.errors)[name].to(str)
 
 
-def _model_check(option: ObjectVar[ModelOption]) -> rx.Component:
+def _model_check(choice: ObjectVar[ModelOption]) -> rx.Component:
     return rx.el.label(
         rx.hstack(
             rx.checkbox(
-                checked=S.chosen.contains(option.id),
+                checked=S.chosen.contains(choice.id),
                 # A lambda over the row's id: mypy cannot see the handler is callable.
-                on_change=lambda checked: S.toggle_model(option.id, checked),  # type: ignore[operator]
-                aria_label=option.name,
+                on_change=lambda checked: S.toggle_model(choice.id, checked),  # type: ignore[operator]
+                aria_label=choice.name,
             ),
-            rx.text(option.name, size="2", weight="medium"),
+            rx.text(choice.name, size="2", weight="medium"),
             rx.spacer(),
-            rx.text(option.price, " cr / image", size="1", color_scheme="gray"),
+            rx.text(choice.price, " cr / image", size="1", color_scheme="gray"),
             align="center",
             spacing="2",
             width="100%",
@@ -66,15 +66,15 @@ def models_field() -> rx.Component:
     )
 
 
-def _vary_item(option: ObjectVar[VaryOption]) -> rx.Component:
+def _vary_item(choice: ObjectVar[VaryOption]) -> rx.Component:
     return rx.el.label(
         rx.hstack(
             rx.radio_group.item(
-                value=option.value, disabled=~option.available, aria_label=option.label
+                value=choice.value, disabled=~choice.available, aria_label=choice.label
             ),
             rx.vstack(
-                rx.text(option.label, size="2", weight="medium"),
-                rx.cond(~option.available, rx.text(option.reason, size="1", color_scheme="gray")),
+                rx.text(choice.label, size="2", weight="medium"),
+                rx.cond(~choice.available, rx.text(choice.reason, size="1", color_scheme="gray")),
                 spacing="0",
             ),
             spacing="2",
@@ -145,7 +145,7 @@ def values_field() -> rx.Component:
             f"{FORM}-model",
             S.model_id,
             S.set_one_model,
-            rx.foreach(S.models, lambda m: rx.select.item(m.item_label, value=m.id)),
+            rx.foreach(S.models, lambda m: option(m.item_label, value=m.id)),
             error=error_of("models"),
         ),
         rx.cond(

@@ -9,7 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar, Var
 
 from pixel_studio.components.forms import invalid_props, labelled
-from pixel_studio.components.studio import select_field
+from pixel_studio.components.studio import option, option_group, select_field
 from pixel_studio.state.create import MAX_PROMPT, CreateState
 from pixel_studio.state.create_form import Choice, ModelOption, preset_choices
 
@@ -18,11 +18,11 @@ FORM = "create"
 
 
 def _choice(choice: ObjectVar[Choice]) -> rx.Component:
-    return rx.select.item(choice.label, value=choice.value)
+    return option(choice.label, value=choice.value)
 
 
-def _model_item(option: ObjectVar[ModelOption]) -> rx.Component:
-    return rx.select.item(option.item_label, value=option.id, disabled=~option.available)
+def _model_item(model: ObjectVar[ModelOption]) -> rx.Component:
+    return option(model.item_label, value=model.id, disabled=~model.available)
 
 
 def error_of(name: str) -> Var[str]:
@@ -78,13 +78,12 @@ def model_field() -> rx.Component:
             S.model_id,
             S.set_model,
             [
-                rx.select.group(
-                    rx.select.label("Ready to use"),
+                option_group(
+                    "Ready to use",
                     rx.foreach(S.models, lambda o: rx.cond(o.available, _model_item(o))),
                 ),
-                rx.select.separator(),
-                rx.select.group(
-                    rx.select.label("Not available here"),
+                option_group(
+                    "Not available here",
                     rx.foreach(S.models, lambda o: rx.cond(~o.available, _model_item(o))),
                 ),
             ],
@@ -184,7 +183,7 @@ def parameters() -> rx.Component:
                 f"{FORM}-style-preset",
                 S.style_preset,
                 S.set_style_preset,
-                [rx.select.item(c.label, value=c.value) for c in preset_choices()],
+                [option(c.label, value=c.value) for c in preset_choices()],
                 error=error_of("style_preset"),
             ),
         ),
@@ -201,7 +200,7 @@ def parameters() -> rx.Component:
             f"{FORM}-count",
             S.count,
             S.set_count,
-            rx.foreach(S.count_choices, lambda n: rx.select.item(n, value=n)),
+            rx.foreach(S.count_choices, lambda n: option(n, value=n)),
             error=error_of("count"),
             hint="Up to " + m.max_images.to_string() + " per request.",
         ),
@@ -242,8 +241,8 @@ def parameters() -> rx.Component:
                 S.style,
                 S.set_style,
                 [
-                    rx.select.item("Vivid", value="vivid"),
-                    rx.select.item("Natural", value="natural"),
+                    option("Vivid", value="vivid"),
+                    option("Natural", value="natural"),
                 ],
                 error=error_of("style"),
             ),

@@ -13,7 +13,7 @@ from reflex.vars import ObjectVar, Var
 from pixel_studio.components.forms import form_message, invalid_props, labelled, private_checkbox
 from pixel_studio.components.jobs_panel import jobs_panel
 from pixel_studio.components.layout import page_frame, signed_in_only
-from pixel_studio.components.studio import page_title, select_field, studio_styles
+from pixel_studio.components.studio import option, page_title, select_field, studio_styles
 from pixel_studio.state.auth import AuthState
 from pixel_studio.state.start_image import (
     MAX_UPLOAD_BYTES,
@@ -184,7 +184,7 @@ def start_form() -> rx.Component:
                     f"{FORM}-model",
                     S.model_id,
                     S.set_model,
-                    rx.foreach(S.models, lambda m: rx.select.item(m.label, value=m.id)),
+                    rx.foreach(S.models, lambda m: option(m.label, value=m.id)),
                     error=error_of("model"),
                 ),
                 select_field(
@@ -192,7 +192,7 @@ def start_form() -> rx.Component:
                     f"{FORM}-count",
                     S.count,
                     S.set_count,
-                    rx.foreach(S.count_choices, lambda n: rx.select.item(n, value=n)),
+                    rx.foreach(S.count_choices, lambda n: option(n, value=n)),
                     error=error_of("count"),
                 ),
                 columns=rx.breakpoints(initial="1", sm="2"),
