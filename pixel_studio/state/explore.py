@@ -171,8 +171,11 @@ class ExploreState(rx.State):
         return user_id, self.router.session.client_ip or "unknown"
 
     def _go(self, **changes: str) -> Any:
-        """Navigate to the URL of the filters with `changes` applied; on_load does the rest."""
-        return rx.redirect(explore_url({**self._filters(), **changes}), replace=True)
+        """Navigate to the URL of the filters with `changes` applied; on_load does the rest.
+        The other filters are the address the tab is on, not the state's copy of them: a change
+        made just as a page opened came before its on_load and took the last page's search."""
+        here = filters_from(self.router.url.query_parameters)
+        return rx.redirect(explore_url({**here, **changes}), replace=True)
 
     @rx.event
     def search(self, form: dict[str, Any]) -> Any:
@@ -197,7 +200,9 @@ class ExploreState(rx.State):
 
     @rx.event
     def clear_filters(self) -> Any:
-        return rx.redirect(explore_url({**DEFAULTS, "sort": self.sort, "window": self.window}))
+        here = filters_from(self.router.url.query_parameters)
+        kept = {"sort": here["sort"], "window": here["window"]}
+        return rx.redirect(explore_url({**DEFAULTS, **kept}))
 
     @rx.event
     async def load_more(self) -> AsyncIterator[Any]:

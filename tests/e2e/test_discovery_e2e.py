@@ -74,6 +74,7 @@ def test_search_follow_and_feed(browser: Browser, base_url: str, shots_dir: Path
     expect(page).to_have_url(re.compile(rf"/explore/?\?q=xyzzy{word}$"))
     expect(page.get_by_role("heading", name=f"No images match 'xyzzy{word}'")).to_be_visible()
     page.goto(f"/explore?q={word}")
+    expect(page.get_by_label("Search images")).to_have_value(word)  # the app has run on_load
 
     # A sort chosen in the select lands in the URL too, beside the search.
     page.get_by_role("combobox", name="Sort").select_option(label="Most liked")

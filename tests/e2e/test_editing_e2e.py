@@ -92,6 +92,8 @@ def _check_result(page: Page, source: str, size: str, how: str) -> None:
     expect(page.get_by_test_id("image-size")).to_have_text(size)
     made_from.click()
     expect(page).to_have_url(re.compile(re.escape(source) + "/?$"))
+    # The source's own page has loaded (until then the page still shows the newer image).
+    expect(page.get_by_test_id("made-from")).to_have_count(0)
 
 
 def test_vary_inpaint_zoom_out_upscale_each_live_with_its_source(

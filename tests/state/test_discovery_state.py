@@ -104,16 +104,21 @@ def test_explore_filter_changes_go_through_the_url() -> None:
         "/explore?q=fox&sort=trending"  # the default window stays out of the URL
     )
     assert redirect_path(run(ExploreState.set_window, state, "30d")) == "/explore?q=fox&sort=liked"
-    state.sort = "trending"
-    assert redirect_path(run(ExploreState.set_window, state, "30d")) == (
+    trending = open_state(ExploreState, "/explore?q=fox&sort=trending")
+    assert redirect_path(run(ExploreState.set_window, trending, "30d")) == (
         "/explore?q=fox&sort=trending&window=30d"
     )
-    state.sort = "liked"
     assert redirect_path(run(ExploreState.set_sort, state, "bogus")) == "/explore?q=fox"
     assert redirect_path(run(ExploreState.set_model, state, "local-sketch")) == (
         "/explore?q=fox&model=local-sketch&sort=liked"
     )
     assert redirect_path(run(ExploreState.clear_filters, state)) == "/explore?sort=liked"
+    # The address is the filters' truth: a change sent before this page's on_load has run
+    # (the state still holding the last page's search) keeps this page's search.
+    state.q, state.sort = "xyzzy", "recent"
+    assert redirect_path(run(ExploreState.set_model, state, "local-sketch")) == (
+        "/explore?q=fox&model=local-sketch&sort=liked"
+    )
 
 
 def test_explore_sorts_by_likes_and_trending_window() -> None:
