@@ -39,19 +39,29 @@ stroke-linejoin='round'%3E%3Cpath d='m6 9 6 6 6-6'/%3E%3C/svg%3E"); }
 """
 
 
+def select_control(
+    id_: str, value: Var[str], on_change: Any, *options: rx.Component, **attrs: Any
+) -> rx.Component:
+    """The dressed `<select>` itself; `on_change` gets the chosen value. The page includes
+    `studio.studio_styles()`, which holds its rules."""
+    return rx.el.div(
+        rx.el.select(
+            *options, id=id_, value=value, on_change=on_change, class_name="ps-select", **attrs
+        ),
+        class_name="ps-select-wrap",
+    )
+
+
 def native_select(
     label: str, id_: str, value: Var[str], options: Var[Any], on_change: Any
 ) -> rx.Component:
-    """A labelled select of `options` (items with `label` and `value`); `on_change` gets the
-    chosen value. The page includes `studio.studio_styles()`, which holds its rules."""
+    """A select of `options` (items with `label` and `value`) with a label for screen readers."""
     return rx.el.div(
         rx.el.label(label, html_for=id_, class_name="ps-sr-only"),
-        rx.el.select(
+        select_control(
+            id_,
+            value,
+            on_change,
             rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)),
-            id=id_,
-            value=value,
-            on_change=on_change,
-            class_name="ps-select",
         ),
-        class_name="ps-select-wrap",
     )

@@ -12,7 +12,7 @@ import reflex as rx
 from reflex.vars import Var
 
 from pixel_studio.components.forms import labelled
-from pixel_studio.components.native_select import NATIVE_SELECT_CSS
+from pixel_studio.components.native_select import NATIVE_SELECT_CSS, select_control
 
 STUDIO_CSS = """
 .ps-thumb { display: block; position: relative; aspect-ratio: 1 / 1; overflow: hidden;
@@ -146,18 +146,14 @@ def select_field(
     return labelled(
         label,
         input_id,
-        rx.el.div(
-            rx.el.select(
-                *children,
-                id=input_id,
-                value=value,
-                on_change=on_change,
-                disabled=disabled,
-                class_name="ps-select",
-                aria_invalid=rx.cond(has_error, "true", "false"),
-                aria_describedby=f"{input_id}-error",
-            ),
-            class_name="ps-select-wrap",
+        select_control(
+            input_id,
+            value,
+            on_change,
+            *children,
+            disabled=disabled,
+            aria_invalid=rx.cond(has_error, "true", "false"),
+            aria_describedby=f"{input_id}-error",
         ),
         error=error,
         hint=hint,

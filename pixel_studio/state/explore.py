@@ -154,7 +154,7 @@ class ExploreState(rx.State):
     @rx.event
     async def load(self) -> None:
         """on_load: the filters from the URL, then the first page."""
-        filters = filters_from(self.router.url.query_parameters)
+        filters = self._address_filters()
         self.q, self.model, self.style = filters["q"], filters["model"], filters["style"]
         self.sort, self.window = filters["sort"], filters["window"]
         self.loaded, self.loading, self.error = False, False, ""
@@ -170,12 +170,15 @@ class ExploreState(rx.State):
         user_id = (await self.get_state(AuthState))._user_id  # filled by load_user just before
         return user_id, self.router.session.client_ip or "unknown"
 
+    def _address_filters(self) -> dict[str, str]:
+        """The filters of the address the tab is on (the event's own, not the state's copy)."""
+        return filters_from(self.router.url.query_parameters)
+
     def _go(self, **changes: str) -> Any:
         """Navigate to the URL of the filters with `changes` applied; on_load does the rest.
         The other filters are the address the tab is on, not the state's copy of them: a change
         made just as a page opened came before its on_load and took the last page's search."""
-        here = filters_from(self.router.url.query_parameters)
-        return rx.redirect(explore_url({**here, **changes}), replace=True)
+        return rx.redirect(explore_url({**self._address_filters(), **changes}), replace=True)
 
     @rx.event
     def search(self, form: dict[str, Any]) -> Any:
@@ -200,7 +203,7 @@ class ExploreState(rx.State):
 
     @rx.event
     def clear_filters(self) -> Any:
-        here = filters_from(self.router.url.query_parameters)
+        here = self._address_filters()
         kept = {"sort": here["sort"], "window": here["window"]}
         return rx.redirect(explore_url({**DEFAULTS, **kept}))
 
