@@ -130,7 +130,10 @@ def test_sign_out_everywhere_ends_other_browsers(
     expect(there.get_by_role("heading", name="Settings")).to_be_visible()
 
     here.goto("/settings")
-    here.get_by_role("button", name="Sign out everywhere").click()
+    # As `log_out`: the tab signs out over the socket, then loads /auth/signed-out (a
+    # background event on a loaded machine took longer than the URL check waits).
+    with here.expect_response(lambda response: "/auth/signed-out" in response.url):
+        here.get_by_role("button", name="Sign out everywhere").click()
     expect(here).to_have_url(LANDING_URL)
     expect(visible(nav(here).get_by_role("link", name="Log in"))).to_be_visible()
 
