@@ -112,7 +112,8 @@ def test_generate_live_then_remix(page: Page, app_profile: str) -> None:
 
     visible(nav(page).get_by_role("link", name="Create")).click()
     expect(page).to_have_url(re.compile(r"/create/?$"))
-    expect(page.get_by_label("Model", exact=True)).to_have_value("local-sketch")
+    # Painted at once, enabled once the app has loaded (slower on a busy machine).
+    expect(page.get_by_label("Model", exact=True)).to_have_value("local-sketch", timeout=15_000)
     page.get_by_label("Prompt").fill(PROMPT)
     choose(page, "Number of images", "2")
     expect(page.get_by_text("2 × 1 per image")).to_be_visible()

@@ -31,8 +31,9 @@ LIVE = 15_000  # ms: a notification crosses the in-process queue and the listene
 def make_public_image(page: Page) -> str:
     """Generate one image and open its page; its path ("/image/<id>")."""
     page.goto("/create")
-    # The form is loaded (as test_generation_e2e waits) before typing and generating.
-    expect(page.get_by_label("Model", exact=True)).to_contain_text("Local sketch")
+    # The form is loaded (as test_generation_e2e waits) before typing and generating: the
+    # page paints it at once, the app enables it once loaded, which a busy machine slows.
+    expect(page.get_by_label("Model", exact=True)).to_contain_text("Local sketch", timeout=LIVE)
     page.get_by_label("Prompt").fill(PROMPT)
     expect(page.get_by_text("after: 4")).to_be_visible()
     page.get_by_role("button", name="Generate").click()
